@@ -1,0 +1,61 @@
+using Flows.Sdk.Components;
+using Flows.Sdk.Credentials;
+using Flows.Sdk.Execution;
+using Flows.Sdk.Flows;
+using Flows.Sdk.Hooks;
+using Flows.Sdk.Mapping;
+using Flows.Sdk.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Flows.Sdk.DependencyInjection;
+
+/// <summary>Registers the webhook flows engine.</summary>
+public static class WebhookFlowsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the engine's core services: flow lifecycle, credentials, hook receiver, flow runner, in-memory stores and queue.
+    /// It runs nothing by itself: hosts use <c>AddWebhookFlows()</c> from <c>Flows.Sdk.Hosting</c>, which adds the workers.
+    /// Calling it twice is harmless.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">Changes the default <see cref="WebhookFlowsOptions"/>, or <see langword="null"/>.</param>
+    public static IWebhookFlowsBuilder AddWebhookFlowsCore(this IServiceCollection services, Action<WebhookFlowsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<WebhookFlowsOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookFlowsOptions>, WebhookFlowsOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.TryAddSingleton<IFlowStore, InMemoryFlowStore>();
+        services.TryAddSingleton<ICredentialStore, InMemoryCredentialStore>();
+        services.TryAddSingleton<IExecutionStore, InMemoryExecutionStore>();
+        services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
+        services.TryAddSingleton<IMappingEngine, FieldPathMappingEngine>();
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, WebhookComponent>());
+        services.TryAddSingleton<ComponentRegistry>();
+        services.TryAddSingleton<CompiledFlowCache>();
+        services.TryAddSingleton<FlowManager>();
+        services.TryAddSingleton<IFlowManager>(sp => sp.GetRequiredService<FlowManager>());
+        services.TryAddSingleton<CredentialManager>();
+        services.TryAddSingleton<ICredentialManager>(sp => sp.GetRequiredService<CredentialManager>());
+        services.TryAddSingleton<WebhookReceiver>();
+        services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
+        services.TryAddSingleton<FlowRunner>();
+        services.TryAddSingleton<FlowWorker>();
+        return new WebhookFlowsBuilder(services);
+    }
+
+    private sealed class WebhookFlowsBuilder(IServiceCollection services) : IWebhookFlowsBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}
