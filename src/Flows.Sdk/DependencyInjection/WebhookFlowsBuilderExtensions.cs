@@ -31,6 +31,10 @@ public static class WebhookFlowsBuilderExtensions
     public static IWebhookFlowsBuilder UseExecutionStore<TStore>(this IWebhookFlowsBuilder builder)
         where TStore : class, IExecutionStore => builder.Replace<IExecutionStore, TStore>();
 
+    /// <summary>Uses <typeparamref name="TStore"/> to store step snapshots.</summary>
+    public static IWebhookFlowsBuilder UseSnapshotStore<TStore>(this IWebhookFlowsBuilder builder)
+        where TStore : class, ISnapshotStore => builder.Replace<ISnapshotStore, TStore>();
+
     /// <summary>Uses <typeparamref name="TQueue"/> between the hook and the workers.</summary>
     public static IWebhookFlowsBuilder UseQueue<TQueue>(this IWebhookFlowsBuilder builder)
         where TQueue : class, IFlowQueue => builder.Replace<IFlowQueue, TQueue>();

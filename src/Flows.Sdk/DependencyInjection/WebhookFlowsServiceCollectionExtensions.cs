@@ -37,6 +37,7 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IFlowStore, InMemoryFlowStore>();
         services.TryAddSingleton<ICredentialStore, InMemoryCredentialStore>();
         services.TryAddSingleton<IExecutionStore, InMemoryExecutionStore>();
+        services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
         services.TryAddSingleton<IMappingEngine, FieldPathMappingEngine>();
 

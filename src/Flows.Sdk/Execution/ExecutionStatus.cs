@@ -11,4 +11,7 @@ public enum ExecutionStatus
 
     /// <summary>A step failed; <see cref="StepExecution.Error"/> says why.</summary>
     Failed,
+
+    /// <summary>A step asked for a rebound: the message waits to be run again.</summary>
+    Rebounding,
 }

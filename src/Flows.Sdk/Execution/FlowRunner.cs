@@ -55,7 +55,7 @@ internal sealed class FlowRunner
         var run = new Run(this, compiled, message, cancellationToken);
         var execution = new FlowExecution
         {
-            Id = Ids.New(),
+            Id = message.ExecutionId,
             FlowId = message.FlowId,
             FlowVersion = message.FlowVersion,
             RequestId = message.RequestId,

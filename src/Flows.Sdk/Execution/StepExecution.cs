@@ -8,6 +8,9 @@ public sealed record StepExecution
     /// <summary>The step's id in the flow.</summary>
     public required string StepId { get; init; }
 
+    /// <summary>The attempt number: 1 for the first run of the step for a message, more for rebounds and retries.</summary>
+    public int Attempt { get; init; } = 1;
+
     /// <summary>The step's status.</summary>
     public required ExecutionStatus Status { get; init; }
 

@@ -106,7 +106,7 @@ internal sealed class WebhookReceiver(
         payload["_additionalUrlPath"] = request.AdditionalPath;
 
         var requestId = Ids.New();
-        var message = new QueuedMessage(Ids.New(), requestId, flow.Id, liveVersion, payload, time.GetUtcNow());
+        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow());
         if (!await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false))
         {
             Log.HookQueueFull(logger, flow.Id);

@@ -13,6 +13,12 @@ public interface IExecutionStore
 
     /// <summary>Lists a flow's executions, newest first, filtered and paged by <paramref name="query"/>.</summary>
     ValueTask<IReadOnlyList<FlowExecution>> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a flow's finished executions that started before <paramref name="olderThan"/>, and all but the newest
+    /// <paramref name="keepNewest"/> of the rest. Running and rebounding executions are kept. Returns how many were deleted.
+    /// </summary>
+    ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Which executions to list.</summary>

@@ -61,4 +61,30 @@ internal sealed class InMemoryExecutionStore : IExecutionStore
             return new(result);
         }
     }
+
+    public ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_byFlow.TryGetValue(flowId, out var ids))
+            {
+                return new(0);
+            }
+
+            var finished = ids
+                .Select(id => _executions[id])
+                .Where(e => e.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
+                .OrderByDescending(e => e.StartedAt)
+                .ThenByDescending(e => e.Id, StringComparer.Ordinal)
+                .ToList();
+            var doomed = finished.Where((e, index) => e.StartedAt < olderThan || index >= keepNewest).Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in doomed)
+            {
+                _executions.Remove(id);
+            }
+
+            ids.RemoveAll(doomed.Contains);
+            return new(doomed.Count);
+        }
+    }
 }
