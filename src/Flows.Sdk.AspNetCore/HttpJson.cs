@@ -22,7 +22,7 @@ internal static class HttpJson
 
     public static Task WriteProblemAsync(HttpContext context, int statusCode, string title, string detail, JObject? extensions = null)
     {
-        var problem = WebhookResponse.Problem(statusCode, title, detail).Body;
+        var problem = WebhookResponse.Problem(statusCode, title, detail).Body!;
         problem["instance"] = context.Request.Path.Value;
         if (extensions is not null)
         {
@@ -42,7 +42,11 @@ internal static class HttpJson
             context.Response.Headers[name] = value;
         }
 
-        return WriteAsync(context, response.StatusCode, response.Body, response.ContentType);
+        context.Response.StatusCode = response.StatusCode;
+        context.Response.ContentType = response.ContentType.Contains("charset", StringComparison.OrdinalIgnoreCase)
+            ? response.ContentType
+            : response.ContentType + "; charset=utf-8";
+        return context.Response.WriteAsync(response.Content, Encoding.UTF8, context.RequestAborted);
     }
 
     /// <summary>Reads the request body as a JSON object, or writes a 400/413/415 problem and returns <see langword="null"/>.</summary>

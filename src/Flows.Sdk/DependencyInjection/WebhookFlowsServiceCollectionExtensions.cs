@@ -42,6 +42,7 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IMappingEngine, FieldPathMappingEngine>();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, WebhookComponent>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, ReplyComponent>());
         services.TryAddSingleton<ComponentRegistry>();
         services.TryAddSingleton<CompiledFlowCache>();
         services.TryAddSingleton<FlowManager>();
@@ -51,6 +52,8 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
         services.TryAddSingleton<FlowRunner>();
+        services.TryAddSingleton<ExecutionJournal>();
+        services.TryAddSingleton<ReplyBroker>();
         services.TryAddSingleton<FlowWorker>();
         return new WebhookFlowsBuilder(services);
     }

@@ -25,6 +25,7 @@ internal sealed class WebhookReceiver(
     IFlowQueue queue,
     IOptions<WebhookFlowsOptions> options,
     TimeProvider time,
+    ReplyBroker replies,
     ILogger<WebhookReceiver> logger) : IWebhookReceiver
 {
     private static readonly string[] RedactedHeaders = ["authorization", "proxy-authorization", "cookie"];
@@ -38,7 +39,7 @@ internal sealed class WebhookReceiver(
             if (response.StatusCode != 200)
             {
                 FlowsTelemetry.HooksRefused.Add(1, new KeyValuePair<string, object?>("http.response.status_code", response.StatusCode));
-                Log.HookRefused(logger, request.FlowId, response.StatusCode, (string?)response.Body["title"] ?? string.Empty);
+                Log.HookRefused(logger, request.FlowId, response.StatusCode, (string?)response.Body?["title"] ?? "reply");
             }
             else
             {
@@ -106,17 +107,51 @@ internal sealed class WebhookReceiver(
         payload["_additionalUrlPath"] = request.AdditionalPath;
 
         var requestId = Ids.New();
-        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow());
+        var expectsReply = compiled.Steps.Any(step => step.Component.Descriptor.Id == ReplyComponent.ComponentId);
+        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow()) { ExpectsReply = expectsReply };
+        var executionHeader = new Dictionary<string, string> { [ExecutionIdHeader] = message.ExecutionId };
+        var reply = expectsReply ? replies.Register(message.ExecutionId) : null;
         if (!await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false))
         {
+            replies.Unregister(message.ExecutionId);
             Log.HookQueueFull(logger, flow.Id);
             return WebhookResponse.Problem(503, "Service Unavailable", "The flow's queue is full; try again later.",
                 new Dictionary<string, string> { ["Retry-After"] = "5" });
         }
 
         Log.HookAccepted(logger, requestId, flow.Id, liveVersion);
-        return WebhookResponse.Accepted(requestId);
+        if (reply is null)
+        {
+            return WebhookResponse.Accepted(requestId, executionHeader);
+        }
+
+        return await WaitForReplyAsync(reply, message.ExecutionId, executionHeader, cancellationToken).ConfigureAwait(false);
     }
+
+    private async Task<WebhookResponse> WaitForReplyAsync(
+        Task<ReplyOutcome> reply, string executionId, Dictionary<string, string> executionHeader, CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.ReplyTimeout;
+        try
+        {
+            var outcome = await reply.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+            return outcome.Reply is { } httpReply
+                ? WebhookResponse.FromReply(httpReply, executionHeader)
+                : WebhookResponse.Problem(502, "Bad Gateway", outcome.FailureReason ?? "The flow did not reply.", executionHeader);
+        }
+        catch (TimeoutException)
+        {
+            return WebhookResponse.Problem(504, "Gateway Timeout",
+                $"The flow did not reply within {timeout.TotalSeconds:0.###} seconds; it goes on running (execution {executionId}).", executionHeader);
+        }
+        finally
+        {
+            replies.Unregister(executionId);
+        }
+    }
+
+    /// <summary>The response header that names the execution a hook request started.</summary>
+    public const string ExecutionIdHeader = "x-execution-id";
 
     private static WebhookResponse? Authenticate(WebhookRequest request, JObject? fields)
     {
