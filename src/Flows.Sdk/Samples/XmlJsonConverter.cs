@@ -1,0 +1,234 @@
+using System.Buffers;
+using System.Xml;
+using Newtonsoft.Json.Linq;
+
+namespace Flows.Sdk.Samples;
+
+/// <summary>
+/// Converts an XML document to JSON. XML samples and XML request bodies both go through this one class, so a live
+/// payload and its sample always have the same shape.
+/// </summary>
+/// <remarks>
+/// <para>The convention is Newtonsoft.Json's XML-to-JSON convention:</para>
+/// <list type="bullet">
+/// <item>the result is an object whose only property is the root element;</item>
+/// <item>attributes become <c>@name</c> properties, namespace declarations included (<c>@xmlns</c>, <c>@xmlns:x</c>); prefixed names keep their prefix (<c>x:pet</c>);</item>
+/// <item>an element with only text and no attributes becomes a string; otherwise its text becomes <c>#text</c> and CDATA <c>#cdata-section</c>;</item>
+/// <item>child elements with the same name become an array, at the place of the first; repeated text (mixed content) becomes a <c>#text</c> array;</item>
+/// <item>an empty element (<c>&lt;a/&gt;</c>) becomes <c>null</c>, an element with an empty body (<c>&lt;a&gt;&lt;/a&gt;</c>) an empty string;</item>
+/// <item>every value is a string: XML has no numbers or booleans.</item>
+/// </list>
+/// <para>Unlike Newtonsoft.Json, the XML declaration, comments, processing instructions and whitespace-only text are
+/// dropped, so whether a payload has them does not change its shape.</para>
+/// <para>Security: DTDs are prohibited and no resolver is set, so no entity is expanded and nothing is fetched
+/// (XXE, billion laughs). The reading is iterative and the element depth is bounded.</para>
+/// </remarks>
+internal static class XmlJsonConverter
+{
+    /// <summary>Converts the XML text read from <paramref name="input"/>.</summary>
+    /// <exception cref="SampleFormatException">The XML is malformed, has a DTD, or is nested deeper than <paramref name="maxDepth"/>.</exception>
+    public static JObject Convert(TextReader input, int maxDepth)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var reader = XmlReader.Create(input, CreateSettings());
+        return Convert(reader, maxDepth);
+    }
+
+    /// <summary>
+    /// Converts the XML bytes read from <paramref name="input"/> (for example a request body, or
+    /// <c>PipeReader.AsStream()</c>); the encoding comes from the byte order mark or the XML declaration, UTF-8 by default.
+    /// The stream is read once, in order, and is not closed. Errors reading the stream itself propagate unchanged.
+    /// </summary>
+    /// <exception cref="SampleFormatException">The XML is malformed, has a DTD, or is nested deeper than <paramref name="maxDepth"/>.</exception>
+    public static JObject Convert(Stream input, int maxDepth)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var reader = XmlReader.Create(input, CreateSettings());
+        return Convert(reader, maxDepth);
+    }
+
+    /// <summary>Converts XML bytes already buffered (for example by a <c>PipeReader</c>) without copying them.</summary>
+    /// <exception cref="SampleFormatException">The XML is malformed, has a DTD, or is nested deeper than <paramref name="maxDepth"/>.</exception>
+    public static JObject Convert(ReadOnlySequence<byte> input, int maxDepth)
+    {
+        using var stream = new ReadOnlySequenceStream(input);
+        return Convert(stream, maxDepth);
+    }
+
+    // A new settings object per call: XmlReaderSettings is mutable, and we keep no shared mutable state.
+    private static XmlReaderSettings CreateSettings() => new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+        CloseInput = false,
+        ConformanceLevel = ConformanceLevel.Document,
+        MaxCharactersFromEntities = 1024,
+    };
+
+    private static JObject Convert(XmlReader reader, int maxDepth)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
+        var lineInfo = reader as IXmlLineInfo;
+        var open = new Stack<Element>();
+        JObject? result = null;
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.NodeType)
+                {
+                    case XmlNodeType.Element:
+                        if (open.Count + 1 > maxDepth)
+                        {
+                            throw SampleLimits.TooDeep(SampleFormats.Xml, maxDepth, Line(lineInfo), Position(lineInfo));
+                        }
+
+                        var element = new Element(reader.Name, reader.IsEmptyElement);
+                        if (reader.MoveToFirstAttribute())
+                        {
+                            do
+                            {
+                                element.AddAttribute("@" + reader.Name, reader.Value);
+                            }
+                            while (reader.MoveToNextAttribute());
+                            reader.MoveToElement();
+                        }
+
+                        if (element.IsEmpty)
+                        {
+                            Complete(element, open, ref result);
+                        }
+                        else
+                        {
+                            open.Push(element);
+                        }
+
+                        break;
+                    case XmlNodeType.EndElement:
+                        Complete(open.Pop(), open, ref result);
+                        break;
+                    case XmlNodeType.Text:
+                        open.Peek().AddChild("#text", new JValue(reader.Value), isText: true);
+                        break;
+                    case XmlNodeType.CDATA:
+                        open.Peek().AddChild("#cdata-section", new JValue(reader.Value), isText: false);
+                        break;
+                    default:
+                        // Whitespace, declaration, comments and processing instructions do not change the shape.
+                        break;
+                }
+            }
+        }
+        catch (XmlException ex)
+        {
+            throw Malformed(ex);
+        }
+
+        // XmlReader refuses a document without a root element, so a completed read always produced one.
+        return result ?? throw new SampleFormatException(SampleFormats.Xml, "The XML has no root element.");
+    }
+
+    private static void Complete(Element element, Stack<Element> open, ref JObject? result)
+    {
+        var value = element.ToJson();
+        if (open.Count == 0)
+        {
+            result = new JObject { [element.Name] = value };
+        }
+        else
+        {
+            open.Peek().AddChild(element.Name, value, isText: false);
+        }
+    }
+
+    private static SampleFormatException Malformed(XmlException ex)
+    {
+        int? line = ex.LineNumber > 0 ? ex.LineNumber : null;
+        int? position = line is null ? null : ex.LinePosition;
+
+        // XmlReader reports a prohibited DTD as a plain XmlException; its message names the DTD in every language.
+        if (ex.Message.Contains("DTD", StringComparison.Ordinal))
+        {
+            return new SampleFormatException(
+                SampleFormats.Xml,
+                $"The XML declares a document type (DTD){SampleLimits.At(line, position)}. DTDs are not allowed: they can expand entities without bound or read other files, so nothing in them is processed.",
+                line,
+                position,
+                innerException: ex);
+        }
+
+        return new SampleFormatException(SampleFormats.Xml, $"The XML is not well-formed: {ex.Message}", line, position, innerException: ex);
+    }
+
+    private static int? Line(IXmlLineInfo? info) => info is not null && info.HasLineInfo() ? info.LineNumber : null;
+
+    private static int? Position(IXmlLineInfo? info) => info is not null && info.HasLineInfo() ? info.LinePosition : null;
+
+    /// <summary>An element being read: its attributes and its children in document order.</summary>
+    private sealed class Element(string name, bool isEmpty)
+    {
+        private List<KeyValuePair<string, string>>? _attributes;
+        private List<(string Key, JToken Value, bool IsText)>? _children;
+
+        public string Name { get; } = name;
+
+        public bool IsEmpty { get; } = isEmpty;
+
+        public void AddAttribute(string key, string value) => (_attributes ??= []).Add(new(key, value));
+
+        public void AddChild(string key, JToken value, bool isText) => (_children ??= []).Add((key, value, isText));
+
+        public JToken ToJson()
+        {
+            if (_attributes is null)
+            {
+                if (_children is null)
+                {
+                    return IsEmpty ? JValue.CreateNull() : new JValue(string.Empty);
+                }
+
+                if (_children.Count == 1 && _children[0].IsText)
+                {
+                    return _children[0].Value;
+                }
+            }
+
+            var obj = new JObject();
+            if (_attributes is not null)
+            {
+                foreach (var attribute in _attributes)
+                {
+                    obj.Add(attribute.Key, new JValue(attribute.Value));
+                }
+            }
+
+            if (_children is not null)
+            {
+                // Same-named children are grouped into one array, placed where the first of them was.
+                var groups = new Dictionary<string, List<JToken>>(StringComparer.Ordinal);
+                var order = new List<string>();
+                foreach (var (key, value, _) in _children)
+                {
+                    if (!groups.TryGetValue(key, out var group))
+                    {
+                        group = [];
+                        groups.Add(key, group);
+                        order.Add(key);
+                    }
+
+                    group.Add(value);
+                }
+
+                foreach (var key in order)
+                {
+                    var group = groups[key];
+                    obj.Add(key, group.Count == 1 ? group[0] : new JArray(group));
+                }
+            }
+
+            return obj;
+        }
+    }
+}
