@@ -73,10 +73,19 @@ internal static class XmlJsonConverter
         var lineInfo = reader as IXmlLineInfo;
         var open = new Stack<Element>();
         JObject? result = null;
+
+        // Where the document's prolog has reached: XmlReader gives no position for a prohibited DTD, and a DTD can only
+        // appear in the prolog, after the declaration and whitespace.
+        (int Line, int? Position) prologEnd = (1, 1);
         try
         {
             while (reader.Read())
             {
+                if (open.Count == 0 && result is null)
+                {
+                    prologEnd = AfterPrologNode(reader, lineInfo);
+                }
+
                 switch (reader.NodeType)
                 {
                     case XmlNodeType.Element:
@@ -123,7 +132,7 @@ internal static class XmlJsonConverter
         }
         catch (XmlException ex)
         {
-            throw Malformed(ex);
+            throw Malformed(ex, prologEnd);
         }
 
         // XmlReader refuses a document without a root element, so a completed read always produced one.
@@ -143,7 +152,7 @@ internal static class XmlJsonConverter
         }
     }
 
-    private static SampleFormatException Malformed(XmlException ex)
+    private static SampleFormatException Malformed(XmlException ex, (int Line, int? Position) prologEnd)
     {
         int? line = ex.LineNumber > 0 ? ex.LineNumber : null;
         int? position = line is null ? null : ex.LinePosition;
@@ -151,15 +160,47 @@ internal static class XmlJsonConverter
         // XmlReader reports a prohibited DTD as a plain XmlException; its message names the DTD in every language.
         if (ex.Message.Contains("DTD", StringComparison.Ordinal))
         {
+            line ??= prologEnd.Line;
+            position ??= prologEnd.Position;
+            var where = position is null ? $" after line {line}" : SampleLimits.At(line, position);
             return new SampleFormatException(
                 SampleFormats.Xml,
-                $"The XML declares a document type (DTD){SampleLimits.At(line, position)}. DTDs are not allowed: they can expand entities without bound or read other files, so nothing in them is processed.",
+                $"The XML declares a document type (DTD){where}. DTDs are not allowed: they can expand entities without bound or read other files, so nothing in them is processed.",
                 line,
                 position,
                 innerException: ex);
         }
 
         return new SampleFormatException(SampleFormats.Xml, $"The XML is not well-formed: {ex.Message}", line, position, innerException: ex);
+    }
+
+    private static (int Line, int? Position) AfterPrologNode(XmlReader reader, IXmlLineInfo? info)
+    {
+        if (info is null || !info.HasLineInfo())
+        {
+            return (1, null);
+        }
+
+        if (reader.NodeType != XmlNodeType.Whitespace)
+        {
+            return (info.LineNumber, null);
+        }
+
+        var (line, position) = (info.LineNumber, info.LinePosition);
+        foreach (var c in reader.Value)
+        {
+            if (c == '\n')
+            {
+                line++;
+                position = 1;
+            }
+            else
+            {
+                position++;
+            }
+        }
+
+        return (line, position);
     }
 
     private static int? Line(IXmlLineInfo? info) => info is not null && info.HasLineInfo() ? info.LineNumber : null;
