@@ -14,27 +14,48 @@ namespace Flows.Sdk.Samples;
 /// <c>minimum</c> or <c>0</c>; a boolean is <c>false</c>; an object has every property in <c>properties</c>; an array
 /// has one element per <c>prefixItems</c> schema or one element from <c>items</c>. Without a type, <c>properties</c>
 /// means an object and <c>items</c> an array; anything else is <c>null</c>. Local <c>$ref</c>s are followed, and
-/// nesting is cut off after <see cref="MaxDepth"/> levels, so recursive schemas end.
+/// a schema already being expanded (a recursive reference) gives <c>null</c>; nesting is cut off after
+/// <see cref="MaxDepth"/> levels and the whole sample after <see cref="MaxValues"/> values, so recursive or
+/// exponentially branching schemas end quickly.
 /// </remarks>
 internal static class SampleGenerator
 {
     internal const int MaxDepth = 32;
 
+    internal const int MaxValues = 10_000;
+
     /// <summary>Builds a sample object from <paramref name="schema"/>; a schema that does not describe an object gives an empty object.</summary>
     public static JObject FromSchema(JObject schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        return Generate(schema, schema, 1) as JObject ?? new JObject();
+        return Generate(schema, new Context(schema), 1) as JObject ?? new JObject();
     }
 
-    private static JToken Generate(JToken? token, JObject root, int depth)
+    private static JToken Generate(JToken? token, Context context, int depth)
     {
-        if (token is not JObject schema || depth > MaxDepth)
+        if (token is not JObject schema || depth > MaxDepth || context.Values++ >= MaxValues)
         {
             return JValue.CreateNull();
         }
 
-        schema = SchemaKeywords.Resolve(schema, root);
+        schema = SchemaKeywords.Resolve(schema, context.Root);
+        if (!context.Expanding.Add(schema))
+        {
+            return JValue.CreateNull();
+        }
+
+        try
+        {
+            return GenerateResolved(schema, context, depth);
+        }
+        finally
+        {
+            context.Expanding.Remove(schema);
+        }
+    }
+
+    private static JToken GenerateResolved(JObject schema, Context context, int depth)
+    {
 
         if (schema.TryGetValue("const", out var constant))
         {
@@ -58,12 +79,12 @@ internal static class SampleGenerator
 
         if ((schema["anyOf"] ?? schema["oneOf"]) is JArray { Count: > 0 } choices)
         {
-            return Generate(choices[0], root, depth + 1);
+            return Generate(choices[0], context, depth + 1);
         }
 
         if (schema["allOf"] is JArray { Count: > 0 } parts)
         {
-            return GenerateAllOf(schema, parts, root, depth);
+            return GenerateAllOf(schema, parts, context, depth);
         }
 
         var type = SchemaKeywords.TypesOf(schema).FirstOrDefault(t => t != "null");
@@ -72,23 +93,23 @@ internal static class SampleGenerator
             "string" => GenerateString(schema),
             "number" or "integer" => schema["minimum"] is JValue { Type: JTokenType.Integer or JTokenType.Float } minimum ? minimum.DeepClone() : new JValue(0),
             "boolean" => new JValue(false),
-            "object" => GenerateObject(schema, root, depth),
-            "array" => GenerateArray(schema, root, depth),
+            "object" => GenerateObject(schema, context, depth),
+            "array" => GenerateArray(schema, context, depth),
             _ => JValue.CreateNull(),
         };
     }
 
-    private static JToken GenerateAllOf(JObject schema, JArray parts, JObject root, int depth)
+    private static JToken GenerateAllOf(JObject schema, JArray parts, Context context, int depth)
     {
         var merged = new JObject();
         if (schema["properties"] is JObject)
         {
-            merged.Merge(GenerateObject(schema, root, depth));
+            merged.Merge(GenerateObject(schema, context, depth));
         }
 
         foreach (var part in parts)
         {
-            var value = Generate(part, root, depth + 1);
+            var value = Generate(part, context, depth + 1);
             if (value is not JObject obj)
             {
                 return value;
@@ -115,35 +136,44 @@ internal static class SampleGenerator
         };
     }
 
-    private static JObject GenerateObject(JObject schema, JObject root, int depth)
+    private static JObject GenerateObject(JObject schema, Context context, int depth)
     {
         var result = new JObject();
         if (schema["properties"] is JObject properties)
         {
             foreach (var property in properties.Properties())
             {
-                result.Add(property.Name, Generate(property.Value, root, depth + 1));
+                result.Add(property.Name, Generate(property.Value, context, depth + 1));
             }
         }
 
         return result;
     }
 
-    private static JArray GenerateArray(JObject schema, JObject root, int depth)
+    private static JArray GenerateArray(JObject schema, Context context, int depth)
     {
         var result = new JArray();
         if (schema["prefixItems"] is JArray prefix)
         {
             foreach (var item in prefix)
             {
-                result.Add(Generate(item, root, depth + 1));
+                result.Add(Generate(item, context, depth + 1));
             }
         }
         else if (schema["items"] is JObject items)
         {
-            result.Add(Generate(items, root, depth + 1));
+            result.Add(Generate(items, context, depth + 1));
         }
 
         return result;
+    }
+
+    private sealed class Context(JObject root)
+    {
+        public JObject Root { get; } = root;
+
+        public HashSet<JObject> Expanding { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public int Values { get; set; }
     }
 }

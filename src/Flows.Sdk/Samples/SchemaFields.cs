@@ -11,11 +11,15 @@ namespace Flows.Sdk.Samples;
 /// identifier (letters, digits and <c>_</c>, not starting with a digit, not a JSONata keyword) is quoted in backticks,
 /// as in <c>pet.`@id`</c> or <c>`pet-name`</c>. An array is listed as <c>name[]</c> and the fields of its elements
 /// follow as <c>name[].field</c> (<c>[]</c> keeps the result an array in JSONata). An object is listed, then its fields.
-/// Local <c>$ref</c>s are followed; nesting is cut off after <see cref="MaxDepth"/> levels.
+/// Local <c>$ref</c>s are followed, but not into a schema already being listed (a recursive reference lists the
+/// field without its children); nesting is cut off after <see cref="MaxDepth"/> levels and the list after
+/// <see cref="MaxFields"/> fields.
 /// </remarks>
 internal static class SchemaFields
 {
     internal const int MaxDepth = 64;
+
+    internal const int MaxFields = 10_000;
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal) { "and", "or", "in", "true", "false", "null", "function" };
 
@@ -24,22 +28,28 @@ internal static class SchemaFields
     {
         ArgumentNullException.ThrowIfNull(schema);
         var fields = new List<SampleField>();
-        Walk(SchemaKeywords.Resolve(schema, schema), schema, string.Empty, 1, fields);
+        var expanding = new HashSet<JObject>(ReferenceEqualityComparer.Instance);
+        Walk(SchemaKeywords.Resolve(schema, schema), schema, string.Empty, 1, fields, expanding);
         return fields;
     }
 
     /// <summary>Writes <paramref name="name"/> as a JSONata path step, quoted in backticks when it must be.</summary>
     public static string Step(string name) => IsPlainName(name) ? name : "`" + name + "`";
 
-    private static void Walk(JObject schema, JObject root, string prefix, int depth, List<SampleField> fields)
+    private static void Walk(JObject schema, JObject root, string prefix, int depth, List<SampleField> fields, HashSet<JObject> expanding)
     {
-        if (depth > MaxDepth || schema["properties"] is not JObject properties)
+        if (depth > MaxDepth || schema["properties"] is not JObject properties || !expanding.Add(schema))
         {
             return;
         }
 
         foreach (var property in properties.Properties())
         {
+            if (fields.Count >= MaxFields)
+            {
+                break;
+            }
+
             var child = property.Value is JObject obj ? SchemaKeywords.Resolve(obj, root) : new JObject();
             var types = SchemaKeywords.TypesOf(child);
             var path = prefix + Step(property.Name);
@@ -50,14 +60,16 @@ internal static class SchemaFields
 
             if (isObject)
             {
-                Walk(child, root, path + ".", depth + 1, fields);
+                Walk(child, root, path + ".", depth + 1, fields, expanding);
             }
 
             if (isArray && child["items"] is JObject items)
             {
-                Walk(SchemaKeywords.Resolve(items, root), root, path + "[].", depth + 1, fields);
+                Walk(SchemaKeywords.Resolve(items, root), root, path + "[].", depth + 1, fields, expanding);
             }
         }
+
+        expanding.Remove(schema);
     }
 
     private static bool IsPlainName(string name)
