@@ -55,6 +55,21 @@ internal static class XmlJsonConverter
         return Convert(stream, maxDepth);
     }
 
+    /// <summary>
+    /// Converts the XML bytes read asynchronously from <paramref name="input"/>, for a stream that must not be read
+    /// synchronously (such as an ASP.NET Core request body). The stream is read once, in order, and is not closed.
+    /// </summary>
+    /// <exception cref="SampleFormatException">The XML is malformed, has a DTD, or is nested deeper than <paramref name="maxDepth"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled between two nodes.</exception>
+    public static async Task<JObject> ConvertAsync(Stream input, int maxDepth, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var settings = CreateSettings();
+        settings.Async = true;
+        using var reader = XmlReader.Create(input, settings);
+        return await ConvertAsync(reader, maxDepth, cancellationToken).ConfigureAwait(false);
+    }
+
     // A new settings object per call: XmlReaderSettings is mutable, and we keep no shared mutable state.
     private static XmlReaderSettings CreateSettings() => new()
     {
@@ -69,87 +84,40 @@ internal static class XmlJsonConverter
 
     private static JObject Convert(XmlReader reader, int maxDepth)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
-        var lineInfo = reader as IXmlLineInfo;
-        var open = new Stack<Element>();
-        JObject? result = null;
-
-        // Where the document's prolog has reached: XmlReader gives no position for a prohibited DTD, and a DTD can only
-        // appear in the prolog, after the declaration and whitespace.
-        (int Line, int? Position) prologEnd = (1, 1);
+        var builder = new Builder(reader, maxDepth);
         try
         {
             while (reader.Read())
             {
-                if (open.Count == 0 && result is null)
-                {
-                    prologEnd = AfterPrologNode(reader, lineInfo);
-                }
-
-                switch (reader.NodeType)
-                {
-                    case XmlNodeType.Element:
-                        if (open.Count + 1 > maxDepth)
-                        {
-                            throw SampleLimits.TooDeep(SampleFormats.Xml, maxDepth, Line(lineInfo), Position(lineInfo));
-                        }
-
-                        var element = new Element(reader.Name, reader.IsEmptyElement);
-                        if (reader.MoveToFirstAttribute())
-                        {
-                            do
-                            {
-                                element.AddAttribute("@" + reader.Name, reader.Value);
-                            }
-                            while (reader.MoveToNextAttribute());
-                            reader.MoveToElement();
-                        }
-
-                        if (element.IsEmpty)
-                        {
-                            Complete(element, open, ref result);
-                        }
-                        else
-                        {
-                            open.Push(element);
-                        }
-
-                        break;
-                    case XmlNodeType.EndElement:
-                        Complete(open.Pop(), open, ref result);
-                        break;
-                    case XmlNodeType.Text:
-                        open.Peek().AddChild("#text", new JValue(reader.Value), isText: true);
-                        break;
-                    case XmlNodeType.CDATA:
-                        open.Peek().AddChild("#cdata-section", new JValue(reader.Value), isText: false);
-                        break;
-                    default:
-                        // Whitespace, declaration, comments and processing instructions do not change the shape.
-                        break;
-                }
+                builder.Accept(builder.NeedsValue ? reader.Value : null);
             }
         }
         catch (XmlException ex)
         {
-            throw Malformed(ex, prologEnd);
+            throw builder.Malformed(ex);
         }
 
-        // XmlReader refuses a document without a root element, so a completed read always produced one.
-        return result ?? throw new SampleFormatException(SampleFormats.Xml, "The XML has no root element.");
+        return builder.Result;
     }
 
-    private static void Complete(Element element, Stack<Element> open, ref JObject? result)
+    private static async Task<JObject> ConvertAsync(XmlReader reader, int maxDepth, CancellationToken cancellationToken)
     {
-        var value = element.ToJson();
-        if (open.Count == 0)
+        var builder = new Builder(reader, maxDepth);
+        try
         {
-            result = new JObject { [element.Name] = value };
+            cancellationToken.ThrowIfCancellationRequested();
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                builder.Accept(builder.NeedsValue ? await reader.GetValueAsync().ConfigureAwait(false) : null);
+            }
         }
-        else
+        catch (XmlException ex)
         {
-            open.Peek().AddChild(element.Name, value, isText: false);
+            throw builder.Malformed(ex);
         }
+
+        return builder.Result;
     }
 
     private static SampleFormatException Malformed(XmlException ex, (int Line, int? Position) prologEnd)
@@ -174,7 +142,7 @@ internal static class XmlJsonConverter
         return new SampleFormatException(SampleFormats.Xml, $"The XML is not well-formed: {ex.Message}", line, position, innerException: ex);
     }
 
-    private static (int Line, int? Position) AfterPrologNode(XmlReader reader, IXmlLineInfo? info)
+    private static (int Line, int? Position) AfterPrologNode(XmlReader reader, IXmlLineInfo? info, string? value)
     {
         if (info is null || !info.HasLineInfo())
         {
@@ -187,7 +155,7 @@ internal static class XmlJsonConverter
         }
 
         var (line, position) = (info.LineNumber, info.LinePosition);
-        foreach (var c in reader.Value)
+        foreach (var c in value ?? string.Empty)
         {
             if (c == '\n')
             {
@@ -206,6 +174,98 @@ internal static class XmlJsonConverter
     private static int? Line(IXmlLineInfo? info) => info is not null && info.HasLineInfo() ? info.LineNumber : null;
 
     private static int? Position(IXmlLineInfo? info) => info is not null && info.HasLineInfo() ? info.LinePosition : null;
+
+    /// <summary>Builds the JSON from the nodes of one reader, in document order; the reader is driven by the caller.</summary>
+    private sealed class Builder(XmlReader reader, int maxDepth)
+    {
+        private readonly IXmlLineInfo? _lineInfo = reader as IXmlLineInfo;
+        private readonly Stack<Element> _open = new();
+        private readonly int _maxDepth = maxDepth >= 1 ? maxDepth : throw new ArgumentOutOfRangeException(nameof(maxDepth), maxDepth, "The depth limit must be at least 1.");
+        private JObject? _result;
+
+        // Where the document's prolog has reached: XmlReader gives no position for a prohibited DTD, and a DTD can
+        // only appear in the prolog, after the declaration and whitespace.
+        private (int Line, int? Position) _prologEnd = (1, 1);
+
+        private bool InProlog => _open.Count == 0 && _result is null;
+
+        /// <summary>Whether <see cref="Accept"/> needs the current node's value (read synchronously or asynchronously by the caller).</summary>
+        public bool NeedsValue => reader.NodeType switch
+        {
+            XmlNodeType.Text or XmlNodeType.CDATA => true,
+            XmlNodeType.Whitespace => InProlog,
+            _ => false,
+        };
+
+        public JObject Result =>
+            _result ?? throw new SampleFormatException(SampleFormats.Xml, "The XML has no root element.");
+
+        public void Accept(string? value)
+        {
+            if (InProlog)
+            {
+                _prologEnd = AfterPrologNode(reader, _lineInfo, value);
+            }
+
+            switch (reader.NodeType)
+            {
+                case XmlNodeType.Element:
+                    if (_open.Count + 1 > _maxDepth)
+                    {
+                        throw SampleLimits.TooDeep(SampleFormats.Xml, _maxDepth, Line(_lineInfo), Position(_lineInfo));
+                    }
+
+                    var element = new Element(reader.Name, reader.IsEmptyElement);
+                    if (reader.MoveToFirstAttribute())
+                    {
+                        do
+                        {
+                            element.AddAttribute("@" + reader.Name, reader.Value);
+                        }
+                        while (reader.MoveToNextAttribute());
+                        reader.MoveToElement();
+                    }
+
+                    if (element.IsEmpty)
+                    {
+                        Complete(element);
+                    }
+                    else
+                    {
+                        _open.Push(element);
+                    }
+
+                    break;
+                case XmlNodeType.EndElement:
+                    Complete(_open.Pop());
+                    break;
+                case XmlNodeType.Text:
+                    _open.Peek().AddChild("#text", new JValue(value), isText: true);
+                    break;
+                case XmlNodeType.CDATA:
+                    _open.Peek().AddChild("#cdata-section", new JValue(value), isText: false);
+                    break;
+                default:
+                    // Whitespace, declaration, comments and processing instructions do not change the shape.
+                    break;
+            }
+        }
+
+        public SampleFormatException Malformed(XmlException ex) => XmlJsonConverter.Malformed(ex, _prologEnd);
+
+        private void Complete(Element element)
+        {
+            var value = element.ToJson();
+            if (_open.Count == 0)
+            {
+                _result = new JObject { [element.Name] = value };
+            }
+            else
+            {
+                _open.Peek().AddChild(element.Name, value, isText: false);
+            }
+        }
+    }
 
     /// <summary>An element being read: its attributes and its children in document order.</summary>
     private sealed class Element(string name, bool isEmpty)

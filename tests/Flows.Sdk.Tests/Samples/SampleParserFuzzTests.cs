@@ -49,7 +49,7 @@ public class SampleParserFuzzTests
         Fuzz(new PropertyListSampleParser(), PropertySeeds, "abc.,_- \n@$é", seed: 3);
 
     [Test]
-    public void Xml_converter_only_succeeds_or_refuses_random_bytes()
+    public void Xml_converter_only_succeeds_or_refuses_random_bytes_read_sync_and_async()
     {
         var random = new Random(4);
         var seeds = XmlSeeds.Select(Encoding.UTF8.GetBytes).ToArray();
@@ -71,7 +71,14 @@ public class SampleParserFuzzTests
 
             try
             {
-                XmlJsonConverter.Convert(new MemoryStream(bytes.ToArray()), 64);
+                if (i % 2 == 0)
+                {
+                    XmlJsonConverter.Convert(new MemoryStream(bytes.ToArray()), 64);
+                }
+                else
+                {
+                    XmlJsonConverter.ConvertAsync(new MemoryStream(bytes.ToArray()), 64).GetAwaiter().GetResult();
+                }
             }
             catch (SampleFormatException)
             {

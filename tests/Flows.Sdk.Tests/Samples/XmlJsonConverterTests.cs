@@ -169,6 +169,91 @@ public class XmlJsonConverterTests
         act.Should().Throw<SampleFormatException>().Which.LineNumber.Should().Be(1);
     }
 
+    [TestCase("<pet id=\"7\" xmlns:x=\"urn:x\"><x:name lang=\"en\">Rex</x:name><tag>a</tag><tag>b</tag><e/><f></f></pet>")]
+    [TestCase("<?xml version=\"1.0\"?>\n<p>Hello <b>world</b>, <![CDATA[<raw>]]>!</p>")]
+    public async Task The_async_conversion_gives_the_same_result_as_the_sync_one(string xml)
+    {
+        using var stream = new AsyncOnlyStream(Encoding.UTF8.GetBytes(xml));
+
+        var result = await XmlJsonConverter.ConvertAsync(stream, 64);
+
+        result.ShouldBeJson(Convert(xml).ToString());
+    }
+
+    [Test]
+    public async Task The_async_conversion_refuses_a_dtd_with_its_position()
+    {
+        using var stream = new AsyncOnlyStream(Encoding.UTF8.GetBytes("<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>"));
+
+        var act = () => XmlJsonConverter.ConvertAsync(stream, 64);
+
+        var error = (await act.Should().ThrowAsync<SampleFormatException>()).Which;
+        error.Message.Should().StartWith("The XML declares a document type (DTD) at line 2, position 1.");
+    }
+
+    [Test]
+    public async Task The_async_conversion_refuses_deep_nesting()
+    {
+        using var stream = new AsyncOnlyStream(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("<a>", 100_000))));
+
+        var act = () => XmlJsonConverter.ConvertAsync(stream, 64);
+
+        (await act.Should().ThrowAsync<SampleFormatException>()).Which.Message.Should().Contain("nested more than 64 levels");
+    }
+
+    [Test]
+    public async Task The_async_conversion_stops_when_canceled()
+    {
+        using var stream = new AsyncOnlyStream(Encoding.UTF8.GetBytes("<pet><name>Rex</name></pet>"));
+
+        var act = () => XmlJsonConverter.ConvertAsync(stream, 64, new CancellationToken(canceled: true));
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    /// <summary>A stream like an ASP.NET Core request body that refuses synchronous reads; it reads 3 bytes at a time.</summary>
+    private sealed class AsyncOnlyStream(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new InvalidOperationException("Synchronous reads are not allowed.");
+
+        public override int Read(Span<byte> buffer) => throw new InvalidOperationException("Synchronous reads are not allowed.");
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            return _inner.Read(buffer.Span[..Math.Min(buffer.Length, 3)]);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     private static ReadOnlySequence<byte> Segments(byte[] bytes, int size)
     {
         Segment? first = null;
