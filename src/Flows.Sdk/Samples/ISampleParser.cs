@@ -18,6 +18,7 @@ public interface ISampleParser
     /// <param name="options">The limits to enforce.</param>
     /// <returns>The normalized sample and its inferred JSON Schema.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is less than 1.</exception>
     /// <exception cref="SampleFormatException">The text is not a valid sample of this format, or exceeds a limit; the exception says what and where.</exception>
     SampleParseResult Parse(string text, SampleParseOptions options);
 }

@@ -38,6 +38,12 @@ internal static class SampleGenerator
             return JValue.CreateNull();
         }
 
+        // Keywords beside a $ref (a default, an example) describe this use of the referenced schema, so they come first.
+        if (GivenValue(schema) is { } given)
+        {
+            return given;
+        }
+
         schema = SchemaKeywords.Resolve(schema, context.Root);
         if (!context.Expanding.Add(schema))
         {
@@ -46,7 +52,7 @@ internal static class SampleGenerator
 
         try
         {
-            return GenerateResolved(schema, context, depth);
+            return GivenValue(schema) ?? GenerateResolved(schema, context, depth);
         }
         finally
         {
@@ -54,9 +60,8 @@ internal static class SampleGenerator
         }
     }
 
-    private static JToken GenerateResolved(JObject schema, Context context, int depth)
+    private static JToken? GivenValue(JObject schema)
     {
-
         if (schema.TryGetValue("const", out var constant))
         {
             return constant.DeepClone();
@@ -72,11 +77,11 @@ internal static class SampleGenerator
             return fallback.DeepClone();
         }
 
-        if (schema["examples"] is JArray { Count: > 0 } examples)
-        {
-            return examples[0].DeepClone();
-        }
+        return schema["examples"] is JArray { Count: > 0 } examples ? examples[0].DeepClone() : null;
+    }
 
+    private static JToken GenerateResolved(JObject schema, Context context, int depth)
+    {
         if ((schema["anyOf"] ?? schema["oneOf"]) is JArray { Count: > 0 } choices)
         {
             return Generate(choices[0], context, depth + 1);

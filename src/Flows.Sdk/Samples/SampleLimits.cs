@@ -7,6 +7,15 @@ internal static class SampleLimits
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxSampleSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxSampleSize, "SampleParseOptions.MaxSampleSize must be at least 1.");
+        }
+
+        if (options.MaxDepth < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxDepth, "SampleParseOptions.MaxDepth must be at least 1.");
+        }
     }
 
     public static void CheckSize(string format, string text, SampleParseOptions options)

@@ -113,6 +113,14 @@ public class SampleGeneratorTests
     }
 
     [Test]
+    public void A_default_beside_a_reference_wins_over_the_referenced_schema()
+    {
+        Generate("""
+            {"properties": {"status": {"$ref": "#/$defs/status", "default": "sold"}}, "$defs": {"status": {"type": "string", "enum": ["available"]}}}
+            """).ShouldBeJson("""{"status": "sold"}""");
+    }
+
+    [Test]
     public void A_schema_that_is_not_an_object_gives_an_empty_object()
     {
         Generate("""{"type": "string"}""").ShouldBeJson("{}");

@@ -13,13 +13,31 @@ public class SampleParseOptionsTests
         options.MaxDepth.Should().Be(64);
     }
 
-    [TestCase(0)]
-    [TestCase(-1)]
-    public void Limits_below_one_are_refused(int value)
+    [Test]
+    public void The_validator_accepts_the_defaults()
     {
-        var options = new SampleParseOptions();
+        new SampleParseOptionsValidator().Validate(null, new SampleParseOptions()).Succeeded.Should().BeTrue();
+    }
 
-        ((Action)(() => options.MaxSampleSize = value)).Should().Throw<ArgumentOutOfRangeException>();
-        ((Action)(() => options.MaxDepth = value)).Should().Throw<ArgumentOutOfRangeException>();
+    [TestCase(0, 64, "MaxSampleSize")]
+    [TestCase(1024, -1, "MaxDepth")]
+    public void The_validator_names_a_limit_below_one(int size, int depth, string setting)
+    {
+        var result = new SampleParseOptionsValidator().Validate(null, new SampleParseOptions { MaxSampleSize = size, MaxDepth = depth });
+
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain(setting);
+    }
+
+    [TestCase(0, 64, "MaxSampleSize")]
+    [TestCase(1024, 0, "MaxDepth")]
+    public void Every_parser_refuses_a_limit_below_one(int size, int depth, string setting)
+    {
+        foreach (var parser in new ISampleParser[] { new JsonSampleParser(), new XmlSampleParser(), new PropertyListSampleParser() })
+        {
+            var act = () => parser.Parse("{}", new SampleParseOptions { MaxSampleSize = size, MaxDepth = depth });
+
+            act.Should().Throw<ArgumentOutOfRangeException>().WithMessage($"*{setting}*");
+        }
     }
 }
