@@ -10,8 +10,11 @@ namespace Flows.Sdk.Tests.Samples;
 /// </summary>
 public class SampleParserFuzzTests
 {
-    private const int Cases = 2000;
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
+    // 2000 by default; set FLOWS_SAMPLES_FUZZ_CASES for a longer run (the time budget grows with it).
+    private static readonly int Cases =
+        int.TryParse(Environment.GetEnvironmentVariable("FLOWS_SAMPLES_FUZZ_CASES"), out var cases) && cases > 0 ? cases : 2000;
+
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30.0 * Math.Max(1, Cases / 2000));
 
     private static readonly string[] JsonSeeds =
     [
