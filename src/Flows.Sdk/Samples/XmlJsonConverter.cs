@@ -35,9 +35,10 @@ internal static class XmlJsonConverter
     }
 
     /// <summary>
-    /// Converts the XML bytes read from <paramref name="input"/> (for example a request body, or
-    /// <c>PipeReader.AsStream()</c>); the encoding comes from the byte order mark or the XML declaration, UTF-8 by default.
-    /// The stream is read once, in order, and is not closed. Errors reading the stream itself propagate unchanged.
+    /// Converts the XML bytes read synchronously from <paramref name="input"/>; the encoding comes from the byte order
+    /// mark or the XML declaration, UTF-8 by default. The stream is read once, in order, and is not closed; errors
+    /// reading the stream itself propagate unchanged. For a request body use <see cref="ConvertAsync(Stream, int, CancellationToken)"/>, or buffer it in
+    /// the <c>PipeReader</c> and use the <see cref="ReadOnlySequence{T}"/> overload.
     /// </summary>
     /// <exception cref="SampleFormatException">The XML is malformed, has a DTD, or is nested deeper than <paramref name="maxDepth"/>.</exception>
     public static JObject Convert(Stream input, int maxDepth)
@@ -47,7 +48,10 @@ internal static class XmlJsonConverter
         return Convert(reader, maxDepth);
     }
 
-    /// <summary>Converts XML bytes already buffered (for example by a <c>PipeReader</c>) without copying them.</summary>
+    /// <summary>
+    /// Converts XML bytes already buffered (for example the <c>ReadResult.Buffer</c> of a <c>PipeReader</c> read to
+    /// completion, the same bytes an HMAC was computed over) without copying them.
+    /// </summary>
     /// <exception cref="SampleFormatException">The XML is malformed, has a DTD, or is nested deeper than <paramref name="maxDepth"/>.</exception>
     public static JObject Convert(ReadOnlySequence<byte> input, int maxDepth)
     {
