@@ -1,7 +1,9 @@
 using System.Globalization;
+using Flows.Sdk.Components;
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
+using Flows.Sdk.Samples;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.AspNetCore;
@@ -18,7 +20,7 @@ internal static class ApiJson
         ["createdAt"] = Time(credential.CreatedAt),
     };
 
-    public static JObject Flow(Flow flow, string hookPath) => new()
+    public static JObject Flow(Flow flow, string hookPath, ComponentRegistry components) => new()
     {
         ["id"] = flow.Id,
         ["name"] = flow.Draft.Name,
@@ -26,18 +28,19 @@ internal static class ApiJson
         ["latestVersion"] = flow.LatestVersion is { } latest ? latest : null,
         ["liveVersion"] = flow.LiveVersion is { } live ? live : null,
         ["hookUrl"] = flow.State == FlowState.Running ? $"{hookPath}/{flow.Id}" : null,
-        ["draft"] = Draft(flow.Draft),
+        ["draft"] = Draft(flow.Draft, components),
         ["createdAt"] = Time(flow.CreatedAt),
         ["updatedAt"] = Time(flow.UpdatedAt),
     };
 
-    public static JObject Draft(FlowDraft draft) => new()
+    public static JObject Draft(FlowDraft draft, ComponentRegistry? components = null) => new()
     {
         ["name"] = draft.Name,
-        ["steps"] = new JArray(draft.Steps.Select(Step)),
+        ["steps"] = new JArray(draft.Steps.Select(s => Step(s, components))),
     };
 
-    public static JObject Step(StepDefinition step)
+    /// <summary>A step; with <paramref name="components"/>, also the fields it offers to the next steps' mappings.</summary>
+    public static JObject Step(StepDefinition step, ComponentRegistry? components = null)
     {
         var json = new JObject
         {
@@ -71,8 +74,18 @@ internal static class ApiJson
             json["configuration"] = step.Configuration.DeepClone();
         }
 
+        if (components is not null)
+        {
+            var schema = step.Sample?.Schema ?? components.Find(step.ComponentId)?.Descriptor.FindAction(step.Function)?.OutMetadata;
+            json["fields"] = schema is null ? new JArray() : Fields(schema);
+        }
+
         return json;
     }
+
+    /// <summary>The fields a schema offers to mappings, flat, for a mapping UI's drop-downs.</summary>
+    public static JArray Fields(JObject schema) =>
+        new(SchemaFields.Flatten(schema).Select(f => new JObject { ["path"] = f.Path, ["type"] = f.Type, ["title"] = f.Title }));
 
     public static JObject Version(FlowVersion version) => new()
     {

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Text;
 using Flows.Sdk.Hooks;
+using Flows.Sdk.Samples;
 using Microsoft.AspNetCore.Http;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;

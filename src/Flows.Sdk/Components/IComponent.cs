@@ -19,4 +19,10 @@ public interface IComponent
     /// <param name="cancellationToken">Cancelled when the check takes too long or the caller gives up.</param>
     ValueTask<CredentialVerificationResult> VerifyCredentialAsync(JObject fields, CancellationToken cancellationToken) =>
         new(CredentialVerificationResult.Success);
+
+    /// <summary>
+    /// Returns a sample of what an action emits, for example by calling the API it wraps, so that later steps can map from it.
+    /// <see langword="null"/> (the default) lets the engine build one from the action's output metadata.
+    /// </summary>
+    ValueTask<JObject?> RetrieveSampleAsync(SampleRequest request, CancellationToken cancellationToken) => new((JObject?)null);
 }

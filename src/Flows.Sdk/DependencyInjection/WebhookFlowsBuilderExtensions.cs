@@ -1,6 +1,7 @@
 using Flows.Sdk.Components;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Mapping;
+using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,6 +17,18 @@ public static class WebhookFlowsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, TComponent>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a sample format. A parser whose <see cref="ISampleParser.Format"/> is a built-in one (<c>json</c>, <c>xml</c>,
+    /// <c>properties</c>) replaces it.
+    /// </summary>
+    public static IWebhookFlowsBuilder AddSampleParser<TParser>(this IWebhookFlowsBuilder builder)
+        where TParser : class, ISampleParser
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, TParser>());
         return builder;
     }
 

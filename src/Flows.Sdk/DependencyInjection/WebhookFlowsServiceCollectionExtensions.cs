@@ -4,6 +4,7 @@ using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
 using Flows.Sdk.Hooks;
 using Flows.Sdk.Mapping;
+using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,6 +41,13 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
         services.TryAddSingleton<IMappingEngine, FieldPathMappingEngine>();
+
+        services.AddOptions<SampleParseOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SampleParseOptions>, SampleParseOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, JsonSampleParser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, XmlSampleParser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, PropertyListSampleParser>());
+        services.TryAddSingleton<SampleParserSelector>();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, WebhookComponent>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, ReplyComponent>());

@@ -1,6 +1,9 @@
 using Flows.Sdk.Components;
 using Flows.Sdk.Diagnostics;
+using Flows.Sdk.Mapping;
+using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -13,6 +16,9 @@ internal sealed class FlowManager(
     ICredentialStore credentials,
     ComponentRegistry components,
     CompiledFlowCache compiledFlows,
+    SampleParserSelector sampleParsers,
+    IOptions<SampleParseOptions> sampleOptions,
+    IServiceProvider services,
     TimeProvider time,
     ILogger<FlowManager> logger) : IFlowManager
 {
@@ -52,7 +58,7 @@ internal sealed class FlowManager(
         return updated;
     }
 
-    public async ValueTask<FlowVersion> PublishAsync(string flowId, CancellationToken cancellationToken = default)
+    public async ValueTask<PublishResult> PublishAsync(string flowId, CancellationToken cancellationToken = default)
     {
         CompiledFlow? compiled = null;
         var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
@@ -74,7 +80,7 @@ internal sealed class FlowManager(
 
         compiledFlows.Add(compiled!);
         Log.FlowPublished(logger, flow.Id, version!.Number);
-        return version;
+        return new PublishResult(version, SampleWarnings(compiled!));
     }
 
     public async ValueTask<Flow> StartAsync(string flowId, CancellationToken cancellationToken = default)
@@ -125,7 +131,7 @@ internal sealed class FlowManager(
     }
 
     /// <summary>What a draft must be to be saved at all: named, with uniquely named steps and valid samples.</summary>
-    private static FlowDraft CheckShape(FlowDraft draft)
+    private FlowDraft CheckShape(FlowDraft draft)
     {
         ArgumentNullException.ThrowIfNull(draft);
         var errors = new List<FlowValidationError>();
@@ -187,36 +193,17 @@ internal sealed class FlowManager(
         return draft with { Steps = steps };
     }
 
-    private static SampleDefinition? ParseSample(StepDefinition step, string where, List<FlowValidationError> errors)
+    private SampleDefinition ParseSample(StepDefinition step, string where, List<FlowValidationError> errors)
     {
         var sample = step.Sample!;
-        if (!string.Equals(sample.Format, "json", StringComparison.Ordinal))
-        {
-            errors.Add(new(step.Id, $"{where}.sample.format", $"Unknown sample format '{sample.Format}'."));
-            return sample;
-        }
-
         try
         {
-            using var reader = new JsonTextReader(new StringReader(sample.Data ?? string.Empty)) { DateParseHandling = DateParseHandling.None, MaxDepth = 64 };
-            var token = JToken.ReadFrom(reader);
-            if (reader.Read())
-            {
-                errors.Add(new(step.Id, $"{where}.sample.data", $"Unexpected content after the JSON object at line {reader.LineNumber}, position {reader.LinePosition}."));
-                return sample;
-            }
-
-            if (token is not JObject obj)
-            {
-                errors.Add(new(step.Id, $"{where}.sample.data", $"The sample must be a JSON object, but it is {token.Type.ToString().ToLowerInvariant()}."));
-                return sample;
-            }
-
-            return sample with { Sample = obj };
+            var parsed = sampleParsers.Parse(sample.Format ?? string.Empty, sample.Data ?? string.Empty, sampleOptions.Value);
+            return sample with { Sample = parsed.Sample, Schema = parsed.Schema };
         }
-        catch (JsonReaderException e)
+        catch (SampleFormatException e)
         {
-            errors.Add(new(step.Id, $"{where}.sample.data", $"The sample is not valid JSON: {e.Message}"));
+            errors.Add(new(step.Id, $"{where}.sample", e.MessageWithLocation));
             return sample;
         }
     }
@@ -318,5 +305,91 @@ internal sealed class FlowManager(
         {
             errors.Add(new(step.Id, "credentialId", $"Credential '{step.CredentialId}' belongs to component '{credential.ComponentId}', not '{descriptor.Id}'."));
         }
+    }
+
+    /// <summary>
+    /// Evaluates each mapping expression on the sample of the data it will get; an expression that gives nothing there
+    /// probably names a field the payload does not have. Warnings only: real payloads vary.
+    /// </summary>
+    private static IReadOnlyList<FlowValidationError> SampleWarnings(CompiledFlow flow)
+    {
+        var warnings = new List<FlowValidationError>();
+        var samples = new JObject();
+        JObject? previous = null;
+        foreach (var step in flow.Steps)
+        {
+            if (previous is not null && step.Action is not null)
+            {
+                var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = samples };
+                foreach (var field in step.Mapping)
+                {
+                    try
+                    {
+                        if (field.Expression.Evaluate(previous, bindings) is null)
+                        {
+                            warnings.Add(new(step.Definition.Id, $"mapping.{field.Field}",
+                                $"'{field.Expression.Source}' gives no value on the sample of the incoming data; check the field names."));
+                        }
+                    }
+                    catch (MappingException e)
+                    {
+                        warnings.Add(new(step.Definition.Id, $"mapping.{field.Field}", $"'{field.Expression.Source}' fails on the sample ({e.Code}): {e.Message}"));
+                    }
+                }
+            }
+
+            previous = SampleOf(step);
+            if (previous is null)
+            {
+                // Without a sample of this step's output, the next mappings cannot be checked.
+                break;
+            }
+
+            samples[step.Definition.Id] = previous;
+        }
+
+        return warnings;
+    }
+
+    /// <summary>The sample of what a step emits: its own sample, or one built from the action's output metadata.</summary>
+    internal static JObject? SampleOf(CompiledStep step) =>
+        step.Definition.Sample?.Sample
+        ?? (step.Action?.OutMetadata is { } schema ? SampleGenerator.FromSchema(schema) : null);
+
+    public async ValueTask<Flow> RetrieveSampleAsync(string flowId, string stepId, CancellationToken cancellationToken = default)
+    {
+        var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
+        var index = current.Draft.Steps.ToList().FindIndex(s => s.Id == stepId);
+        if (index < 0)
+        {
+            throw new FlowValidationException([new(stepId, "stepId", $"Flow '{flowId}' has no step '{stepId}'.")]);
+        }
+
+        var step = current.Draft.Steps[index];
+        var component = components.Find(step.ComponentId)
+            ?? throw new FlowValidationException([new(stepId, "componentId", $"Unknown component '{step.ComponentId}'.")]);
+        var action = component.Descriptor.FindAction(step.Function)
+            ?? throw new FlowValidationException([new(stepId, "function", $"Component '{component.Descriptor.Id}' has no action '{step.Function}': only actions have output samples to retrieve.")]);
+
+        var credential = step.CredentialId is null ? null : await credentials.GetAsync(step.CredentialId, cancellationToken).ConfigureAwait(false);
+        var request = new SampleRequest(action, step.Configuration ?? [], credential?.Fields ?? [], services);
+        JObject sample;
+        try
+        {
+            sample = await component.RetrieveSampleAsync(request, cancellationToken).ConfigureAwait(false)
+                ?? (action.OutMetadata is { } schema ? SampleGenerator.FromSchema(schema) : [])
+                ?? [];
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new FlowValidationException([new(stepId, "sample", $"The component could not retrieve a sample: {e.Message}")]);
+        }
+
+        var text = sample.ToString(Formatting.Indented);
+        var parsed = sampleParsers.Parse(SampleFormats.Json, text, sampleOptions.Value);
+        var definition = new SampleDefinition(SampleFormats.Json, text) { Sample = parsed.Sample, Schema = parsed.Schema };
+        var steps = current.Draft.Steps.ToArray();
+        steps[index] = step with { Sample = definition };
+        return await UpdateDraftAsync(flowId, current.Draft with { Steps = steps }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -34,4 +34,12 @@ public sealed class SampleFormatException : Exception
 
     /// <summary>For a property list, the entry at fault (trimmed), or <see langword="null"/>.</summary>
     public string? Entry { get; }
+
+    /// <summary>The message with the place it is about: "(line L, position P)" or "(entry 'E')" when known.</summary>
+    public string MessageWithLocation => (LineNumber, LinePosition, Entry) switch
+    {
+        ({ } line, { } position, _) when !Message.Contains($"line {line}", StringComparison.Ordinal) => $"{Message} (line {line}, position {position})",
+        (_, _, { } entry) when !Message.Contains(entry, StringComparison.Ordinal) => $"{Message} (entry '{entry}')",
+        _ => Message,
+    };
 }
