@@ -110,9 +110,16 @@ internal static class ApiJson
     {
         var json = ExecutionSummary(execution);
         json["messageId"] = execution.MessageId;
+        json["pendingRebounds"] = execution.PendingRebounds;
+        if (execution.Failure is { } failure)
+        {
+            json["failedStepId"] = failure.StepId;
+        }
+
         json["steps"] = new JArray(execution.Steps.Select(s => new JObject
         {
             ["stepId"] = s.StepId,
+            ["attempt"] = s.Attempt,
             ["status"] = Status(s.Status),
             ["input"] = s.Input?.DeepClone(),
             ["output"] = s.Output?.DeepClone(),

@@ -37,6 +37,7 @@ internal static class ManagementApi
         api.MapGet("/flows/{id}/executions", ListExecutionsAsync);
         api.MapPost("/samples/parse", ParseSampleAsync);
         api.MapGet("/executions/{id}", GetExecutionAsync);
+        api.MapPost("/executions/{id}/retry", RetryExecutionAsync);
     }
 
     private static async Task CreateCredentialAsync(HttpContext context, ICredentialManager credentials)
@@ -299,6 +300,43 @@ internal static class ManagementApi
 
         var items = await executions.ListAsync(query, context.RequestAborted).ConfigureAwait(false);
         await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(items.Select(ApiJson.ExecutionSummary)) }).ConfigureAwait(false);
+    }
+
+    private static async Task RetryExecutionAsync(HttpContext context, string id, IExecutionManager executions)
+    {
+        JObject? message = null;
+        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+            if (body is null)
+            {
+                return;
+            }
+
+            if (body["message"] is JObject edited)
+            {
+                message = edited;
+            }
+            else if (body["message"] is { Type: not JTokenType.Null })
+            {
+                await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'message' must be a JSON object: the message the failed step gets instead of the original.").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        try
+        {
+            var execution = await executions.RetryAsync(id, message, context.RequestAborted).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 202, ApiJson.ExecutionSummary(execution)).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException)
+        {
+            await NotFoundAsync(context, "execution", id).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            await HttpJson.WriteProblemAsync(context, 409, "Conflict", e.Message).ConfigureAwait(false);
+        }
     }
 
     private static async Task GetExecutionAsync(HttpContext context, string id, IExecutionStore executions)

@@ -3,10 +3,11 @@ using Flows.Sdk.Execution;
 using Flows.Sdk.Mapping;
 using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Flows.Sdk.DependencyInjection;
+using Flows.Sdk.DependencyInjection;
+
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds components and swaps stores, queue and mapping engine.</summary>
 public static class WebhookFlowsBuilderExtensions

@@ -6,11 +6,12 @@ using Flows.Sdk.Hooks;
 using Flows.Sdk.Mapping;
 using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Flows.Sdk.DependencyInjection;
+using Flows.Sdk.DependencyInjection;
+
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the webhook flows engine.</summary>
 public static class WebhookFlowsServiceCollectionExtensions
@@ -63,6 +64,8 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<ExecutionJournal>();
         services.TryAddSingleton<ReplyBroker>();
         services.TryAddSingleton<FlowWorker>();
+        services.TryAddSingleton<RunLogPruner>();
+        services.TryAddSingleton<IExecutionManager, ExecutionManager>();
         return new WebhookFlowsBuilder(services);
     }
 

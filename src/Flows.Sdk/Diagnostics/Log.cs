@@ -62,6 +62,12 @@ internal static partial class Log
     [LoggerMessage(3011, LogLevel.Error, "Run log pruning failed")]
     public static partial void RunLogPruneFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(3012, LogLevel.Warning, "Message {MessageId} of flow {FlowId} (execution {ExecutionId}) was abandoned at shutdown; a durable queue delivers it again")]
+    public static partial void MessageAbandoned(ILogger logger, string messageId, string flowId, string executionId);
+
+    [LoggerMessage(3013, LogLevel.Information, "Shutdown: waiting for {Count} running executions")]
+    public static partial void ShutdownWaiting(ILogger logger, int count);
+
     [LoggerMessage(4001, LogLevel.Information, "Credential {CredentialId} created for component {ComponentId}")]
     public static partial void CredentialCreated(ILogger logger, string credentialId, string componentId);
 

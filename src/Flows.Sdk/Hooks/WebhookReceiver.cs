@@ -110,7 +110,7 @@ internal sealed class WebhookReceiver(
         var requestId = Ids.New();
         var expectsReply = compiled.Steps.Any(step => step.Component.Descriptor.Id == ReplyComponent.ComponentId);
         var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow()) { ExpectsReply = expectsReply };
-        var executionHeader = new Dictionary<string, string> { [ExecutionIdHeader] = message.ExecutionId };
+        var executionHeader = new Dictionary<string, string> { [WebhookResponse.ExecutionIdHeader] = message.ExecutionId };
         var reply = expectsReply ? replies.Register(message.ExecutionId) : null;
         if (!await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false))
         {
@@ -150,9 +150,6 @@ internal sealed class WebhookReceiver(
             replies.Unregister(executionId);
         }
     }
-
-    /// <summary>The response header that names the execution a hook request started.</summary>
-    public const string ExecutionIdHeader = "x-execution-id";
 
     private static WebhookResponse? Authenticate(WebhookRequest request, JObject? fields)
     {

@@ -17,6 +17,9 @@ public sealed class WebhookResponse
         Headers = headers;
     }
 
+    /// <summary>The response header that names the execution a hook request started (<c>x-execution-id</c>).</summary>
+    public const string ExecutionIdHeader = "x-execution-id";
+
     /// <summary>The HTTP status code.</summary>
     public int StatusCode { get; }
 
