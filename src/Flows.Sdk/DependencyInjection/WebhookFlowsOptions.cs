@@ -15,7 +15,7 @@ public sealed class WebhookFlowsOptions
     /// <summary>How many messages run at once (default four per processor).</summary>
     public int MaxConcurrency { get; set; } = Environment.ProcessorCount * 4;
 
-    /// <summary>How many executions of one flow run at once (default two per processor); at most <see cref="MaxConcurrency"/>.</summary>
+    /// <summary>How many executions of one flow run at once (default two per processor); <see cref="MaxConcurrency"/> bounds it too.</summary>
     public int MaxConcurrencyPerFlow { get; set; } = Environment.ProcessorCount * 2;
 
     /// <summary>How many times a step is retried after a transient failure (network error, HTTP 5xx or 429, timeout); default 3.</summary>

@@ -41,8 +41,7 @@ internal sealed class WebhookFlowsOptionsValidator : IValidateOptions<WebhookFlo
             failures.Add($"{nameof(WebhookFlowsOptions)}.{nameof(options.CredentialVerificationTimeout)} must be more than 0 and at most 30 seconds; it is {options.CredentialVerificationTimeout}.");
         }
 
-        Check(options.MaxConcurrencyPerFlow >= 1 && options.MaxConcurrencyPerFlow <= options.MaxConcurrency,
-            nameof(options.MaxConcurrencyPerFlow), $"must be from 1 to MaxConcurrency ({options.MaxConcurrency}); it is {options.MaxConcurrencyPerFlow}.");
+        Check(options.MaxConcurrencyPerFlow >= 1, nameof(options.MaxConcurrencyPerFlow), $"must be at least 1; it is {options.MaxConcurrencyPerFlow}.");
         Check(options.TransientRetryCount is >= 0 and <= 100, nameof(options.TransientRetryCount), $"must be from 0 to 100; it is {options.TransientRetryCount}.");
         Check(options.TransientRetryDelay > TimeSpan.Zero, nameof(options.TransientRetryDelay), $"must be positive; it is {options.TransientRetryDelay}.");
         Check(options.TransientRetryMaxDelay >= options.TransientRetryDelay, nameof(options.TransientRetryMaxDelay), "must be at least TransientRetryDelay.");

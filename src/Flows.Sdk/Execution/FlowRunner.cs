@@ -59,7 +59,8 @@ internal sealed class FlowRunner
 
     public async Task<FlowExecution> RunAsync(QueuedMessage message, CancellationToken cancellationToken)
     {
-        var gate = _perFlow.GetOrAdd(message.FlowId, _ => new SemaphoreSlim(_options.MaxConcurrencyPerFlow, _options.MaxConcurrencyPerFlow));
+        var limit = Math.Min(_options.MaxConcurrencyPerFlow, _options.MaxConcurrency);
+        var gate = _perFlow.GetOrAdd(message.FlowId, _ => new SemaphoreSlim(limit, limit));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
