@@ -74,9 +74,19 @@ internal static class ApiJson
             json["configuration"] = step.Configuration.DeepClone();
         }
 
+        if (step.InMetadata is not null)
+        {
+            json["inMetadata"] = step.InMetadata.DeepClone();
+        }
+
+        if (step.OutMetadata is not null)
+        {
+            json["outMetadata"] = step.OutMetadata.DeepClone();
+        }
+
         if (components is not null)
         {
-            var schema = step.Sample?.Schema ?? components.Find(step.ComponentId)?.Descriptor.FindAction(step.Function)?.OutMetadata;
+            var schema = step.Sample?.Schema ?? step.OutMetadata ?? components.Find(step.ComponentId)?.Descriptor.FindAction(step.Function)?.OutMetadata;
             json["fields"] = schema is null ? new JArray() : Fields(schema);
         }
 

@@ -398,13 +398,18 @@ internal sealed class FlowRunner
                 }
             }
 
-            foreach (var required in step.Action!.RequiredInputs)
+            foreach (var required in step.RequiredInputs)
             {
                 if (input[required] is null or { Type: JTokenType.Null })
                 {
                     var source = step.Mapping.FirstOrDefault(m => m.Field == required)?.Expression.Source ?? "(unmapped)";
                     throw new StepInputException("InputValidationError", $"The required input field '{required}' is missing: its mapping '{source}' gave no value.");
                 }
+            }
+
+            if (InputValidator.Validate(input, step.InMetadata) is { } violation)
+            {
+                throw new StepInputException("InputValidationError", violation);
             }
 
             return input;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Flows.Sdk.Components;
 using Flows.Sdk.Mapping;
 using Flows.Sdk.Storage;
+using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Flows;
 
@@ -21,8 +22,19 @@ internal sealed class CompiledFlow
     public IReadOnlyList<CompiledStep> Steps { get; }
 }
 
-/// <summary>A step with its component resolved and its mapping compiled.</summary>
-internal sealed record CompiledStep(StepDefinition Definition, IComponent Component, ActionDescriptor? Action, IReadOnlyList<CompiledField> Mapping);
+/// <summary>A step with its component resolved, its metadata settled and its mapping compiled.</summary>
+internal sealed record CompiledStep(StepDefinition Definition, IComponent Component, ActionDescriptor? Action, IReadOnlyList<CompiledField> Mapping)
+{
+    /// <summary>The input metadata in force: the step's (dynamic) or the action's.</summary>
+    public JObject? InMetadata => Definition.InMetadata ?? Action?.InMetadata;
+
+    /// <summary>The output metadata in force: the step's (dynamic) or the action's.</summary>
+    public JObject? OutMetadata => Definition.OutMetadata ?? Action?.OutMetadata;
+
+    /// <summary>The input fields the action requires.</summary>
+    public IReadOnlyList<string> RequiredInputs { get; } =
+        (Definition.InMetadata ?? Action?.InMetadata)?["required"] is JArray required ? required.Select(static r => r.ToString()).ToArray() : [];
+}
 
 /// <summary>One input field and the compiled expression that computes it.</summary>
 internal sealed record CompiledField(string Field, IMappingExpression Expression);

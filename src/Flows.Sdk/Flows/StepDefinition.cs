@@ -30,4 +30,13 @@ public sealed record StepDefinition
 
     /// <summary>The step's configuration, passed to the component as it is.</summary>
     public JObject? Configuration { get; init; }
+
+    /// <summary>
+    /// The action's input metadata for this step when the component computes it from the configuration (set at publish);
+    /// <see langword="null"/> means the descriptor's.
+    /// </summary>
+    public JObject? InMetadata { get; init; }
+
+    /// <summary>The action's output metadata for this step when computed at publish; <see langword="null"/> means the descriptor's.</summary>
+    public JObject? OutMetadata { get; init; }
 }
