@@ -64,7 +64,11 @@ internal static class ApiJson
             };
         }
 
-        if (step.Mapping is not null)
+        if (step.MappingExpression is not null)
+        {
+            json["mapping"] = step.MappingExpression;
+        }
+        else if (step.Mapping is not null)
         {
             json["mapping"] = new JObject(step.Mapping.Select(m => new JProperty(m.Key, m.Value)));
         }
@@ -187,7 +191,12 @@ internal static class ApiJson
             }
 
             Dictionary<string, string>? mapping = null;
-            if (step["mapping"] is JObject mappingJson)
+            string? mappingExpression = null;
+            if (step["mapping"] is JValue { Type: JTokenType.String } wholeMapping)
+            {
+                mappingExpression = (string)wholeMapping!;
+            }
+            else if (step["mapping"] is JObject mappingJson)
             {
                 mapping = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var property in mappingJson.Properties())
@@ -204,7 +213,7 @@ internal static class ApiJson
             }
             else if (step["mapping"] is { Type: not JTokenType.Null })
             {
-                errors.Add(new(id, $"{path}.mapping", "'mapping' must be an object of input field to expression."));
+                errors.Add(new(id, $"{path}.mapping", "'mapping' must be an object of input field to expression, or one expression (a string) that gives the whole input."));
             }
 
             JObject? configuration = null;
@@ -227,6 +236,7 @@ internal static class ApiJson
                     CredentialId = credentialId,
                     Sample = sample,
                     Mapping = mapping,
+                    MappingExpression = mappingExpression,
                     Configuration = configuration,
                 });
             }

@@ -380,6 +380,22 @@ internal sealed class FlowRunner
         {
             var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = stepOutputs };
             var input = new JObject();
+            if (step.InputExpression is { } whole)
+            {
+                JToken? value;
+                try
+                {
+                    value = whole.Evaluate(body, bindings);
+                }
+                catch (MappingException e)
+                {
+                    throw new StepInputException("MappingError", $"The mapping expression failed ({e.Code}): {e.Message}", e);
+                }
+
+                input = value as JObject ?? throw new StepInputException("MappingError",
+                    $"The mapping expression must give an object, but gave {(value is null ? "nothing" : value.Type.ToString().ToLowerInvariant())}.");
+            }
+
             foreach (var field in step.Mapping)
             {
                 JToken? value;

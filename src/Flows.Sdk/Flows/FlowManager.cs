@@ -292,6 +292,17 @@ internal sealed class FlowManager(
 
     private static void CheckMapping(StepDefinition step, ActionDescriptor action, List<FlowValidationError> errors)
     {
+        if (step.MappingExpression is not null)
+        {
+            // Developer mode: which fields the expression produces is known only when it runs; the input is checked then.
+            if (step.Mapping is { Count: > 0 })
+            {
+                errors.Add(new(step.Id, "mapping", "A step has either a mapping per field or one mapping expression, not both."));
+            }
+
+            return;
+        }
+
         var mapping = step.Mapping ?? new Dictionary<string, string>();
         var inMetadata = step.InMetadata ?? action.InMetadata;
         var requiredInputs = inMetadata?["required"] is JArray requiredList ? requiredList.Select(r => r.ToString()) : [];
@@ -352,6 +363,21 @@ internal sealed class FlowManager(
             if (previous is not null && step.Action is not null)
             {
                 var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = samples };
+                if (step.InputExpression is { } whole)
+                {
+                    try
+                    {
+                        if (whole.Evaluate(previous, bindings) is not JObject)
+                        {
+                            warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' does not give an object on the sample of the incoming data."));
+                        }
+                    }
+                    catch (MappingException e)
+                    {
+                        warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' fails on the sample ({e.Code}): {e.Message}"));
+                    }
+                }
+
                 foreach (var field in step.Mapping)
                 {
                     try

@@ -28,6 +28,12 @@ public sealed record StepDefinition
     /// </summary>
     public IReadOnlyDictionary<string, string>? Mapping { get; init; }
 
+    /// <summary>
+    /// The step's input as one expression that produces the whole input object (developer mode), instead of
+    /// <see cref="Mapping"/>'s expression per field (integrator mode). A step has one or the other.
+    /// </summary>
+    public string? MappingExpression { get; init; }
+
     /// <summary>The step's configuration, passed to the component as it is.</summary>
     public JObject? Configuration { get; init; }
 
