@@ -269,8 +269,9 @@ internal sealed class WebhookReceiver(
     {
         try
         {
-            using var reader = new JsonTextReader(new StreamReader(new ReadOnlySequenceStream(buffer), Encoding.UTF8))
+            using var reader = new JsonTextReader(new Utf8SequenceReader(buffer))
             {
+                ArrayPool = JsonCharPool.Shared,
                 DateParseHandling = DateParseHandling.None,
                 FloatParseHandling = FloatParseHandling.Double,
                 MaxDepth = maxDepth,

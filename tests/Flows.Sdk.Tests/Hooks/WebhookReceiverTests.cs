@@ -191,4 +191,22 @@ public sealed class WebhookReceiverTests
         third.Headers.Should().ContainKey("Retry-After");
         _host.Queue.Count.Should().Be(2);
     }
+
+    [Test]
+    public async Task A_body_that_is_not_utf8_is_a_400()
+    {
+        var flow = await _host.LiveFlowAsync(null);
+        var pipe = new System.IO.Pipelines.Pipe();
+        await pipe.Writer.WriteAsync(new byte[] { 0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D });
+        await pipe.Writer.CompleteAsync();
+        var request = TestHost.Request(flow.Id, body: "{}");
+
+        var response = await _host.Receiver.ReceiveAsync(new global::Flows.Sdk.Hooks.WebhookRequest
+        {
+            Method = "POST", FlowId = flow.Id, Headers = request.Headers, ContentType = "application/json", Body = pipe.Reader,
+        });
+
+        response.StatusCode.Should().Be(400);
+        response.Body!["detail"]!.ToString().Should().Contain("UTF-8");
+    }
 }
