@@ -267,9 +267,8 @@ public class HmacSignaturePresetTests
     }
 
     [Test]
-    public void Stripe_preset_matches_the_reference_formula()
+    public void Stripe_preset_vector_matches_the_reference_formula()
     {
-
         HexHmacSha256(StripeSecret, "1700000000." + StripePayload).Should().Be(StripeV1);
     }
 
