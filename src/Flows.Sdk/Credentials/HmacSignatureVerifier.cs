@@ -25,6 +25,9 @@ public sealed class HmacSignatureVerifier : IDisposable
 {
     private const int MaxDigestSize = 64;
 
+    /// <summary>Up to this body size, a prefixed scheme copies the body after the prefix and hashes in one shot.</summary>
+    private const int OneShotCopyLimit = 64 * 1024;
+
     private readonly Scheme _scheme;
     private readonly HmacSignatureAlgorithm _algorithm;
     private readonly int _digestSize;
@@ -189,6 +192,12 @@ public sealed class HmacSignatureVerifier : IDisposable
         }
 
         Span<byte> digests = stackalloc byte[_keys.Length * _digestSize];
+        if (_scheme != Scheme.Single && body.Length <= OneShotCopyLimit)
+        {
+            HashPrefixedOneShot(in parsed, body, digests);
+            return Finish(in parsed, digests);
+        }
+
         for (var i = 0; i < _keys.Length; i++)
         {
             var digest = digests.Slice(i * _digestSize, _digestSize);
@@ -225,6 +234,22 @@ public sealed class HmacSignatureVerifier : IDisposable
         if (body.IsSingleSegment)
         {
             return Verify(headers, body.FirstSpan, now);
+        }
+
+        if (body.Length <= OneShotCopyLimit)
+        {
+            // Copying a small body once is cheaper than driving incremental hashes over its segments.
+            var length = (int)body.Length;
+            byte[]? rented = null;
+            Span<byte> buffer = length <= 2048 ? stackalloc byte[2048] : (rented = ArrayPool<byte>.Shared.Rent(length));
+            body.CopyTo(buffer);
+            var result = Verify(headers, buffer[..length], now);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+
+            return result;
         }
 
         ArgumentNullException.ThrowIfNull(headers);
@@ -392,34 +417,63 @@ public sealed class HmacSignatureVerifier : IDisposable
     /// <summary>Feeds what the scheme signs before the body: Stripe's <c>"{t}."</c>, Standard Webhooks' <c>"{id}.{t}."</c>.</summary>
     private void AppendSignedPrefix(IncrementalHash hash, in ParsedHeaders parsed)
     {
-        switch (_scheme)
+        if (_scheme == Scheme.Single)
         {
-            case Scheme.Stripe:
-                AppendUtf8(hash, parsed.Timestamp.AsSpan().Trim());
-                AppendDot(hash);
-                break;
-            case Scheme.StandardWebhooks:
-                AppendUtf8(hash, parsed.MessageId.AsSpan());
-                AppendDot(hash);
-                AppendUtf8(hash, parsed.Timestamp.AsSpan().Trim());
-                AppendDot(hash);
-                break;
+            return;
+        }
+
+        var max = MaxSignedPrefixLength(in parsed);
+        byte[]? rented = null;
+        Span<byte> buffer = max <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        hash.AppendData(buffer[..WriteSignedPrefix(in parsed, buffer)]);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
-    private static void AppendDot(IncrementalHash hash)
+    private int MaxSignedPrefixLength(in ParsedHeaders parsed) => _scheme switch
     {
-        ReadOnlySpan<byte> dot = "."u8;
-        hash.AppendData(dot);
+        Scheme.Stripe => Encoding.UTF8.GetMaxByteCount(parsed.Timestamp.Length) + 1,
+        Scheme.StandardWebhooks => Encoding.UTF8.GetMaxByteCount(parsed.MessageId!.Length) + Encoding.UTF8.GetMaxByteCount(parsed.Timestamp.Length) + 2,
+        _ => 0,
+    };
+
+    private int WriteSignedPrefix(in ParsedHeaders parsed, Span<byte> destination)
+    {
+        var written = 0;
+        if (_scheme == Scheme.StandardWebhooks)
+        {
+            written = Encoding.UTF8.GetBytes(parsed.MessageId.AsSpan(), destination);
+            destination[written++] = (byte)'.';
+        }
+
+        if (_scheme != Scheme.Single)
+        {
+            written += Encoding.UTF8.GetBytes(parsed.Timestamp.AsSpan().Trim(), destination[written..]);
+            destination[written++] = (byte)'.';
+        }
+
+        return written;
     }
 
-    private static void AppendUtf8(IncrementalHash hash, ReadOnlySpan<char> text)
+    /// <summary>
+    /// Hashes the signed prefix and a contiguous body with the one-shot primitive over one buffer: for small and medium
+    /// bodies, copying the body once costs less than driving an incremental hash.
+    /// </summary>
+    private void HashPrefixedOneShot(in ParsedHeaders parsed, ReadOnlySpan<byte> body, Span<byte> digests)
     {
-        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var max = MaxSignedPrefixLength(in parsed) + body.Length;
         byte[]? rented = null;
-        Span<byte> buffer = max <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(max));
-        var written = Encoding.UTF8.GetBytes(text, buffer);
-        hash.AppendData(buffer[..written]);
+        Span<byte> buffer = max <= 2048 ? stackalloc byte[2048] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        var length = WriteSignedPrefix(in parsed, buffer);
+        body.CopyTo(buffer[length..]);
+        var content = buffer[..(length + body.Length)];
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            HashOneShot(_algorithm, _keys[i], content, digests.Slice(i * _digestSize, _digestSize));
+        }
+
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);

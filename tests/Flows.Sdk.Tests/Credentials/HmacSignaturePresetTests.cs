@@ -238,6 +238,19 @@ public class HmacSignaturePresetTests
     }
 
     [Test]
+    public void Standard_webhooks_preset_verifies_large_segmented_bodies()
+    {
+        using var verifier = Verifier(HmacSignaturePreset.StandardWebhooks, SwSecret);
+        var body = new byte[200_001];
+        new Random(7).NextBytes(body);
+        var key = Convert.FromBase64String("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        var signature = "v1," + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(key, Utf8($"{SwMessageId}.1614265330.").Concat(body).ToArray()));
+
+        verifier.VerifyAllWays(SwHeaders(signature: signature), body, SwNow).IsValid.Should().BeTrue();
+        verifier.Verify(SwHeaders(signature: signature), Segmented(body, 70_000, 140_000), SwNow).IsValid.Should().BeTrue();
+    }
+
+    [Test]
     public void Begin_rejects_an_expired_request_before_the_body_is_read()
     {
         using var verifier = Verifier(HmacSignaturePreset.StandardWebhooks, SwSecret);
