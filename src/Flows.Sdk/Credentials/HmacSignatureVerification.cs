@@ -14,6 +14,7 @@ public sealed class HmacSignatureVerification : IDisposable
     private readonly HmacSignatureVerifier.ParsedHeaders _parsed;
     private IncrementalHash[]? _hashes;
     private SignatureVerificationResult? _result;
+    private bool _disposed;
 
     internal HmacSignatureVerification(HmacSignatureVerifier verifier, SignatureVerificationResult rejection)
     {
@@ -38,8 +39,10 @@ public sealed class HmacSignatureVerification : IDisposable
     /// <summary>Feeds the next body segment. Does nothing when <see cref="IsRejected"/> is <see langword="true"/>.</summary>
     /// <param name="segment">The next bytes of the raw body, in order.</param>
     /// <exception cref="InvalidOperationException"><see cref="Complete"/> was already called.</exception>
+    /// <exception cref="ObjectDisposedException">The verification was disposed.</exception>
     public void Append(ReadOnlySpan<byte> segment)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (IsRejected)
         {
             return;
@@ -55,6 +58,7 @@ public sealed class HmacSignatureVerification : IDisposable
     /// <summary>Feeds the next body segments (all of <paramref name="segments"/>, in order).</summary>
     /// <param name="segments">The next bytes of the raw body.</param>
     /// <exception cref="InvalidOperationException"><see cref="Complete"/> was already called.</exception>
+    /// <exception cref="ObjectDisposedException">The verification was disposed.</exception>
     public void Append(in ReadOnlySequence<byte> segments)
     {
         foreach (var segment in segments)
@@ -68,12 +72,15 @@ public sealed class HmacSignatureVerification : IDisposable
     /// same outcome.
     /// </summary>
     /// <returns>The outcome.</returns>
+    /// <exception cref="ObjectDisposedException">The verification was disposed before it was completed.</exception>
     public SignatureVerificationResult Complete()
     {
         if (_result is { } result)
         {
             return result;
         }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
 
         var hashes = _hashes!;
         _hashes = null;
@@ -85,6 +92,7 @@ public sealed class HmacSignatureVerification : IDisposable
     /// <summary>Releases the hash state of a verification that was not completed.</summary>
     public void Dispose()
     {
+        _disposed = true;
         var hashes = _hashes;
         _hashes = null;
         if (hashes is null)

@@ -25,9 +25,6 @@ public sealed class HmacSignatureVerifier : IDisposable
 {
     private const int MaxDigestSize = 64;
 
-    /// <summary>Up to this body size, a prefixed scheme copies the body after the prefix and hashes in one shot.</summary>
-    private const int OneShotCopyLimit = 64 * 1024;
-
     private readonly Scheme _scheme;
     private readonly HmacSignatureAlgorithm _algorithm;
     private readonly int _digestSize;
@@ -181,7 +178,6 @@ public sealed class HmacSignatureVerifier : IDisposable
     /// <param name="now">The current time, for the timestamp tolerance (from a <see cref="TimeProvider"/>).</param>
     /// <returns>The outcome; never throws for a bad request.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="headers"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ObjectDisposedException">The verifier was disposed.</exception>
     public SignatureVerificationResult Verify(IReadOnlyDictionary<string, StringValues> headers, ReadOnlySpan<byte> body, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(headers);
@@ -191,28 +187,16 @@ public sealed class HmacSignatureVerifier : IDisposable
             return f;
         }
 
+        // Pooled keyed hashes rather than HMACSHA256.HashData: the one-shot creates and frees a native HMAC context on
+        // every call, which at 1 KiB costs more than the hashing (see benchmarks/README.md); a pooled context is only reset.
         Span<byte> digests = stackalloc byte[_keys.Length * _digestSize];
-        if (_scheme != Scheme.Single && body.Length <= OneShotCopyLimit)
-        {
-            HashPrefixedOneShot(in parsed, body, digests);
-            return Finish(in parsed, digests);
-        }
-
         for (var i = 0; i < _keys.Length; i++)
         {
-            var digest = digests.Slice(i * _digestSize, _digestSize);
-            if (_scheme == Scheme.Single)
-            {
-                HashOneShot(_algorithm, _keys[i], body, digest);
-            }
-            else
-            {
-                var hash = _pools[i].Rent();
-                AppendSignedPrefix(hash, in parsed);
-                hash.AppendData(body);
-                hash.GetHashAndReset(digest);
-                _pools[i].Return(hash);
-            }
+            var hash = _pools[i].Rent();
+            AppendSignedPrefix(hash, in parsed);
+            hash.AppendData(body);
+            hash.GetHashAndReset(digests.Slice(i * _digestSize, _digestSize));
+            _pools[i].Return(hash);
         }
 
         return Finish(in parsed, digests);
@@ -228,28 +212,11 @@ public sealed class HmacSignatureVerifier : IDisposable
     /// <param name="now">The current time, for the timestamp tolerance.</param>
     /// <returns>The outcome; never throws for a bad request.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="headers"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ObjectDisposedException">The verifier was disposed.</exception>
     public SignatureVerificationResult Verify(IReadOnlyDictionary<string, StringValues> headers, in ReadOnlySequence<byte> body, DateTimeOffset now)
     {
         if (body.IsSingleSegment)
         {
             return Verify(headers, body.FirstSpan, now);
-        }
-
-        if (body.Length <= OneShotCopyLimit)
-        {
-            // Copying a small body once is cheaper than driving incremental hashes over its segments.
-            var length = (int)body.Length;
-            byte[]? rented = null;
-            Span<byte> buffer = length <= 2048 ? stackalloc byte[2048] : (rented = ArrayPool<byte>.Shared.Rent(length));
-            body.CopyTo(buffer);
-            var result = Verify(headers, buffer[..length], now);
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-
-            return result;
         }
 
         ArgumentNullException.ThrowIfNull(headers);
@@ -287,7 +254,6 @@ public sealed class HmacSignatureVerifier : IDisposable
     /// <param name="now">The current time, for the timestamp tolerance.</param>
     /// <returns>The verification in progress.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="headers"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ObjectDisposedException">The verifier was disposed.</exception>
     public HmacSignatureVerification Begin(IReadOnlyDictionary<string, StringValues> headers, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(headers);
@@ -314,7 +280,10 @@ public sealed class HmacSignatureVerifier : IDisposable
         return new HmacSignatureVerification(this, parsed, hashes);
     }
 
-    /// <summary>Releases the pooled hash instances. Verifications still running must not be used afterwards.</summary>
+    /// <summary>
+    /// Releases the pooled hash state (native contexts). Call it when the credential is replaced or deleted; verifications
+    /// still running must not be used afterwards.
+    /// </summary>
     public void Dispose()
     {
         foreach (var pool in _pools)
@@ -455,29 +424,6 @@ public sealed class HmacSignatureVerifier : IDisposable
         }
 
         return written;
-    }
-
-    /// <summary>
-    /// Hashes the signed prefix and a contiguous body with the one-shot primitive over one buffer: for small and medium
-    /// bodies, copying the body once costs less than driving an incremental hash.
-    /// </summary>
-    private void HashPrefixedOneShot(in ParsedHeaders parsed, ReadOnlySpan<byte> body, Span<byte> digests)
-    {
-        var max = MaxSignedPrefixLength(in parsed) + body.Length;
-        byte[]? rented = null;
-        Span<byte> buffer = max <= 2048 ? stackalloc byte[2048] : (rented = ArrayPool<byte>.Shared.Rent(max));
-        var length = WriteSignedPrefix(in parsed, buffer);
-        body.CopyTo(buffer[length..]);
-        var content = buffer[..(length + body.Length)];
-        for (var i = 0; i < _keys.Length; i++)
-        {
-            HashOneShot(_algorithm, _keys[i], content, digests.Slice(i * _digestSize, _digestSize));
-        }
-
-        if (rented is not null)
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
     }
 
     /// <summary>
@@ -683,22 +629,6 @@ public sealed class HmacSignatureVerifier : IDisposable
         >= 'A' and <= 'F' => c - 'A' + 10,
         _ => -1,
     };
-
-    private static void HashOneShot(HmacSignatureAlgorithm algorithm, byte[] key, ReadOnlySpan<byte> body, Span<byte> digest)
-    {
-        switch (algorithm)
-        {
-            case HmacSignatureAlgorithm.Sha256:
-                HMACSHA256.HashData(key, body, digest);
-                break;
-            case HmacSignatureAlgorithm.Sha512:
-                HMACSHA512.HashData(key, body, digest);
-                break;
-            default:
-                HMACSHA1.HashData(key, body, digest);
-                break;
-        }
-    }
 
     private static HashAlgorithmName HashName(HmacSignatureAlgorithm algorithm) => algorithm switch
     {
