@@ -15,6 +15,8 @@ namespace Flows.Sdk.Benchmarks;
 /// NuGet package on the Standard Webhooks scheme. Every method returns whether the request is valid; setup checks it is.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class HmacVerificationBenchmarks
 {
     private const string MessageId = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
