@@ -29,6 +29,13 @@ internal sealed class ReplayCache
         Capacity = capacity;
     }
 
+    /// <summary>
+    /// The window that covers every replay a signature with <paramref name="tolerance"/> accepts: a timestamp is accepted
+    /// from <c>t - tolerance</c> to <c>t + tolerance</c>, so a message first seen at the earliest moment can be replayed
+    /// for twice the tolerance.
+    /// </summary>
+    public static TimeSpan WindowFor(TimeSpan tolerance) => tolerance + tolerance;
+
     /// <summary>How long a message id is remembered after its first delivery.</summary>
     public TimeSpan Window { get; }
 

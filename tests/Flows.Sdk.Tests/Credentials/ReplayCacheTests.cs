@@ -82,6 +82,12 @@ public class ReplayCacheTests
     }
 
     [Test]
+    public void The_window_for_a_tolerance_covers_both_directions_of_the_clock_skew()
+    {
+        ReplayCache.WindowFor(TimeSpan.FromSeconds(300)).Should().Be(TimeSpan.FromSeconds(600));
+    }
+
+    [Test]
     public void Concurrent_registrations_of_one_message_let_exactly_one_through()
     {
         var cache = new ReplayCache(new FakeTimeProvider(), Window);
