@@ -171,7 +171,7 @@ public sealed class HmacSignatureVerifier : IDisposable
     public TimeSpan Tolerance { get; }
 
     /// <summary>
-    /// Verifies a request whose whole body is in one contiguous buffer. Allocates nothing.
+    /// Verifies a request whose whole body is in one contiguous buffer. Allocates nothing in the steady state.
     /// </summary>
     /// <param name="headers">The request headers; lookups are by the scheme's header names (a case-insensitive dictionary is expected; others are searched case-insensitively when an exact lookup fails).</param>
     /// <param name="body">The raw body bytes, exactly as received.</param>
@@ -291,10 +291,6 @@ public sealed class HmacSignatureVerifier : IDisposable
             pool.Dispose();
         }
     }
-
-    internal int DigestSize => _digestSize;
-
-    internal int SecretCount => _keys.Length;
 
     internal SignatureVerificationResult Complete(in ParsedHeaders parsed, IncrementalHash[] hashes)
     {
