@@ -833,7 +833,6 @@ internal static partial class Functions
         return d;
     }
 
-    static partial void RegisterFormatting(Dictionary<string, Fn> d);
 
     public static List<object?> HofArgs(Fn f, object? a1, object? a2, object? a3)
     {
@@ -1391,52 +1390,43 @@ internal static partial class Functions
         return sb.ToString();
     }
 
-    private static object? FromMillis(long millis, string? picture, string? tz, int p)
-    {
-        if (picture == null && tz == null)
-        {
-            return DateTimeOffset.FromUnixTimeMilliseconds(millis).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        }
-
-        return FormatDateTimeHook(millis, picture, tz, p);
-    }
+    private static object? FromMillis(long millis, string? picture, string? tz, int p) => WithPosition(p, () => DateTimePictureFormatter.FormatDateTime(millis, picture, tz));
 
     private static object? ToMillis(string s, string? picture, int p)
     {
-        if (picture == null)
+        var r = WithPosition(p, () => DateTimePictureFormatter.ParseDateTime(s, picture));
+        return r is long l ? (double)l : null;
+    }
+
+    private static T WithPosition<T>(int p, Func<T> f)
+    {
+        try
         {
-            if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var dto)
-                && Regex.IsMatch(s, @"^\d{4}(-\d{2}(-\d{2})?)?([T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?(Z|[+-]\d{2}:?\d{2})?$"))
-            {
-                return (double)dto.ToUnixTimeMilliseconds();
-            }
-
-            if (Regex.IsMatch(s, @"^\d{4}$") && int.TryParse(s, CultureInfo.InvariantCulture, out var year))
-            {
-                return (double)new DateTimeOffset(year, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
-            }
-
-            throw new MappingException("D3110", "The timestamp " + s + " is not in a supported format", p);
+            return f();
         }
-
-        return ParseDateTimeHook(s, picture, p);
+        catch (MappingException ex) when (ex.Position < 0)
+        {
+            throw new MappingException(ex.Code, ex.Message, p, ex.Token, ex);
+        }
     }
 
-    private static object? FormatDateTimeHook(long millis, string? picture, string? tz, int p)
+    private static void RegisterFormatting(Dictionary<string, Fn> d)
     {
-        object? result = null;
-        FormatDateTime(millis, picture, tz, p, ref result);
-        return result;
+        Add(d, "formatNumber", "<n-so?:s>", (ev, a, i, p) =>
+            Arg(a, 0) is double v ? WithPosition(p, () => NumberPictureFormatter.FormatNumber(v, (string)Arg(a, 1)!, ToJObject(Arg(a, 2)))) : null);
+        Add(d, "formatInteger", "<n-s:s>", (ev, a, i, p) =>
+            Arg(a, 0) is double v ? WithPosition(p, () => IntegerPictureFormatter.FormatInteger(v, (string)Arg(a, 1)!)) : null);
+        Add(d, "parseInteger", "<s-s:n>", (ev, a, i, p) =>
+        {
+            if (Arg(a, 0) is not string s)
+            {
+                return null;
+            }
+
+            var r = WithPosition(p, () => IntegerPictureFormatter.ParseInteger(s, (string)Arg(a, 1)!));
+            return r is double dr ? dr : null;
+        });
     }
 
-    private static object? ParseDateTimeHook(string s, string? picture, int p)
-    {
-        object? result = null;
-        ParseDateTime(s, picture, p, ref result);
-        return result;
-    }
-
-    static partial void FormatDateTime(long millis, string? picture, string? tz, int p, ref object? result);
-
-    static partial void ParseDateTime(string s, string? picture, int p, ref object? result);
+    private static Newtonsoft.Json.Linq.JObject? ToJObject(object? v) => v is JMap ? (Newtonsoft.Json.Linq.JObject?)Values.ToToken(v) : null;
 }
