@@ -166,6 +166,11 @@ public class ConformanceTests
             options.MaxDepth = (int)dp;
         }
 
+        if (tc["code"] == null && tc["error"] is JObject err && err["code"] != null)
+        {
+            tc["code"] = err["code"];
+        }
+
         var engine = new JsonataMappingEngine(options);
         JToken? result;
         try

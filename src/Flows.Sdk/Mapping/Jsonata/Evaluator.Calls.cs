@@ -44,6 +44,11 @@ internal sealed partial class Evaluator
 
                     var l = (double)lhs;
                     var r = (double)rhs;
+                    if (!double.IsFinite(l) || !double.IsFinite(r))
+                    {
+                        throw new MappingException("D1001", "Number out of range", expr.Position, null);
+                    }
+
                     var res = op switch
                     {
                         "+" => l + r,
@@ -52,11 +57,6 @@ internal sealed partial class Evaluator
                         "/" => l / r,
                         _ => l % r,
                     };
-                    if (double.IsNaN(res) || double.IsInfinity(res))
-                    {
-                        throw new MappingException("D1001", "Number out of range: " + res, expr.Position, null);
-                    }
-
                     return res;
                 }
 
@@ -263,6 +263,11 @@ internal sealed partial class Evaluator
         if (proc is not Fn fn)
         {
             var name = expr.Procedure!.Type == NodeType.Path ? expr.Procedure.Items![0].Value : expr.Procedure.Value;
+            if (proc == null && expr.Procedure.Type == NodeType.Path && Lookup(env, name) != null)
+            {
+                throw new MappingException("T1007", "Attempted to partially apply a non-function. Did you mean ${" + name + "}?", expr.Position, name);
+            }
+
             throw new MappingException("T1008", "Attempted to partially apply a non-function", expr.Position, name);
         }
 

@@ -93,7 +93,7 @@ internal sealed partial class Evaluator
                     }
                     else
                     {
-                        throw new MappingException("T1002", "Cannot negate a non-numeric value: " + Functions.StringifyForError(v), expr.Position, null);
+                        throw new MappingException("D1002", "Cannot negate a non-numeric value: " + Functions.StringifyForError(v), expr.Position, null);
                     }
 
                     break;
@@ -236,7 +236,8 @@ internal sealed partial class Evaluator
         }
         else
         {
-            inputSeq = JList.Seq(input);
+            inputSeq = new JList(1) { input };
+            inputSeq.Sequence = true;
         }
 
         JList? resultSeq = null;
@@ -658,7 +659,21 @@ internal sealed partial class Evaluator
             input = ow[0];
         }
 
-        if (input is JMap m)
+        if (input is JList il)
+        {
+            foreach (var v in il)
+            {
+                if (v is JList vl)
+                {
+                    Flatten(vl, results);
+                }
+                else if (v != null)
+                {
+                    results.Add(v);
+                }
+            }
+        }
+        else if (input is JMap m)
         {
             foreach (var kv in m)
             {
@@ -956,9 +971,14 @@ internal sealed partial class Evaluator
                     return -1;
                 }
 
-                if (!((aa is double && bb is double) || (aa is string && bb is string)))
+                if (!(aa is double || aa is string) || !(bb is double || bb is string))
                 {
                     throw new MappingException("T2008", "The expressions within an order-by clause must evaluate to numeric or string values", step.Position, null);
+                }
+
+                if (aa.GetType() != bb.GetType())
+                {
+                    throw new MappingException("T2007", "Type mismatch when comparing values " + Functions.StringifyForError(aa) + " and " + Functions.StringifyForError(bb) + " in order-by clause", step.Position, null);
                 }
 
                 int comp;

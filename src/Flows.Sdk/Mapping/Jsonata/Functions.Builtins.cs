@@ -215,6 +215,11 @@ internal static partial class Functions
             }
 
             var t = Arg(a, 1);
+            if (t == null)
+            {
+                return null;
+            }
+
             if (t is string ts)
             {
                 return Values.Bool(s.Contains(ts, StringComparison.Ordinal));
@@ -1174,7 +1179,7 @@ internal static partial class Functions
             throw new MappingException("D3120", "Syntax error in expression passed to function eval: " + ex.Message, p, null, ex);
         }
 
-        var focus = a.Count > 1 ? a[1] : input;
+        var focus = Arg(a, 1) ?? input;
         if (focus is JList { Sequence: false } fl)
         {
             var wrapped = JList.Seq();
@@ -1209,6 +1214,11 @@ internal static partial class Functions
             var m = rf.Regex.Match(s);
             while (m.Success && result.Count < limit)
             {
+                if (m.Length == 0 && (result.Count > 0 || limit > 1))
+                {
+                    throw new MappingException("D1004", "Regular expression matches zero length string", p);
+                }
+
                 var g = new JList();
                 for (var k = 1; k < m.Groups.Count; k++)
                 {

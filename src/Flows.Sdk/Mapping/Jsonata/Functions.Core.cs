@@ -219,7 +219,12 @@ internal static partial class Functions
                 sb.Append(b ? "true" : "false");
                 break;
             case double d:
-                sb.Append(double.IsFinite(d) ? FormatNumber(d) : "null");
+                if (!double.IsFinite(d))
+                {
+                    throw new MappingException("D1001", "Number out of range", -1);
+                }
+
+                sb.Append(FormatNumber(d));
                 break;
             case JList l:
                 {
@@ -332,9 +337,9 @@ internal static partial class Functions
     /// <summary>Formats a number as the reference: 15 significant digits, then JavaScript number-to-string rules.</summary>
     public static string FormatNumber(double d)
     {
-        if (Math.Floor(d) == d && Math.Abs(d) < 1e15)
+        if (Math.Floor(d) == d)
         {
-            return ((long)d).ToString(CultureInfo.InvariantCulture);
+            return Math.Abs(d) < 1e15 ? ((long)d).ToString(CultureInfo.InvariantCulture) : JsNumberToString(d);
         }
 
         var rounded = double.Parse(d.ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

@@ -48,7 +48,7 @@ internal sealed class BuiltinFn : Fn
 
     public BuiltinImpl Impl { get; }
 
-    public override int Arity => Signature?.ParamCount ?? 1;
+    public override int Arity => Signature?.RequiredCount ?? 1;
 }
 
 internal sealed class PartialFn : Fn

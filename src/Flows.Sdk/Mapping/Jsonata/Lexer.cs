@@ -98,6 +98,12 @@ internal sealed class Lexer
             }
         }
 
+        if (c == '!')
+        {
+            _pos++;
+            throw new MappingException("S0204", "Unknown operator: !", _pos, "!");
+        }
+
         if (SingleOps.IndexOf(c, StringComparison.Ordinal) >= 0)
         {
             _pos++;

@@ -154,6 +154,10 @@ internal sealed class Parser
                             }
 
                             Advance(false);
+                            if (IsOp(")"))
+                            {
+                                break;
+                            }
                         }
                     }
 

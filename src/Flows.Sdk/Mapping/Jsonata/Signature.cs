@@ -23,6 +23,24 @@ internal sealed class Signature
 
     public int ParamCount => _params.Count;
 
+    /// <summary>Parameters that are not optional (the arity a JavaScript implementation would report).</summary>
+    public int RequiredCount
+    {
+        get
+        {
+            var n = 0;
+            foreach (var p in _params)
+            {
+                if (!p.Regex.EndsWith('?') || p.Context)
+                {
+                    n++;
+                }
+            }
+
+            return n;
+        }
+    }
+
     public static Signature Parse(string text, int position)
     {
         var sig = new Signature { Text = text };
@@ -205,6 +223,11 @@ internal sealed class Signature
             {
                 if (param.Context && param.ContextRegex != null)
                 {
+                    if (context is JList { OuterWrapper: true } ow && ow.Count > 0)
+                    {
+                        context = ow[0];
+                    }
+
                     var ct = Symbol(context).ToString();
                     if (param.ContextRegex.IsMatch(ct))
                     {
