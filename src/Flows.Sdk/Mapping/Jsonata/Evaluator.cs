@@ -793,6 +793,7 @@ internal sealed partial class Evaluator
         if (inList.Count == 0)
         {
             inList = new JList { null };
+            reduce = false;
         }
 
         foreach (var item in inList)
