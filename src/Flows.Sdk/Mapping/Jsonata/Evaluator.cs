@@ -21,14 +21,30 @@ internal sealed partial class Evaluator
         _ct = ct;
         _globals = globals;
         Options = options;
-        NowMillis = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
 
     public JsonataOptions Options { get; }
 
     public Frame? RootFrame { get; set; }
 
-    public long NowMillis { get; }
+    /// <summary>The evaluation input, bound to <c>$$</c>.</summary>
+    public object? RootInput { get; set; }
+
+    /// <summary>The evaluation's timestamp: every <c>$now()</c>/<c>$millis()</c> in one evaluation agrees.</summary>
+    public long NowMillis
+    {
+        get
+        {
+            if (_now == long.MinValue)
+            {
+                _now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            }
+
+            return _now;
+        }
+    }
+
+    private long _now = long.MinValue;
 
     public TimeSpan RegexTimeout => Options.RegexTimeout;
 
@@ -39,10 +55,21 @@ internal sealed partial class Evaluator
             return v;
         }
 
+        if (name == "$")
+        {
+            return RootInput;
+        }
+
         return _globals.TryGetValue(name, out var f) ? f : null;
     }
 
-    private void Enter(Node expr)
+    private object? Leave(object? value)
+    {
+        _depth--;
+        return value;
+    }
+
+    private bool Enter(Node expr)
     {
         if (++_depth > _maxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
@@ -53,6 +80,8 @@ internal sealed partial class Evaluator
         {
             CheckTime(expr.Position);
         }
+
+        return true;
     }
 
     public void CheckTime(int position)
@@ -103,7 +132,7 @@ internal sealed partial class Evaluator
                 result = EvalArray(expr, input, env);
                 break;
             case NodeType.ObjectCons:
-                result = EvalGroup(expr.Pairs!, input, env);
+                result = input is JList ? EvalGroup(expr.Pairs!, input, env) : EvalObject(expr.Pairs!, input, env);
                 break;
             case NodeType.Name:
                 result = LookupField(input, expr.Value);
@@ -230,6 +259,12 @@ internal sealed partial class Evaluator
     {
         JList inputSeq;
         var steps = expr.Items!;
+        if (expr.IsSimpleName && input is not JList)
+        {
+            // a single plain field step on a single item: no sequence bookkeeping needed
+            return Enter(steps[0]) ? Leave(LookupField(input, steps[0].Value)) : null;
+        }
+
         if (input is JList il && steps[0].Type != NodeType.Variable)
         {
             inputSeq = il;
@@ -336,6 +371,41 @@ internal sealed partial class Evaluator
             }
 
             return sorted;
+        }
+
+        if (input.Count == 1)
+        {
+            var single = Eval(step, input[0], env);
+            if (step.Stages != null)
+            {
+                foreach (var stage in step.Stages)
+                {
+                    single = EvalFilter(stage.Lhs!, single, env);
+                }
+            }
+
+            if (single is JList sl)
+            {
+                if (lastStep && !sl.Sequence)
+                {
+                    return sl;
+                }
+
+                if (!sl.Cons)
+                {
+                    var copy = new JList(sl.Count) { Sequence = true };
+                    copy.AddRange(sl);
+                    return copy;
+                }
+            }
+
+            var one = new JList(1) { Sequence = true };
+            if (single != null)
+            {
+                one.Add(single);
+            }
+
+            return one;
         }
 
         var result = JList.Seq();
@@ -769,6 +839,69 @@ internal sealed partial class Evaluator
         if (expr.ConsArray)
         {
             result.Cons = true;
+        }
+
+        return result;
+    }
+
+    /// <summary>Object constructor over a single (non-sequence) context item.</summary>
+    private JMap EvalObject(List<(Node Key, Node Value)> pairs, object? input, Frame env)
+    {
+        var n = pairs.Count;
+        Span<int> owners = n <= 64 ? stackalloc int[n] : new int[n];
+        var keys = n <= 8 ? null : new Dictionary<string, int>(n, StringComparer.Ordinal);
+        var keyValues = new string?[n];
+        for (var pi = 0; pi < n; pi++)
+        {
+            var keyNode = pairs[pi].Key;
+            var key = keyNode.Type == NodeType.Literal ? keyNode.Literal : Eval(keyNode, input, env);
+            owners[pi] = -1;
+            if (key == null)
+            {
+                continue;
+            }
+
+            if (key is not string ks)
+            {
+                throw new MappingException("T1003", "Key in object structure must evaluate to a string; got: " + Functions.StringifyForError(key), keyNode.Position, null);
+            }
+
+            var dup = false;
+            if (keys != null)
+            {
+                dup = !keys.TryAdd(ks, pi);
+            }
+            else
+            {
+                for (var j = 0; j < pi; j++)
+                {
+                    if (keyValues[j] != null && string.Equals(keyValues[j], ks, StringComparison.Ordinal))
+                    {
+                        dup = true;
+                        break;
+                    }
+                }
+            }
+
+            if (dup)
+            {
+                throw new MappingException("D1009", "Multiple key definitions evaluate to same key: " + ks, keyNode.Position, ks);
+            }
+
+            keyValues[pi] = ks;
+        }
+
+        var result = new JMap(n);
+        for (var pi = 0; pi < n; pi++)
+        {
+            if (keyValues[pi] is { } k)
+            {
+                var value = Eval(pairs[pi].Value, input, env);
+                if (value != null)
+                {
+                    result[k] = value;
+                }
+            }
         }
 
         return result;

@@ -17,9 +17,9 @@ public sealed class JsonataOptions
 
     /// <summary>
     /// Maximum evaluation depth (nested evaluation steps, including function calls). Exceeding it raises
-    /// a <see cref="MappingException"/> with code <c>U1001</c>. Default 2000.
+    /// a <see cref="MappingException"/> with code <c>U1001</c> (so does running short of thread stack, whatever the limit). Default 10000.
     /// </summary>
-    public int MaxDepth { get; set; } = 2000;
+    public int MaxDepth { get; set; } = 10000;
 
     /// <summary>Optional wall-clock limit for one evaluation; exceeding it raises code <c>U1001</c>.</summary>
     public TimeSpan? TimeLimit { get; set; }
@@ -151,7 +151,7 @@ internal sealed class JsonataExpression : IMappingExpression
 
     internal object? EvaluateValue(Evaluator ev, object? input, Frame env)
     {
-        env.Bind("$", input);
+        ev.RootInput = input;
         ev.RootFrame = env;
         if (input is JList l && !l.Sequence)
         {

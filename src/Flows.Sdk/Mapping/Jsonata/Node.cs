@@ -104,6 +104,9 @@ internal sealed class Node
     public bool ConsArray;
     public bool KeepSingletonArray;
 
+    /// <summary>A path of one plain name step (set by <see cref="Rewriter.Finish"/>).</summary>
+    public bool IsSimpleName;
+
     // regex
     public Regex? Regex;
 

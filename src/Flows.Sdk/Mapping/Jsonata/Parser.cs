@@ -30,6 +30,7 @@ internal sealed class Parser
 
         var rw = new Rewriter();
         var result = rw.Process(raw);
+        Rewriter.Finish(result);
         if (result.SeekingParent is { Count: > 0 } || result.Type == NodeType.Parent)
         {
             throw new MappingException("S0217", "The object representing the 'parent' cannot be derived from this expression", result.Position, "parent");

@@ -368,6 +368,82 @@ internal sealed class Rewriter
         return result;
     }
 
+    /// <summary>Marks nodes that allow evaluation shortcuts (run once, after the rewrite).</summary>
+    public static void Finish(Node? node)
+    {
+        if (node == null)
+        {
+            return;
+        }
+
+        if (node.Type == NodeType.Path && node.Items!.Count == 1)
+        {
+            var s = node.Items[0];
+            node.IsSimpleName = s.Type == NodeType.Name && s.Stages == null && s.Predicates == null && s.Group == null
+                && !s.Tuple && !s.KeepArray && s.FocusVar == null && s.IndexVar == null && s.Ancestor == null
+                && !node.KeepSingletonArray && !node.KeepArray && node.Group == null && !node.Tuple && node.Predicates == null;
+        }
+
+        Finish(node.Lhs);
+        Finish(node.Rhs);
+        Finish(node.Then);
+        Finish(node.Else);
+        Finish(node.Procedure);
+        Finish(node.Body);
+        Finish(node.Pattern);
+        Finish(node.Update);
+        Finish(node.Delete);
+        if (node.Items != null)
+        {
+            foreach (var n in node.Items)
+            {
+                Finish(n);
+            }
+        }
+
+        if (node.Pairs != null)
+        {
+            foreach (var (k, v) in node.Pairs)
+            {
+                Finish(k);
+                Finish(v);
+            }
+        }
+
+        if (node.Group != null)
+        {
+            foreach (var (k, v) in node.Group.Pairs)
+            {
+                Finish(k);
+                Finish(v);
+            }
+        }
+
+        if (node.Terms != null)
+        {
+            foreach (var t in node.Terms)
+            {
+                Finish(t.Expression);
+            }
+        }
+
+        if (node.Stages != null)
+        {
+            foreach (var n in node.Stages)
+            {
+                Finish(n);
+            }
+        }
+
+        if (node.Predicates != null)
+        {
+            foreach (var n in node.Predicates)
+            {
+                Finish(n);
+            }
+        }
+    }
+
     private static Node TailCallOptimize(Node expr)
     {
         if (expr.Type == NodeType.Call && expr.Predicates == null && expr.Group == null)

@@ -56,17 +56,214 @@ internal sealed class JList : List<object?>
     }
 }
 
-/// <summary>An object (insertion ordered).</summary>
-internal sealed class JMap : Dictionary<string, object?>
+/// <summary>
+/// An object, insertion ordered. Small objects are two parallel arrays searched linearly; larger ones add a
+/// key index. An object read from the input stays backed by its <see cref="JObject"/> and converts only the
+/// properties that are looked up, until it is enumerated or changed.
+/// </summary>
+internal sealed class JMap
 {
+    private const int IndexThreshold = 8;
+
+    private readonly JObject? _source;
+    private string[] _keys;
+    private object?[] _values;
+    private int _count;
+    private Dictionary<string, int>? _index;
+    private bool _materialized;
+
     public JMap()
-        : base(StringComparer.Ordinal)
+        : this(4)
     {
     }
 
     public JMap(int capacity)
-        : base(capacity, StringComparer.Ordinal)
     {
+        capacity = Math.Max(capacity, 1);
+        _keys = new string[capacity];
+        _values = new object?[capacity];
+        _materialized = true;
+    }
+
+    public JMap(JObject source)
+    {
+        _source = source;
+        _keys = [];
+        _values = [];
+    }
+
+    /// <summary>The input object this map still mirrors exactly, or null.</summary>
+    public JObject? UntouchedSource => _materialized ? null : _source;
+
+    public int Count => _materialized ? _count : _source!.Count;
+
+    public IEnumerable<string> Keys
+    {
+        get
+        {
+            Materialize();
+            for (var i = 0; i < _count; i++)
+            {
+                yield return _keys[i];
+            }
+        }
+    }
+
+    public object? this[string key]
+    {
+        get => TryGetValue(key, out var v) ? v : null;
+        set
+        {
+            Materialize();
+            var i = IndexOf(key);
+            if (i >= 0)
+            {
+                _values[i] = value;
+                return;
+            }
+
+            if (_count == _keys.Length)
+            {
+                var n = Math.Max(4, _count * 2);
+                Array.Resize(ref _keys, n);
+                Array.Resize(ref _values, n);
+            }
+
+            _keys[_count] = key;
+            _values[_count] = value;
+            _index?.Add(key, _count);
+            _count++;
+            if (_index == null && _count > IndexThreshold)
+            {
+                BuildIndex();
+            }
+        }
+    }
+
+    public bool TryGetValue(string key, out object? value)
+    {
+        if (!_materialized)
+        {
+            if (_source!.TryGetValue(key, out var token))
+            {
+                value = Values.FromToken(token);
+                return true;
+            }
+
+            value = null;
+            return false;
+        }
+
+        var i = IndexOf(key);
+        if (i >= 0)
+        {
+            value = _values[i];
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    public object? GetValueOrDefault(string key) => TryGetValue(key, out var v) ? v : null;
+
+    public bool Remove(string key)
+    {
+        Materialize();
+        var i = IndexOf(key);
+        if (i < 0)
+        {
+            return false;
+        }
+
+        _count--;
+        Array.Copy(_keys, i + 1, _keys, i, _count - i);
+        Array.Copy(_values, i + 1, _values, i, _count - i);
+        _keys[_count] = null!;
+        _values[_count] = null;
+        if (_index != null)
+        {
+            BuildIndex();
+        }
+
+        return true;
+    }
+
+    public Enumerator GetEnumerator()
+    {
+        Materialize();
+        return new Enumerator(this);
+    }
+
+    private int IndexOf(string key)
+    {
+        if (_index != null)
+        {
+            return _index.TryGetValue(key, out var i) ? i : -1;
+        }
+
+        for (var i = 0; i < _count; i++)
+        {
+            if (string.Equals(_keys[i], key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void BuildIndex()
+    {
+        var index = new Dictionary<string, int>(_count, StringComparer.Ordinal);
+        for (var i = 0; i < _count; i++)
+        {
+            index[_keys[i]] = i;
+        }
+
+        _index = index;
+    }
+
+    private void Materialize()
+    {
+        if (_materialized)
+        {
+            return;
+        }
+
+        var n = _source!.Count;
+        _keys = new string[Math.Max(n, 1)];
+        _values = new object?[Math.Max(n, 1)];
+        for (JToken? t = _source.First; t != null; t = t.Next)
+        {
+            var p = (JProperty)t;
+            _keys[_count] = p.Name;
+            _values[_count] = Values.FromToken(p.Value);
+            _count++;
+        }
+
+        _materialized = true;
+        if (_count > IndexThreshold)
+        {
+            BuildIndex();
+        }
+    }
+
+    /// <summary>Enumerates the properties in insertion order.</summary>
+    public struct Enumerator
+    {
+        private readonly JMap _map;
+        private int _i;
+
+        public Enumerator(JMap map)
+        {
+            _map = map;
+            _i = -1;
+        }
+
+        public readonly KeyValuePair<string, object?> Current => new(_map._keys[_i], _map._values[_i]);
+
+        public bool MoveNext() => ++_i < _map._count;
     }
 }
 
@@ -110,22 +307,14 @@ internal static class Values
             case null:
                 return null;
             case JObject o:
-                {
-                    var m = new JMap(o.Count);
-                    foreach (var p in o.Properties())
-                    {
-                        m[p.Name] = FromToken(p.Value);
-                    }
-
-                    return m;
-                }
+                return new JMap(o);
 
             case JArray a:
                 {
                     var l = new JList(a.Count);
-                    for (var i = 0; i < a.Count; i++)
+                    for (JToken? t = a.First; t != null; t = t.Next)
                     {
-                        l.Add(FromToken(a[i]));
+                        l.Add(FromToken(t));
                     }
 
                     return l;
@@ -141,9 +330,15 @@ internal static class Values
                     case JTokenType.Boolean:
                         return Bool((bool)v.Value!);
                     case JTokenType.Integer:
-                        return v.Value is System.Numerics.BigInteger bi ? (double)bi : Convert.ToDouble(v.Value, CultureInfo.InvariantCulture);
+                        return v.Value switch
+                        {
+                            long lv => (double)lv,
+                            int iv => (double)iv,
+                            System.Numerics.BigInteger bi => (double)bi,
+                            var other => Convert.ToDouble(other, CultureInfo.InvariantCulture),
+                        };
                     case JTokenType.Float:
-                        return Convert.ToDouble(v.Value, CultureInfo.InvariantCulture);
+                        return v.Value is double dv ? dv : Convert.ToDouble(v.Value, CultureInfo.InvariantCulture);
                     case JTokenType.String:
                         return (string)v.Value!;
                     case JTokenType.Date:
@@ -193,6 +388,11 @@ internal static class Values
 
             case JMap m:
                 {
+                    if (m.UntouchedSource is { } src)
+                    {
+                        return src.DeepClone();
+                    }
+
                     var o = new JObject();
                     foreach (var kv in m)
                     {
