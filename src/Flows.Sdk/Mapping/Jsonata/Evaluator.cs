@@ -27,6 +27,9 @@ internal sealed partial class Evaluator
 
     public Frame? RootFrame { get; set; }
 
+    /// <summary>Whether the caller supplied variable bindings (which may shadow global functions).</summary>
+    public bool HasBindings { get; set; }
+
     /// <summary>The evaluation input, bound to <c>$$</c>.</summary>
     public object? RootInput { get; set; }
 
@@ -86,10 +89,7 @@ internal sealed partial class Evaluator
 
     public void CheckTime(int position)
     {
-        if (_ct.IsCancellationRequested)
-        {
-            throw new MappingException("U1002", "Evaluation was cancelled", position, null, new OperationCanceledException(_ct));
-        }
+        _ct.ThrowIfCancellationRequested();
 
         if (_deadline != long.MaxValue && Stopwatch.GetTimestamp() > _deadline)
         {
@@ -193,6 +193,10 @@ internal sealed partial class Evaluator
                 if (expr.Value.Length == 0)
                 {
                     result = input is JList { OuterWrapper: true } ow && ow.Count > 0 ? ow[0] : input;
+                }
+                else if (expr.ResolvedBuiltin != null && !HasBindings)
+                {
+                    result = expr.ResolvedBuiltin;
                 }
                 else
                 {

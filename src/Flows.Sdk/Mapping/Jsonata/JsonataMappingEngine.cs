@@ -87,6 +87,7 @@ public sealed class JsonataMappingEngine : IMappingEngine
     {
         ArgumentNullException.ThrowIfNull(expression);
         var ast = Parser.Parse(expression, _options.RegexTimeout);
+        Rewriter.ResolveGlobals(ast, _globals);
         return new JsonataExpression(expression, ast, _options, _globals);
     }
 
@@ -99,7 +100,10 @@ public sealed class JsonataMappingEngine : IMappingEngine
         => Compile(expression).Evaluate(input, bindings);
 }
 
-/// <summary>A compiled JSONata expression: immutable, thread-safe.</summary>
+/// <summary>
+/// A compiled JSONata expression: immutable, thread-safe. Evaluation throws <see cref="MappingException"/>
+/// on failure and <see cref="OperationCanceledException"/> when the cancellation token fires.
+/// </summary>
 internal sealed class JsonataExpression : IMappingExpression
 {
     private readonly Node _ast;
@@ -124,8 +128,9 @@ internal sealed class JsonataExpression : IMappingExpression
         var ev = new Evaluator(_options, _globals, cancellationToken);
         var value = Values.FromToken(input);
         var env = new Frame(null);
-        if (bindings != null)
+        if (bindings is { Count: > 0 })
         {
+            ev.HasBindings = true;
             foreach (var kv in bindings)
             {
                 env.Bind(kv.Key.StartsWith('$') ? kv.Key[1..] : kv.Key, Values.FromToken(kv.Value));

@@ -369,13 +369,8 @@ internal sealed class Rewriter
     }
 
     /// <summary>Marks nodes that allow evaluation shortcuts (run once, after the rewrite).</summary>
-    public static void Finish(Node? node)
+    public static void Finish(Node root) => Walk(root, static node =>
     {
-        if (node == null)
-        {
-            return;
-        }
-
         if (node.Type == NodeType.Path && node.Items!.Count == 1)
         {
             var s = node.Items[0];
@@ -383,21 +378,74 @@ internal sealed class Rewriter
                 && !s.Tuple && !s.KeepArray && s.FocusVar == null && s.IndexVar == null && s.Ancestor == null
                 && !node.KeepSingletonArray && !node.KeepArray && node.Group == null && !node.Tuple && node.Predicates == null;
         }
+    });
 
-        Finish(node.Lhs);
-        Finish(node.Rhs);
-        Finish(node.Then);
-        Finish(node.Else);
-        Finish(node.Procedure);
-        Finish(node.Body);
-        Finish(node.Pattern);
-        Finish(node.Update);
-        Finish(node.Delete);
+    /// <summary>
+    /// Binds references to global functions (built-in or host supplied) at compile time, for every name that the
+    /// expression itself never rebinds. Evaluation-time bindings still take precedence (see the evaluator).
+    /// </summary>
+    public static void ResolveGlobals(Node root, IReadOnlyDictionary<string, Fn> globals)
+    {
+        var bound = new HashSet<string>(StringComparer.Ordinal);
+        Walk(root, node =>
+        {
+            if (node.Type == NodeType.Bind)
+            {
+                bound.Add(node.Lhs!.Value);
+            }
+
+            if (node.Params != null)
+            {
+                bound.UnionWith(node.Params);
+            }
+
+            if (node.FocusVar != null)
+            {
+                bound.Add(node.FocusVar);
+            }
+
+            if (node.IndexVar != null)
+            {
+                bound.Add(node.IndexVar);
+            }
+
+            if (node.Type == NodeType.Index)
+            {
+                bound.Add(node.Value);
+            }
+        });
+        Walk(root, node =>
+        {
+            if (node.Type == NodeType.Variable && node.Value.Length > 0 && !bound.Contains(node.Value) && globals.TryGetValue(node.Value, out var fn))
+            {
+                node.ResolvedBuiltin = fn;
+            }
+        });
+    }
+
+    /// <summary>Visits every node of the tree, parents first.</summary>
+    public static void Walk(Node? node, Action<Node> visit)
+    {
+        if (node == null)
+        {
+            return;
+        }
+
+        visit(node);
+        Walk(node.Lhs, visit);
+        Walk(node.Rhs, visit);
+        Walk(node.Then, visit);
+        Walk(node.Else, visit);
+        Walk(node.Procedure, visit);
+        Walk(node.Body, visit);
+        Walk(node.Pattern, visit);
+        Walk(node.Update, visit);
+        Walk(node.Delete, visit);
         if (node.Items != null)
         {
             foreach (var n in node.Items)
             {
-                Finish(n);
+                Walk(n, visit);
             }
         }
 
@@ -405,8 +453,8 @@ internal sealed class Rewriter
         {
             foreach (var (k, v) in node.Pairs)
             {
-                Finish(k);
-                Finish(v);
+                Walk(k, visit);
+                Walk(v, visit);
             }
         }
 
@@ -414,8 +462,8 @@ internal sealed class Rewriter
         {
             foreach (var (k, v) in node.Group.Pairs)
             {
-                Finish(k);
-                Finish(v);
+                Walk(k, visit);
+                Walk(v, visit);
             }
         }
 
@@ -423,7 +471,7 @@ internal sealed class Rewriter
         {
             foreach (var t in node.Terms)
             {
-                Finish(t.Expression);
+                Walk(t.Expression, visit);
             }
         }
 
@@ -431,7 +479,7 @@ internal sealed class Rewriter
         {
             foreach (var n in node.Stages)
             {
-                Finish(n);
+                Walk(n, visit);
             }
         }
 
@@ -439,7 +487,7 @@ internal sealed class Rewriter
         {
             foreach (var n in node.Predicates)
             {
-                Finish(n);
+                Walk(n, visit);
             }
         }
     }
