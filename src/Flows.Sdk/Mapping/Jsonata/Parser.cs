@@ -430,7 +430,7 @@ internal sealed class Parser
 
         try
         {
-            return new Regex(TranslatePattern(pattern), options, _regexTimeout);
+            return new Regex(TranslatePattern(pattern, (options & RegexOptions.Multiline) != 0), options, _regexTimeout);
         }
         catch (ArgumentException ex)
         {
@@ -438,11 +438,12 @@ internal sealed class Parser
         }
     }
 
-    /// <summary>Adapts JavaScript regex syntax to .NET where they differ.</summary>
-    private static string TranslatePattern(string pattern)
+    /// <summary>
+    /// Adapts JavaScript regex syntax to .NET where they differ: <c>\d</c>, <c>\w</c> and their negations are
+    /// ASCII only, <c>$</c> without the m flag matches only at the very end, <c>[^]</c> matches anything.
+    /// </summary>
+    internal static string TranslatePattern(string pattern, bool multiline)
     {
-        // JavaScript: "$" only matches at the very end (not before a final newline) without the m flag;
-        // \d is ASCII only. Named groups (?<name>) are the same.
         var sb = new StringBuilder(pattern.Length + 8);
         var inClass = false;
         for (var i = 0; i < pattern.Length; i++)
@@ -451,34 +452,63 @@ internal sealed class Parser
             if (c == '\\' && i + 1 < pattern.Length)
             {
                 var n = pattern[i + 1];
-                if (n == 'd')
+                switch (n)
                 {
-                    sb.Append(inClass ? "0-9" : "[0-9]");
-                }
-                else if (n == 'u' && i + 5 < pattern.Length)
-                {
-                    sb.Append('\\').Append('u');
-                }
-                else if (n == '/')
-                {
-                    sb.Append('/');
-                }
-                else
-                {
-                    sb.Append(c).Append(n);
+                    case 'd':
+                        sb.Append(inClass ? "0-9" : "[0-9]");
+                        break;
+                    case 'D' when !inClass:
+                        sb.Append("[^0-9]");
+                        break;
+                    case 'w':
+                        sb.Append(inClass ? "a-zA-Z0-9_" : "[a-zA-Z0-9_]");
+                        break;
+                    case 'W' when !inClass:
+                        sb.Append("[^a-zA-Z0-9_]");
+                        break;
+                    case '/':
+                        sb.Append('/');
+                        break;
+                    default:
+                        sb.Append(c).Append(n);
+                        break;
                 }
 
                 i++;
                 continue;
             }
 
+            if (inClass)
+            {
+                if (c == ']')
+                {
+                    inClass = false;
+                }
+
+                sb.Append(c);
+                continue;
+            }
+
             if (c == '[')
             {
+                if (i + 2 < pattern.Length && pattern[i + 1] == '^' && pattern[i + 2] == ']')
+                {
+                    sb.Append("[\\s\\S]");
+                    i += 2;
+                    continue;
+                }
+
                 inClass = true;
+                sb.Append(c);
+
+                // a ']' right after '[' or '[^' is literal in .NET but closes an empty class in JavaScript; keep as is
+                continue;
             }
-            else if (c == ']')
+
+            if (c == '$' && !multiline)
             {
-                inClass = false;
+                sb.Append("(?!\\n)$");
+                continue;
             }
 
             sb.Append(c);
