@@ -76,6 +76,11 @@ internal static partial class Functions
                 throw new MappingException("D3001", "Attempting to invoke string function on Infinity or NaN", p);
             }
 
+            if (v is double num)
+            {
+                return FormatNumber(num);
+            }
+
             return Stringify(v, pretty);
         });
         Add(d, "substring", "<s-nn?:s>", (ev, a, i, p) =>

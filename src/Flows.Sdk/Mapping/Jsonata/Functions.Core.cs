@@ -182,12 +182,13 @@ internal static partial class Functions
     /// <summary>String form used by <c>&amp;</c> and <c>$string</c> (undefined becomes empty).</summary>
     public static string StringOf(object? v)
     {
-        if (v == null)
+        return v switch
         {
-            return string.Empty;
-        }
-
-        return v is string s ? s : Stringify(v, false);
+            null => string.Empty,
+            string s => s,
+            double d when double.IsFinite(d) => FormatNumber(d),
+            _ => Stringify(v, false),
+        };
     }
 
     public static string StringifyForError(object? v) => v == null ? "undefined" : v is string s ? "\"" + s + "\"" : Stringify(v, false);

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace Flows.Sdk.Mapping.Jsonata;
 
 /// <summary>A parsed function signature such as <c>&lt;s-n?:s&gt;</c>, validating arguments.</summary>
@@ -10,14 +7,14 @@ internal sealed class Signature
     {
         public char Type;
         public string Regex = string.Empty;
+        public int Mask;
+        public char Quant = '1';
         public bool Array;
         public bool Context;
-        public Regex? ContextRegex;
         public string? Subtype;
     }
 
     private readonly List<Param> _params = [];
-    private Regex _regex = null!;
 
     public string Text { get; private set; } = string.Empty;
 
@@ -107,7 +104,6 @@ internal sealed class Signature
                     break;
                 case '-':
                     prev!.Context = true;
-                    prev.ContextRegex = new Regex("^" + prev.Regex + "$", RegexOptions.CultureInvariant);
                     prev.Regex += "?";
                     break;
                 case '?':
@@ -153,14 +149,21 @@ internal sealed class Signature
             position2++;
         }
 
-        var sb = new StringBuilder("^");
         foreach (var p in sig._params)
         {
-            sb.Append('(').Append(p.Regex).Append(')');
+            var cls = p.Regex;
+            if (cls.EndsWith('?') || cls.EndsWith('+'))
+            {
+                p.Quant = cls[^1];
+                cls = cls[..^1];
+            }
+
+            foreach (var c in cls)
+            {
+                p.Mask |= Bit(c);
+            }
         }
 
-        sb.Append('$');
-        sig._regex = new Regex(sb.ToString(), RegexOptions.CultureInvariant);
         return sig;
     }
 
@@ -198,19 +201,63 @@ internal sealed class Signature
         _ => 'o',
     };
 
-    public List<object?> Validate(List<object?> args, object? context, int position)
+    private static int Bit(char symbol) => symbol switch
     {
-        Span<char> buf = args.Count <= 32 ? stackalloc char[args.Count] : new char[args.Count];
-        for (var i = 0; i < args.Count; i++)
+        'a' => 1,
+        's' => 2,
+        'n' => 4,
+        'b' => 8,
+        'l' => 16,
+        'f' => 32,
+        'o' => 64,
+        'm' => 128,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Assigns arguments to parameters the way an anchored regular expression of the parameter classes
+    /// would (greedy, backtracking). Returns the number of arguments consumed, or -1.
+    /// </summary>
+    private int Match(int pi, int ai, ReadOnlySpan<char> symbols, Span<int> counts, int paramLimit, bool full)
+    {
+        if (pi == paramLimit)
         {
-            buf[i] = Symbol(args[i]);
+            return !full || ai == symbols.Length ? ai : -1;
         }
 
-        var supplied = new string(buf);
-        var m = _regex.Match(supplied);
-        if (!m.Success)
+        var p = _params[pi];
+        var max = 0;
+        while (ai + max < symbols.Length && (p.Mask & Bit(symbols[ai + max])) != 0 && (max < 1 || p.Quant == '+'))
         {
-            ThrowValidation(args, supplied, position);
+            max++;
+        }
+
+        var min = p.Quant == '?' ? 0 : 1;
+        for (var c = max; c >= min; c--)
+        {
+            counts[pi] = c;
+            var r = Match(pi + 1, ai + c, symbols, counts, paramLimit, full);
+            if (r >= 0)
+            {
+                return r;
+            }
+        }
+
+        return -1;
+    }
+
+    public List<object?> Validate(List<object?> args, object? context, int position)
+    {
+        Span<char> symbols = args.Count <= 32 ? stackalloc char[args.Count] : new char[args.Count];
+        for (var i = 0; i < args.Count; i++)
+        {
+            symbols[i] = Symbol(args[i]);
+        }
+
+        Span<int> counts = _params.Count <= 32 ? stackalloc int[_params.Count] : new int[_params.Count];
+        if (Match(0, 0, symbols, counts, _params.Count, true) < 0)
+        {
+            ThrowValidation(symbols, position);
         }
 
         var validated = new List<object?>(_params.Count);
@@ -218,18 +265,17 @@ internal sealed class Signature
         for (var index = 0; index < _params.Count; index++)
         {
             var param = _params[index];
-            var match = m.Groups[index + 1].Value;
-            if (match.Length == 0)
+            var count = counts[index];
+            if (count == 0)
             {
-                if (param.Context && param.ContextRegex != null)
+                if (param.Context)
                 {
                     if (context is JList { OuterWrapper: true } ow && ow.Count > 0)
                     {
                         context = ow[0];
                     }
 
-                    var ct = Symbol(context).ToString();
-                    if (param.ContextRegex.IsMatch(ct))
+                    if ((param.Mask & Bit(Symbol(context))) != 0)
                     {
                         validated.Add(context);
                     }
@@ -243,83 +289,84 @@ internal sealed class Signature
                     validated.Add(argIndex < args.Count ? args[argIndex] : null);
                     argIndex++;
                 }
+
+                continue;
             }
-            else
+
+            var start = argIndex;
+            for (var k = 0; k < count; k++)
             {
-                foreach (var single in match)
+                var single = argIndex < symbols.Length ? symbols[argIndex] : 'm';
+                var arg = argIndex < args.Count ? args[argIndex] : null;
+                if (param.Type == 'a')
                 {
-                    var arg = argIndex < args.Count ? args[argIndex] : null;
-                    if (param.Type == 'a')
+                    if (single == 'm')
                     {
-                        if (single == 'm')
+                        arg = null;
+                    }
+                    else
+                    {
+                        var ok = true;
+                        if (param.Subtype != null && param.Subtype != "x")
                         {
-                            arg = null;
-                        }
-                        else
-                        {
-                            var ok = true;
-                            if (param.Subtype != null && param.Subtype != "x")
+                            if (single != 'a' && !symbols.Slice(start, Math.Min(count, symbols.Length - start)).SequenceEqual(param.Subtype))
                             {
-                                if (single != 'a' && match != param.Subtype)
+                                ok = false;
+                            }
+                            else if (single == 'a' && arg is JList l && l.Count > 0)
+                            {
+                                var itemType = Symbol(l[0]);
+                                if (itemType != param.Subtype[0])
                                 {
                                     ok = false;
                                 }
-                                else if (single == 'a' && arg is JList l && l.Count > 0)
+                                else
                                 {
-                                    var itemType = Symbol(l[0]);
-                                    if (itemType != param.Subtype[0])
+                                    foreach (var v in l)
                                     {
-                                        ok = false;
-                                    }
-                                    else
-                                    {
-                                        foreach (var v in l)
+                                        if (Symbol(v) != itemType)
                                         {
-                                            if (Symbol(v) != itemType)
-                                            {
-                                                ok = false;
-                                                break;
-                                            }
+                                            ok = false;
+                                            break;
                                         }
                                     }
                                 }
                             }
+                        }
 
-                            if (!ok)
-                            {
-                                throw new MappingException("T0412", "Argument " + (argIndex + 1) + " of function must be an array of " + param.Subtype, position);
-                            }
+                        if (!ok)
+                        {
+                            throw new MappingException("T0412", "Argument " + (argIndex + 1) + " of function must be an array of " + param.Subtype, position);
+                        }
 
-                            if (single != 'a')
-                            {
-                                arg = new JList { arg };
-                            }
+                        if (single != 'a')
+                        {
+                            arg = new JList { arg };
                         }
                     }
-
-                    validated.Add(arg);
-                    argIndex++;
                 }
+
+                validated.Add(arg);
+                argIndex++;
             }
         }
 
         return validated;
     }
 
-    private void ThrowValidation(List<object?> args, string supplied, int position)
+    private void ThrowValidation(ReadOnlySpan<char> symbols, int position)
     {
-        var pattern = new StringBuilder("^");
         var goodTo = 0;
-        foreach (var p in _params)
+        Span<int> counts = _params.Count <= 32 ? stackalloc int[_params.Count] : new int[_params.Count];
+        for (var k = 1; k <= _params.Count; k++)
         {
-            pattern.Append(p.Regex);
-            var m = Regex.Match(supplied, pattern.ToString(), RegexOptions.CultureInvariant);
-            if (!m.Success)
+            var consumed = Match(0, 0, symbols, counts, k, false);
+            if (consumed < 0)
             {
                 break;
             }
 
-            goodTo = m.Length;
+            goodTo = consumed;
         }
 
         throw new MappingException("T0410", "Argument " + (goodTo + 1) + " of function does not match function signature", position, null);
