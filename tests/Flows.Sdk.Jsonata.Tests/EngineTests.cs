@@ -176,3 +176,43 @@ public class EngineTests
         input.ToString(Newtonsoft.Json.Formatting.None).Should().Be("{\"a\":{\"b\":1,\"c\":2}}");
     }
 }
+
+[TestFixture]
+public class EngineEdgeTests
+{
+    private static JToken? Eval(string expr, string? json = null) =>
+        new JsonataMappingEngine().Compile(expr).Evaluate(json == null ? null : ConformanceTests.Parse(json));
+
+    [Test]
+    public void HugeResultNestingBuiltByTailRecursionIsAMappingException()
+    {
+        var act = () => Eval("($f := function($n, $acc){ $n = 0 ? $acc : $f($n - 1, {\"a\": $acc}) }; $f(1000000, 1))");
+        act.Should().Throw<MappingException>().Which.Code.Should().Be("U1001");
+    }
+
+    [Test]
+    public void EvalSeesCallerVariables()
+    {
+        ((long)Eval("($x := 5; $eval('$x + 1'))")!).Should().Be(6);
+    }
+
+    [TestCase("$match('a1\\nb2', /\\d$/).match", "\"2\"")]
+    [TestCase("$contains('é', /\\w/)", "false")]
+    [TestCase("$replace('ab', /[^]/, 'x')", "\"xx\"")]
+    [TestCase("$split('a1b2c', /\\d/)", "[\"a\",\"b\",\"c\"]")]
+    public void RegexFollowsJavaScriptSemantics(string expr, string expected)
+    {
+        Eval(expr)!.ToString(Newtonsoft.Json.Formatting.None).Should().Be(expected);
+    }
+
+    [TestCase("$string(1e21)", "\"1e+21\"")]
+    [TestCase("$string(0.1 + 0.2)", "\"0.3\"")]
+    [TestCase("$string(123456789012345678)", "\"123456789012345680\"")]
+    [TestCase("$string(1.5e-7)", "\"1.5e-7\"")]
+    [TestCase("100 / 4", "25")]
+    [TestCase("1 / 4", "0.25")]
+    public void NumbersFormatLikeTheReference(string expr, string expected)
+    {
+        Eval(expr)!.ToString(Newtonsoft.Json.Formatting.None).Should().Be(expected);
+    }
+}

@@ -148,6 +148,7 @@ internal sealed partial class Evaluator
         }
 
         var name = expr.Procedure!.Type == NodeType.Path ? expr.Procedure.Items![0].Value : expr.Procedure.Value;
+        CallerFrame = env;
         return Apply(proc, args, input, expr.Position, name);
     }
 

@@ -27,6 +27,9 @@ internal sealed partial class Evaluator
 
     public Frame? RootFrame { get; set; }
 
+    /// <summary>The scope of the innermost function call being applied (used by <c>$eval</c>).</summary>
+    public Frame? CallerFrame { get; set; }
+
     /// <summary>Whether the caller supplied variable bindings (which may shadow global functions).</summary>
     public bool HasBindings { get; set; }
 
@@ -767,6 +770,8 @@ internal sealed partial class Evaluator
 
     private static void Flatten(JList l, JList into)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+
         foreach (var v in l)
         {
             if (v is JList inner)
@@ -793,6 +798,8 @@ internal sealed partial class Evaluator
 
         static void Recurse(object? v, JList into)
         {
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+
             if (v is not JList)
             {
                 into.Add(v);

@@ -919,6 +919,8 @@ internal static partial class Functions
 
     private static object? Spread(object? v)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+
         if (v is JList l)
         {
             var r = JList.Seq();
@@ -1174,6 +1176,7 @@ internal static partial class Functions
             return null;
         }
 
+        var env = ev.CallerFrame ?? ev.RootFrame!;
         Node ast;
         try
         {
@@ -1195,7 +1198,7 @@ internal static partial class Functions
 
         try
         {
-            return ev.Eval(ast, focus, ev.RootFrame!);
+            return ev.Eval(ast, focus, env);
         }
         catch (MappingException ex) when (ex.Code != "U1001")
         {

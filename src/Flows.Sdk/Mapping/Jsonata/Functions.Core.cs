@@ -54,6 +54,8 @@ internal static partial class Functions
 
     public static bool DeepEquals(object? a, object? b)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+
         if (ReferenceEquals(a, b))
         {
             return true;
@@ -150,6 +152,8 @@ internal static partial class Functions
 
     public static object? DeepClone(object? v)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+
         switch (v)
         {
             case JList l:
@@ -202,6 +206,8 @@ internal static partial class Functions
 
     private static void WriteJson(StringBuilder sb, object? v, bool pretty, int indent)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+
         switch (v)
         {
             case null:

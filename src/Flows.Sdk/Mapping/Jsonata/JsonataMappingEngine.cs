@@ -137,10 +137,9 @@ internal sealed class JsonataExpression : IMappingExpression
             }
         }
 
-        object? result;
         try
         {
-            result = EvaluateValue(ev, value, env);
+            return Values.ToToken(EvaluateValue(ev, value, env));
         }
         catch (InsufficientExecutionStackException ex)
         {
@@ -150,8 +149,6 @@ internal sealed class JsonataExpression : IMappingExpression
         {
             throw new MappingException("D1012", "Regular expression match timed out", -1, null, ex);
         }
-
-        return Values.ToToken(result);
     }
 
     internal object? EvaluateValue(Evaluator ev, object? input, Frame env)

@@ -373,6 +373,7 @@ internal static class Values
                 return new JValue(b);
             case JList l:
                 {
+                    System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
                     var a = new JArray();
                     foreach (var item in l)
                     {
@@ -393,6 +394,7 @@ internal static class Values
                         return src.DeepClone();
                     }
 
+                    System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
                     var o = new JObject();
                     foreach (var kv in m)
                     {
