@@ -186,7 +186,7 @@ public class EngineEdgeTests
     [Test]
     public void HugeResultNestingBuiltByTailRecursionIsAMappingException()
     {
-        var act = () => Eval("($f := function($n, $acc){ $n = 0 ? $acc : $f($n - 1, {\"a\": $acc}) }; $f(1000000, 1))");
+        var act = () => Eval("($f := function($n, $acc){ $n = 0 ? $acc : $f($n - 1, {\"a\": $acc}) }; $f(200000, 1))");
         act.Should().Throw<MappingException>().Which.Code.Should().Be("U1001");
     }
 

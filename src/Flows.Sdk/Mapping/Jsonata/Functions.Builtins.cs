@@ -160,7 +160,7 @@ internal static partial class Functions
             return idx > -1 ? s[(idx + c.Length)..] : s;
         });
         Add(d, "lowercase", "<s-:s>", (ev, a, i, p) => (Arg(a, 0) as string)?.ToLowerInvariant());
-        Add(d, "uppercase", "<s-:s>", (ev, a, i, p) => (Arg(a, 0) as string)?.ToUpperInvariant());
+        Add(d, "uppercase", "<s-:s>", (ev, a, i, p) => Arg(a, 0) is string s ? ToUpper(s) : null);
         Add(d, "length", "<s-:n>", (ev, a, i, p) => Arg(a, 0) is string s ? (double)CodePoints(s).Length : null);
         Add(d, "trim", "<s-:s>", (ev, a, i, p) =>
         {
@@ -337,8 +337,9 @@ internal static partial class Functions
             return result;
         });
         Add(d, "replace", "<s-(sf)(sf)n?:s>", (ev, a, i, p) => Replace(ev, a, p));
-        Add(d, "base64encode", "<s-:s>", (ev, a, i, p) => Arg(a, 0) is string s ? Convert.ToBase64String(Encoding.UTF8.GetBytes(s)) : null);
-        Add(d, "base64decode", "<s-:s>", (ev, a, i, p) => Arg(a, 0) is string s ? Encoding.UTF8.GetString(Convert.FromBase64String(s)) : null);
+        // as the reference: the string's characters are taken as bytes (Latin-1), and decoded bytes become characters
+        Add(d, "base64encode", "<s-:s>", (ev, a, i, p) => Arg(a, 0) is string s ? Convert.ToBase64String(Latin1Bytes(s)) : null);
+        Add(d, "base64decode", "<s-:s>", (ev, a, i, p) => Arg(a, 0) is string s ? Base64Decode(s) : null);
         Add(d, "encodeUrlComponent", "<s-:s>", (ev, a, i, p) => Arg(a, 0) is string s ? UrlEncode(s, false, p) : null);
         Add(d, "encodeUrl", "<s-:s>", (ev, a, i, p) => Arg(a, 0) is string s ? UrlEncode(s, true, p) : null);
         Add(d, "decodeUrlComponent", "<s-:s>", (ev, a, i, p) => Arg(a, 0) is string s ? UrlDecode(s, false, p) : null);
@@ -843,6 +844,73 @@ internal static partial class Functions
         return d;
     }
 
+
+    /// <summary>Upper case with the unconditional special casings JavaScript applies (ß → SS, ligatures).</summary>
+    private static string ToUpper(string s)
+    {
+        var upper = s.ToUpperInvariant();
+        foreach (var c in upper)
+        {
+            if (c == 'ß' || (c >= '\uFB00' && c <= '\uFB06') || c == 'ŉ')
+            {
+                var sb = new StringBuilder(upper.Length + 4);
+                foreach (var ch in upper)
+                {
+                    sb.Append(ch switch
+                    {
+                        'ß' => "SS",
+                        'ŉ' => "\u02BCN",
+                        '\uFB00' => "FF",
+                        '\uFB01' => "FI",
+                        '\uFB02' => "FL",
+                        '\uFB03' => "FFI",
+                        '\uFB04' => "FFL",
+                        '\uFB05' => "ST",
+                        '\uFB06' => "ST",
+                        _ => ch.ToString(),
+                    });
+                }
+
+                return sb.ToString();
+            }
+        }
+
+        return upper;
+    }
+
+    private static byte[] Latin1Bytes(string s)
+    {
+        var bytes = new byte[s.Length];
+        for (var k = 0; k < s.Length; k++)
+        {
+            bytes[k] = (byte)s[k];
+        }
+
+        return bytes;
+    }
+
+    private static string Base64Decode(string s)
+    {
+        var t = s.Trim().TrimEnd('=');
+        t = t.PadRight(t.Length + ((4 - (t.Length % 4)) % 4), '=');
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(t);
+        }
+        catch (FormatException)
+        {
+            bytes = [];
+        }
+
+        var chars = new char[bytes.Length];
+        for (var k = 0; k < bytes.Length; k++)
+        {
+            chars[k] = (char)bytes[k];
+        }
+
+        return new string(chars);
+    }
 
     public static List<object?> HofArgs(Fn f, object? a1, object? a2, object? a3)
     {

@@ -35,6 +35,9 @@ internal enum NodeType
     GroupBy,
     SortOp,
     OperatorName,
+
+    /// <summary>The end of the expression where an operand was expected (reported as S0207 after parsing).</summary>
+    End,
 }
 
 internal sealed class Slot

@@ -114,7 +114,8 @@ internal sealed class Parser
         switch (t.Kind)
         {
             case TokenKind.End:
-                throw new MappingException("S0207", "Unexpected end of expression", t.Position);
+                // as the reference: a missing operand is only reported (S0207) if the structure is otherwise complete
+                return new Node(NodeType.End, t.Position);
             case TokenKind.Number:
             case TokenKind.String:
             case TokenKind.Value:

@@ -140,11 +140,7 @@ internal sealed class Rewriter
                     var g = new GroupSpec { Position = expr.Position };
                     foreach (var (k, v) in expr.Pairs!)
                     {
-                        var pk = Process(k);
-                        PushAncestry(result, pk);
-                        var pv = Process(v);
-                        PushAncestry(result, pv);
-                        g.Pairs.Add((pk, pv));
+                        g.Pairs.Add((Process(k), Process(v)));
                     }
 
                     result.Group = g;
@@ -355,6 +351,8 @@ internal sealed class Rewriter
                 };
                 _ancestry.Add(result);
                 break;
+            case NodeType.End:
+                throw new MappingException("S0207", "Unexpected end of expression", expr.Position);
             default:
                 result = expr;
                 break;
