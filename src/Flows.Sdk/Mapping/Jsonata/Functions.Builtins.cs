@@ -1022,9 +1022,11 @@ internal static partial class Functions
         return v;
     }
 
+    private static readonly Regex JsonNumber = new(@"^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$", RegexOptions.CultureInvariant);
+
     public static double? ParseNumber(string s)
     {
-        var t = s.Trim();
+        var t = s;
         if (t.Length == 0)
         {
             return null;
@@ -1048,12 +1050,9 @@ internal static partial class Functions
             return acc;
         }
 
-        if (!Regex.IsMatch(t, @"^-?(0|[1-9][0-9]*)?(\.[0-9]+)?([Ee][-+]?[0-9]+)?$") || t == "-" || t.StartsWith(".", StringComparison.Ordinal))
+        if (!JsonNumber.IsMatch(t))
         {
-            if (!Regex.IsMatch(t, @"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([Ee][-+]?[0-9]+)?$"))
-            {
-                return null;
-            }
+            return null;
         }
 
         if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && double.IsFinite(r))
@@ -1298,7 +1297,7 @@ internal static partial class Functions
                 var g = new JList();
                 for (var k = 1; k < m.Groups.Count; k++)
                 {
-                    g.Add(m.Groups[k].Success ? m.Groups[k].Value : string.Empty);
+                    g.Add(m.Groups[k].Success ? m.Groups[k].Value : null);
                 }
 
                 result.Add(new MatchInfo { Match = m.Value, Start = m.Index, End = m.Index + m.Length, Groups = g });

@@ -471,7 +471,7 @@ internal static partial class Functions
         var groups = new JList();
         for (var g = 1; g < m.Groups.Count; g++)
         {
-            groups.Add(m.Groups[g].Success ? m.Groups[g].Value : string.Empty);
+            groups.Add(m.Groups[g].Success ? m.Groups[g].Value : null);
         }
 
         var map = new JMap

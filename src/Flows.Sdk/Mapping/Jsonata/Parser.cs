@@ -431,12 +431,86 @@ internal sealed class Parser
 
         try
         {
-            return new Regex(TranslatePattern(pattern, (options & RegexOptions.Multiline) != 0), options, _regexTimeout);
+            return new Regex(NumberNamedGroups(TranslatePattern(pattern, (options & RegexOptions.Multiline) != 0)), options, _regexTimeout);
         }
         catch (ArgumentException ex)
         {
             throw new MappingException("S0301", "Invalid regular expression: " + ex.Message, position, pattern, ex);
         }
+    }
+
+    /// <summary>
+    /// JavaScript numbers named groups in order of appearance together with unnamed ones; .NET numbers named
+    /// groups last. Named groups become plain groups (and named back references numbered ones) so that the
+    /// match's group list keeps the JavaScript order.
+    /// </summary>
+    internal static string NumberNamedGroups(string pattern)
+    {
+        if (!pattern.Contains("(?<", StringComparison.Ordinal))
+        {
+            return pattern;
+        }
+
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var sb = new StringBuilder(pattern.Length);
+        var inClass = false;
+        var group = 0;
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                if (!inClass && pattern[i + 1] == 'k' && i + 2 < pattern.Length && pattern[i + 2] == '<')
+                {
+                    var end = pattern.IndexOf('>', i + 3);
+                    if (end > 0 && names.TryGetValue(pattern.Substring(i + 3, end - i - 3), out var num))
+                    {
+                        sb.Append("(?:\\").Append(num).Append(')');
+                        i = end;
+                        continue;
+                    }
+                }
+
+                sb.Append(c).Append(pattern[i + 1]);
+                i++;
+                continue;
+            }
+
+            if (inClass)
+            {
+                inClass = c != ']';
+                sb.Append(c);
+                continue;
+            }
+
+            if (c == '[')
+            {
+                inClass = true;
+            }
+            else if (c == '(')
+            {
+                if (i + 1 < pattern.Length && pattern[i + 1] != '?')
+                {
+                    group++;
+                }
+                else if (i + 3 < pattern.Length && pattern[i + 1] == '?' && pattern[i + 2] == '<' && pattern[i + 3] != '=' && pattern[i + 3] != '!')
+                {
+                    var end = pattern.IndexOf('>', i + 3);
+                    if (end > 0)
+                    {
+                        group++;
+                        names[pattern.Substring(i + 3, end - i - 3)] = group;
+                        sb.Append('(');
+                        i = end;
+                        continue;
+                    }
+                }
+            }
+
+            sb.Append(c);
+        }
+
+        return sb.ToString();
     }
 
     /// <summary>

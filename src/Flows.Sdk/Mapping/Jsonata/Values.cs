@@ -377,11 +377,8 @@ internal static class Values
                     var a = new JArray();
                     foreach (var item in l)
                     {
-                        var t = ToToken(item);
-                        if (t != null)
-                        {
-                            a.Add(t);
-                        }
+                        // as JSON.stringify: an undefined array member (only regex groups make them) is null
+                        a.Add(ToToken(item) ?? JValue.CreateNull());
                     }
 
                     return a;
