@@ -79,7 +79,6 @@ internal sealed class Parser
             "+" or "-" => 50,
             "*" or "/" or "%" => 60,
             "=" or "<" or ">" or "^" or "!=" or "<=" or ">=" or "~>" or "?:" or "??" or "in" => 40,
-            ".." => 20,
             ":=" => 10,
             "and" => 30,
             "or" => 25,
@@ -174,7 +173,15 @@ internal sealed class Parser
                     {
                         while (true)
                         {
-                            items.Add(Expression(0));
+                            var item = Expression(0);
+                            if (IsOp(".."))
+                            {
+                                var pos = _current.Position;
+                                Advance(false);
+                                item = new Node(NodeType.Range, pos) { Lhs = item, Rhs = Expression(0) };
+                            }
+
+                            items.Add(item);
                             if (!IsOp(","))
                             {
                                 break;
@@ -326,8 +333,6 @@ internal sealed class Parser
                     return new Node(op == "@" ? NodeType.Focus : NodeType.IndexBind, t.Position) { Lhs = left, Value = rhs.Value };
                 }
 
-            case "..":
-                return new Node(NodeType.Range, t.Position) { Lhs = left, Rhs = Expression(20) };
             default:
                 {
                     var bp = Lbp(t);

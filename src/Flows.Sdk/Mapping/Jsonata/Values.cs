@@ -356,7 +356,7 @@ internal static class Values
         }
     }
 
-    /// <summary>Converts a value to a Newtonsoft token (functions become undefined inside structures, as JSON.stringify).</summary>
+    /// <summary>Converts a value to a Newtonsoft token (functions are dropped, as JSON.stringify does).</summary>
     public static JToken? ToToken(object? value)
     {
         switch (value)
@@ -406,7 +406,8 @@ internal static class Values
                 }
 
             case Fn:
-                return new JValue(string.Empty);
+                // as JSON.stringify: a function is dropped (undefined; null inside an array)
+                return null;
             default:
                 return new JValue(value.ToString());
         }
