@@ -167,6 +167,19 @@ internal static partial class Functions
                     return c;
                 }
 
+            case JMap m when m.LazySource is { } src:
+                {
+                    // the input object is never changed: share it, copying only what has been converted
+                    List<KeyValuePair<string, object?>>? held = null;
+                    for (var i = 0; i < m.HeldCount; i++)
+                    {
+                        var kv = m.HeldAt(i);
+                        (held ??= []).Add(new(kv.Key, DeepClone(kv.Value)));
+                    }
+
+                    return JMap.LazyCopy(src, held);
+                }
+
             case JMap m:
                 {
                     var c = new JMap(m.Count);

@@ -58,8 +58,9 @@ internal sealed class JList : List<object?>
 
 /// <summary>
 /// An object, insertion ordered. Small objects are two parallel arrays searched linearly; larger ones add a
-/// key index. An object read from the input stays backed by its <see cref="JObject"/> and converts only the
-/// properties that are looked up, until it is enumerated or changed.
+/// key index. An object read from the input stays backed by its <see cref="JObject"/> (which is never
+/// changed): until the map is enumerated or changed, the arrays only cache the properties looked up so far,
+/// so a property converts once and keeps its identity.
 /// </summary>
 internal sealed class JMap
 {
@@ -92,8 +93,29 @@ internal sealed class JMap
         _values = [];
     }
 
-    /// <summary>The input object this map still mirrors exactly, or null.</summary>
-    public JObject? UntouchedSource => _materialized ? null : _source;
+    /// <summary>The backing input object while the map is still lazy, or null.</summary>
+    public JObject? LazySource => _materialized ? null : _source;
+
+    /// <summary>Number of entries held in the arrays (all of them once materialized; the cache while lazy).</summary>
+    public int HeldCount => _count;
+
+    /// <summary>The held entry at <paramref name="i"/> (see <see cref="HeldCount"/>).</summary>
+    public KeyValuePair<string, object?> HeldAt(int i) => new(_keys[i], _values[i]);
+
+    /// <summary>A lazy copy over the same input object, holding <paramref name="held"/> entries.</summary>
+    public static JMap LazyCopy(JObject source, List<KeyValuePair<string, object?>>? held)
+    {
+        var m = new JMap(source);
+        if (held != null)
+        {
+            foreach (var kv in held)
+            {
+                m.Hold(kv.Key, kv.Value);
+            }
+        }
+
+        return m;
+    }
 
     public int Count => _materialized ? _count : _source!.Count;
 
@@ -122,6 +144,13 @@ internal sealed class JMap
                 return;
             }
 
+            Hold(key, value);
+        }
+    }
+
+    private void Hold(string key, object? value)
+    {
+        {
             if (_count == _keys.Length)
             {
                 var n = Math.Max(4, _count * 2);
@@ -142,11 +171,13 @@ internal sealed class JMap
 
     public bool TryGetValue(string key, out object? value)
     {
-        if (!_materialized)
+        var i = IndexOf(key);
+        if (!_materialized && i < 0)
         {
             if (_source!.TryGetValue(key, out var token))
             {
                 value = Values.FromToken(token);
+                Hold(key, value);
                 return true;
             }
 
@@ -154,7 +185,6 @@ internal sealed class JMap
             return false;
         }
 
-        var i = IndexOf(key);
         if (i >= 0)
         {
             value = _values[i];
@@ -163,6 +193,13 @@ internal sealed class JMap
 
         value = null;
         return false;
+    }
+
+    public bool TryGetHeld(string key, out object? value)
+    {
+        var i = IndexOf(key);
+        value = i >= 0 ? _values[i] : null;
+        return i >= 0;
     }
 
     public object? GetValueOrDefault(string key) => TryGetValue(key, out var v) ? v : null;
@@ -232,16 +269,22 @@ internal sealed class JMap
         }
 
         var n = _source!.Count;
-        _keys = new string[Math.Max(n, 1)];
-        _values = new object?[Math.Max(n, 1)];
+        var keys = new string[Math.Max(n, 1)];
+        var values = new object?[Math.Max(n, 1)];
+        var count = 0;
         for (JToken? t = _source.First; t != null; t = t.Next)
         {
             var p = (JProperty)t;
-            _keys[_count] = p.Name;
-            _values[_count] = Values.FromToken(p.Value);
-            _count++;
+            keys[count] = p.Name;
+            var held = IndexOf(p.Name);
+            values[count] = held >= 0 ? _values[held] : Values.FromToken(p.Value);
+            count++;
         }
 
+        _keys = keys;
+        _values = values;
+        _count = count;
+        _index = null;
         _materialized = true;
         if (_count > IndexThreshold)
         {
@@ -386,9 +429,33 @@ internal static class Values
 
             case JMap m:
                 {
-                    if (m.UntouchedSource is { } src)
+                    if (m.LazySource is { } src)
                     {
-                        return src.DeepClone();
+                        if (m.HeldCount == 0)
+                        {
+                            return src.DeepClone();
+                        }
+
+                        // converted properties may have been changed since (by a transform): use them
+                        var lo = new JObject();
+                        for (JToken? t = src.First; t != null; t = t.Next)
+                        {
+                            var p = (JProperty)t;
+                            if (m.TryGetHeld(p.Name, out var held))
+                            {
+                                var ht = ToToken(held);
+                                if (ht != null)
+                                {
+                                    lo.Add(p.Name, ht);
+                                }
+                            }
+                            else
+                            {
+                                lo.Add(p.Name, p.Value.DeepClone());
+                            }
+                        }
+
+                        return lo;
                     }
 
                     System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
