@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Petstore.Component;
+
+namespace PetstoreWebhook;
+
+/// <summary>Builds and runs the tutorial app; tests build it the same way.</summary>
+public static class PetstoreApp
+{
+    /// <summary>Builds the app: webhook flows with the Petstore component, the hook, the protected management API and the stand-in Petstore API.</summary>
+    public static WebApplication Create(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        builder.Services.AddWebhookFlows().AddPetstore();
+
+        // Unless Petstore:BaseUrl says otherwise, the component calls the stand-in served by this very app.
+        builder.Services.AddOptions<PetstoreOptions>()
+            .Bind(builder.Configuration.GetSection("Petstore"))
+            .Configure<IServer>((options, server) => options.BaseUrl ??= new Uri(OwnBaseUrl(server) + "/petstore/v2/"));
+        builder.Services.AddSingleton<PetstoreStandIn>();
+
+        builder.Services.AddAuthentication(ManagementKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ManagementKeyAuthenticationHandler>(ManagementKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+
+        var app = builder.Build();
+        if (string.IsNullOrEmpty(app.Configuration["Management:ApiKey"]))
+        {
+            throw new OptionsValidationException("Management:ApiKey", typeof(string), ["Management:ApiKey must be set: it protects the management API."]);
+        }
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapWebhookFlows();
+        app.MapWebhookFlowsApi();
+        PetstoreStandIn.Map(app);
+        return app;
+    }
+
+    /// <summary>Runs the app: starts it, sets up the tutorial's flow (unless <c>Tutorial:Seed</c> is false), and waits for shutdown.</summary>
+    public static async Task RunAsync(string[] args)
+    {
+        await using var app = Create(args);
+        await app.StartAsync();
+        if (app.Configuration.GetValue("Tutorial:Seed", true))
+        {
+            await TutorialSetup.RunAsync(app.Services, OwnBaseUrl(app.Services.GetRequiredService<IServer>()), app.Configuration["Management:ApiKey"]!, app.Lifetime.ApplicationStopping);
+        }
+
+        await app.WaitForShutdownAsync();
+    }
+
+    /// <summary>The app's own address, with a wildcard host replaced by 127.0.0.1 so that it can be called.</summary>
+    public static string OwnBaseUrl(IServer server)
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("The server has no address yet.");
+        var uri = new UriBuilder(address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal));
+        if (uri.Host is "0.0.0.0" or "[::]" or "::")
+        {
+            uri.Host = "127.0.0.1";
+        }
+
+        return uri.Uri.GetLeftPart(UriPartial.Authority);
+    }
+}

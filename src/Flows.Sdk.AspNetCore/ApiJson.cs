@@ -1,0 +1,249 @@
+using System.Globalization;
+using Flows.Sdk.Components;
+using Flows.Sdk.Credentials;
+using Flows.Sdk.Execution;
+using Flows.Sdk.Flows;
+using Flows.Sdk.Samples;
+using Newtonsoft.Json.Linq;
+
+namespace Flows.Sdk.AspNetCore;
+
+/// <summary>The management API's JSON shapes: camelCase names, states and statuses in lower case, times in ISO 8601.</summary>
+internal static class ApiJson
+{
+    public static JObject Credential(Credential credential, JObject redactedFields) => new()
+    {
+        ["id"] = credential.Id,
+        ["name"] = credential.Name,
+        ["componentId"] = credential.ComponentId,
+        ["fields"] = redactedFields,
+        ["createdAt"] = Time(credential.CreatedAt),
+    };
+
+    public static JObject Flow(Flow flow, string hookPath, ComponentRegistry components) => new()
+    {
+        ["id"] = flow.Id,
+        ["name"] = flow.Draft.Name,
+        ["state"] = flow.State.ToString().ToLowerInvariant(),
+        ["latestVersion"] = flow.LatestVersion is { } latest ? latest : null,
+        ["liveVersion"] = flow.LiveVersion is { } live ? live : null,
+        ["hookUrl"] = flow.State == FlowState.Running ? $"{hookPath}/{flow.Id}" : null,
+        ["draft"] = Draft(flow.Draft, components),
+        ["createdAt"] = Time(flow.CreatedAt),
+        ["updatedAt"] = Time(flow.UpdatedAt),
+    };
+
+    public static JObject Draft(FlowDraft draft, ComponentRegistry? components = null) => new()
+    {
+        ["name"] = draft.Name,
+        ["steps"] = new JArray(draft.Steps.Select(s => Step(s, components))),
+    };
+
+    /// <summary>A step; with <paramref name="components"/>, also the fields it offers to the next steps' mappings.</summary>
+    public static JObject Step(StepDefinition step, ComponentRegistry? components = null)
+    {
+        var json = new JObject
+        {
+            ["id"] = step.Id,
+            ["componentId"] = step.ComponentId,
+            ["function"] = step.Function,
+        };
+        if (step.CredentialId is not null)
+        {
+            json["credentialId"] = step.CredentialId;
+        }
+
+        if (step.Sample is { } sample)
+        {
+            json["sample"] = new JObject
+            {
+                ["format"] = sample.Format,
+                ["data"] = sample.Data,
+                ["sample"] = sample.Sample?.DeepClone(),
+                ["schema"] = sample.Schema?.DeepClone(),
+            };
+        }
+
+        if (step.Mapping is not null)
+        {
+            json["mapping"] = new JObject(step.Mapping.Select(m => new JProperty(m.Key, m.Value)));
+        }
+
+        if (step.Configuration is not null)
+        {
+            json["configuration"] = step.Configuration.DeepClone();
+        }
+
+        if (components is not null)
+        {
+            var schema = step.Sample?.Schema ?? components.Find(step.ComponentId)?.Descriptor.FindAction(step.Function)?.OutMetadata;
+            json["fields"] = schema is null ? new JArray() : Fields(schema);
+        }
+
+        return json;
+    }
+
+    /// <summary>The fields a schema offers to mappings, flat, for a mapping UI's drop-downs.</summary>
+    public static JArray Fields(JObject schema) =>
+        new(SchemaFields.Flatten(schema).Select(f => new JObject { ["path"] = f.Path, ["type"] = f.Type, ["title"] = f.Title }));
+
+    public static JObject Version(FlowVersion version) => new()
+    {
+        ["flowId"] = version.FlowId,
+        ["version"] = version.Number,
+        ["publishedAt"] = Time(version.PublishedAt),
+        ["definition"] = Draft(version.Definition),
+    };
+
+    public static JObject ExecutionSummary(FlowExecution execution) => new()
+    {
+        ["id"] = execution.Id,
+        ["flowId"] = execution.FlowId,
+        ["flowVersion"] = execution.FlowVersion,
+        ["status"] = Status(execution.Status),
+        ["requestId"] = execution.RequestId,
+        ["startedAt"] = Time(execution.StartedAt),
+        ["finishedAt"] = execution.FinishedAt is { } finished ? Time(finished) : null,
+    };
+
+    public static JObject Execution(FlowExecution execution)
+    {
+        var json = ExecutionSummary(execution);
+        json["messageId"] = execution.MessageId;
+        json["pendingRebounds"] = execution.PendingRebounds;
+        if (execution.Failure is { } failure)
+        {
+            json["failedStepId"] = failure.StepId;
+        }
+
+        json["steps"] = new JArray(execution.Steps.Select(s => new JObject
+        {
+            ["stepId"] = s.StepId,
+            ["attempt"] = s.Attempt,
+            ["status"] = Status(s.Status),
+            ["input"] = s.Input?.DeepClone(),
+            ["output"] = s.Output?.DeepClone(),
+            ["error"] = s.Error is null ? null : new JObject { ["type"] = s.Error.Type, ["message"] = s.Error.Message },
+            ["startedAt"] = Time(s.StartedAt),
+            ["durationMs"] = Math.Round(s.Duration.TotalMilliseconds, 3),
+        }));
+        return json;
+    }
+
+    public static JArray Errors(IEnumerable<FlowValidationError> errors) =>
+        new(errors.Select(e => new JObject { ["stepId"] = e.StepId, ["field"] = e.Field, ["message"] = e.Message }));
+
+    public static string Status(ExecutionStatus status) => status.ToString().ToLowerInvariant();
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>Reads a draft from a request body, collecting every shape error with its JSON path.</summary>
+    public static FlowDraft? ReadDraft(JObject body, List<FlowValidationError> errors)
+    {
+        var name = ReadString(body, "name", "name", errors, required: true);
+        if (body["steps"] is not JArray steps)
+        {
+            errors.Add(new(null, "steps", "'steps' is required and must be an array."));
+            return null;
+        }
+
+        var result = new List<StepDefinition>(steps.Count);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var path = $"steps[{i}]";
+            if (steps[i] is not JObject step)
+            {
+                errors.Add(new(null, path, "A step must be an object."));
+                continue;
+            }
+
+            var id = ReadString(step, "id", $"{path}.id", errors, required: true);
+            var componentId = ReadString(step, "componentId", $"{path}.componentId", errors, required: true);
+            var function = ReadString(step, "function", $"{path}.function", errors, required: true);
+            var credentialId = ReadString(step, "credentialId", $"{path}.credentialId", errors, required: false);
+            SampleDefinition? sample = null;
+            if (step["sample"] is JObject sampleJson)
+            {
+                var format = ReadString(sampleJson, "format", $"{path}.sample.format", errors, required: true);
+                var data = ReadString(sampleJson, "data", $"{path}.sample.data", errors, required: true);
+                if (format is not null && data is not null)
+                {
+                    sample = new SampleDefinition(format, data);
+                }
+            }
+            else if (step["sample"] is { Type: not JTokenType.Null })
+            {
+                errors.Add(new(id, $"{path}.sample", "'sample' must be an object {\"format\", \"data\"}."));
+            }
+
+            Dictionary<string, string>? mapping = null;
+            if (step["mapping"] is JObject mappingJson)
+            {
+                mapping = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var property in mappingJson.Properties())
+                {
+                    if (property.Value is JValue { Type: JTokenType.String } expression)
+                    {
+                        mapping[property.Name] = (string)expression!;
+                    }
+                    else
+                    {
+                        errors.Add(new(id, $"{path}.mapping.{property.Name}", "A mapping expression must be a string."));
+                    }
+                }
+            }
+            else if (step["mapping"] is { Type: not JTokenType.Null })
+            {
+                errors.Add(new(id, $"{path}.mapping", "'mapping' must be an object of input field to expression."));
+            }
+
+            JObject? configuration = null;
+            if (step["configuration"] is JObject configurationJson)
+            {
+                configuration = configurationJson;
+            }
+            else if (step["configuration"] is { Type: not JTokenType.Null })
+            {
+                errors.Add(new(id, $"{path}.configuration", "'configuration' must be an object."));
+            }
+
+            if (id is not null && componentId is not null && function is not null)
+            {
+                result.Add(new StepDefinition
+                {
+                    Id = id,
+                    ComponentId = componentId,
+                    Function = function,
+                    CredentialId = credentialId,
+                    Sample = sample,
+                    Mapping = mapping,
+                    Configuration = configuration,
+                });
+            }
+        }
+
+        return errors.Count == 0 ? new FlowDraft(name!, result) : null;
+    }
+
+    private static string? ReadString(JObject json, string property, string path, List<FlowValidationError> errors, bool required)
+    {
+        var token = json[property];
+        if (token is null || token.Type == JTokenType.Null)
+        {
+            if (required)
+            {
+                errors.Add(new(null, path, $"'{property}' is required."));
+            }
+
+            return null;
+        }
+
+        if (token.Type != JTokenType.String)
+        {
+            errors.Add(new(null, path, $"'{property}' must be a string."));
+            return null;
+        }
+
+        return (string?)token;
+    }
+}

@@ -1,0 +1,427 @@
+using Flows.Sdk.Components;
+using Flows.Sdk.Credentials;
+using Flows.Sdk.Execution;
+using Flows.Sdk.Flows;
+using Flows.Sdk.Samples;
+using Flows.Sdk.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Newtonsoft.Json.Linq;
+
+namespace Flows.Sdk.AspNetCore;
+
+/// <summary>The management API: credentials, flows and their lifecycle, the run log. Every error is a problem details response.</summary>
+internal static class ManagementApi
+{
+    private const string HookPath = "/hook";
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/credentials", CreateCredentialAsync);
+        api.MapGet("/credentials", ListCredentialsAsync);
+        api.MapGet("/credentials/{id}", GetCredentialAsync);
+        api.MapPost("/credentials/{id}/verify", VerifyCredentialAsync);
+
+        api.MapPost("/flows", CreateFlowAsync);
+        api.MapGet("/flows", ListFlowsAsync);
+        api.MapGet("/flows/{id}", GetFlowAsync);
+        api.MapPut("/flows/{id}/draft", UpdateDraftAsync);
+        api.MapPost("/flows/{id}/publish", PublishAsync);
+        api.MapGet("/flows/{id}/versions/{version:int}", GetVersionAsync);
+        api.MapPost("/flows/{id}/start", StartAsync);
+        api.MapPost("/flows/{id}/stop", StopAsync);
+        api.MapPost("/flows/{id}/steps/{stepId}/sample", RetrieveSampleAsync);
+        api.MapGet("/flows/{id}/executions", ListExecutionsAsync);
+        api.MapPost("/samples/parse", ParseSampleAsync);
+        api.MapGet("/executions/{id}", GetExecutionAsync);
+        api.MapPost("/executions/{id}/retry", RetryExecutionAsync);
+    }
+
+    private static async Task CreateCredentialAsync(HttpContext context, ICredentialManager credentials)
+    {
+        var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            return;
+        }
+
+        if (body["fields"] is { } fieldsToken && fieldsToken is not JObject)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'fields' must be an object.").ConfigureAwait(false);
+            return;
+        }
+
+        if (body["name"] is { Type: not JTokenType.String } || body["componentId"] is { Type: not JTokenType.String })
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'name' and 'componentId' must be strings.").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var credential = await credentials.CreateAsync((string?)body["name"] ?? string.Empty, (string?)body["componentId"] ?? string.Empty,
+                body["fields"] as JObject ?? [], context.RequestAborted).ConfigureAwait(false);
+            context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{credential.Id}";
+            await HttpJson.WriteAsync(context, 201, ApiJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
+        }
+        catch (CredentialValidationException e)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Invalid credential", e.Message, new JObject
+            {
+                ["errors"] = new JArray(e.Errors.Select(x => new JObject { ["field"] = x.Field, ["message"] = x.Message })),
+            }).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ListCredentialsAsync(HttpContext context, ICredentialManager credentials)
+    {
+        var all = await credentials.ListAsync(context.RequestAborted).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject
+        {
+            ["items"] = new JArray(all.Select(c => ApiJson.Credential(c, credentials.Redact(c)))),
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task GetCredentialAsync(HttpContext context, string id, ICredentialManager credentials)
+    {
+        var credential = await credentials.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        if (credential is null)
+        {
+            await NotFoundAsync(context, "credential", id).ConfigureAwait(false);
+            return;
+        }
+
+        await HttpJson.WriteAsync(context, 200, ApiJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
+    }
+
+    private static async Task VerifyCredentialAsync(HttpContext context, string id, ICredentialManager credentials)
+    {
+        if (await credentials.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await NotFoundAsync(context, "credential", id).ConfigureAwait(false);
+            return;
+        }
+
+        var result = await credentials.VerifyAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var json = new JObject { ["verified"] = result.Verified };
+        if (result.Reason is not null)
+        {
+            json["reason"] = result.Reason;
+        }
+
+        await HttpJson.WriteAsync(context, 200, json).ConfigureAwait(false);
+    }
+
+    private static async Task CreateFlowAsync(HttpContext context, IFlowManager flows, ComponentRegistry components)
+    {
+        var draft = await ReadDraftAsync(context).ConfigureAwait(false);
+        if (draft is null)
+        {
+            return;
+        }
+
+        await RunAsync(context, async () =>
+        {
+            var flow = await flows.CreateAsync(draft, context.RequestAborted).ConfigureAwait(false);
+            context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{flow.Id}";
+            await HttpJson.WriteAsync(context, 201, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task ListFlowsAsync(HttpContext context, IFlowManager flows, ComponentRegistry components)
+    {
+        var all = await flows.ListAsync(context.RequestAborted).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(all.Select(f => ApiJson.Flow(f, HookPath, components))) }).ConfigureAwait(false);
+    }
+
+    private static async Task GetFlowAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components)
+    {
+        var flow = await flows.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        if (flow is null)
+        {
+            await NotFoundAsync(context, "flow", id).ConfigureAwait(false);
+            return;
+        }
+
+        await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+    }
+
+    private static async Task UpdateDraftAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components)
+    {
+        var draft = await ReadDraftAsync(context).ConfigureAwait(false);
+        if (draft is null)
+        {
+            return;
+        }
+
+        await RunAsync(context, async () =>
+        {
+            var flow = await flows.UpdateDraftAsync(id, draft, context.RequestAborted).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    private static Task PublishAsync(HttpContext context, string id, IFlowManager flows) =>
+        RunAsync(context, async () =>
+        {
+            var result = await flows.PublishAsync(id, context.RequestAborted).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, new JObject
+            {
+                ["version"] = result.Version.Number,
+                ["publishedAt"] = ApiJson.Version(result.Version)["publishedAt"],
+                ["warnings"] = ApiJson.Errors(result.Warnings),
+            }).ConfigureAwait(false);
+        }, validationStatus: 422);
+
+    private static Task RetrieveSampleAsync(HttpContext context, string id, string stepId, IFlowManager flows, ComponentRegistry components) =>
+        RunAsync(context, async () =>
+        {
+            var flow = await flows.RetrieveSampleAsync(id, stepId, context.RequestAborted).ConfigureAwait(false);
+            var step = flow.Draft.Steps.First(s => s.Id == stepId);
+            await HttpJson.WriteAsync(context, 200, new JObject
+            {
+                ["stepId"] = stepId,
+                ["sample"] = step.Sample?.Sample?.DeepClone(),
+                ["schema"] = step.Sample?.Schema?.DeepClone(),
+                ["flow"] = ApiJson.Flow(flow, HookPath, components),
+            }).ConfigureAwait(false);
+        });
+
+    private static async Task ParseSampleAsync(HttpContext context, SampleParserSelector parsers, IOptions<SampleParseOptions> options)
+    {
+        var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            return;
+        }
+
+        if (body["format"] is not JValue { Type: JTokenType.String } format || body["sample"] is not JValue { Type: JTokenType.String } sample)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'format' (json, xml or properties) and 'sample' (the sample text) are required strings.").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var result = parsers.Parse((string)format!, (string)sample!, options.Value);
+            await HttpJson.WriteAsync(context, 200, new JObject
+            {
+                ["sample"] = result.Sample,
+                ["schema"] = result.Schema,
+                ["fields"] = ApiJson.Fields(result.Schema),
+            }).ConfigureAwait(false);
+        }
+        catch (SampleFormatException e)
+        {
+            var details = new JObject { ["format"] = e.Format };
+            if (e.LineNumber is { } line)
+            {
+                details["line"] = line;
+            }
+
+            if (e.LinePosition is { } position)
+            {
+                details["position"] = position;
+            }
+
+            if (e.Entry is { } entry)
+            {
+                details["entry"] = entry;
+            }
+
+            await HttpJson.WriteProblemAsync(context, 400, "Invalid sample", e.MessageWithLocation, details).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task GetVersionAsync(HttpContext context, string id, int version, IFlowManager flows)
+    {
+        var found = await flows.GetVersionAsync(id, version, context.RequestAborted).ConfigureAwait(false);
+        if (found is null)
+        {
+            await NotFoundAsync(context, "flow version", $"{id} v{version}").ConfigureAwait(false);
+            return;
+        }
+
+        await HttpJson.WriteAsync(context, 200, ApiJson.Version(found)).ConfigureAwait(false);
+    }
+
+    private static Task StartAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components) =>
+        RunAsync(context, async () =>
+        {
+            var flow = await flows.StartAsync(id, context.RequestAborted).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+        });
+
+    private static Task StopAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components) =>
+        RunAsync(context, async () =>
+        {
+            var flow = await flows.StopAsync(id, context.RequestAborted).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+        });
+
+    private static async Task ListExecutionsAsync(HttpContext context, string id, IFlowManager flows, IExecutionStore executions)
+    {
+        if (await flows.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await NotFoundAsync(context, "flow", id).ConfigureAwait(false);
+            return;
+        }
+
+        var query = new ExecutionQuery(id);
+        var q = context.Request.Query;
+        var problems = new List<string>();
+        if (q.TryGetValue("status", out var status))
+        {
+            if (Enum.TryParse<ExecutionStatus>(status.ToString(), ignoreCase: true, out var parsed) && !int.TryParse(status.ToString(), out _))
+            {
+                query = query with { Status = parsed };
+            }
+            else
+            {
+                problems.Add($"status: '{status}' is not one of running, succeeded, failed.");
+            }
+        }
+
+        query = query with
+        {
+            Limit = ReadInt(q, "limit", 50, 1, 500, problems),
+            Skip = ReadInt(q, "skip", 0, 0, int.MaxValue, problems),
+            From = ReadTime(q, "from", problems),
+            To = ReadTime(q, "to", problems),
+        };
+        if (problems.Count > 0)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", string.Join(" ", problems)).ConfigureAwait(false);
+            return;
+        }
+
+        var items = await executions.ListAsync(query, context.RequestAborted).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(items.Select(ApiJson.ExecutionSummary)) }).ConfigureAwait(false);
+    }
+
+    private static async Task RetryExecutionAsync(HttpContext context, string id, IExecutionManager executions)
+    {
+        JObject? message = null;
+        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+            if (body is null)
+            {
+                return;
+            }
+
+            if (body["message"] is JObject edited)
+            {
+                message = edited;
+            }
+            else if (body["message"] is { Type: not JTokenType.Null })
+            {
+                await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'message' must be a JSON object: the message the failed step gets instead of the original.").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        try
+        {
+            var execution = await executions.RetryAsync(id, message, context.RequestAborted).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 202, ApiJson.ExecutionSummary(execution)).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException)
+        {
+            await NotFoundAsync(context, "execution", id).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            await HttpJson.WriteProblemAsync(context, 409, "Conflict", e.Message).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task GetExecutionAsync(HttpContext context, string id, IExecutionStore executions)
+    {
+        var execution = await executions.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        if (execution is null)
+        {
+            await NotFoundAsync(context, "execution", id).ConfigureAwait(false);
+            return;
+        }
+
+        await HttpJson.WriteAsync(context, 200, ApiJson.Execution(execution)).ConfigureAwait(false);
+    }
+
+    private static int ReadInt(IQueryCollection query, string name, int fallback, int min, int max, List<string> problems)
+    {
+        if (!query.TryGetValue(name, out var text))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        problems.Add($"{name}: '{text}' must be a whole number from {min} to {max}.");
+        return fallback;
+    }
+
+    private static DateTimeOffset? ReadTime(IQueryCollection query, string name, List<string> problems)
+    {
+        if (!query.TryGetValue(name, out var text))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text.ToString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var value))
+        {
+            return value;
+        }
+
+        problems.Add($"{name}: '{text}' is not an ISO 8601 time.");
+        return null;
+    }
+
+    private static async Task<FlowDraft?> ReadDraftAsync(HttpContext context)
+    {
+        var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            return null;
+        }
+
+        var errors = new List<FlowValidationError>();
+        var draft = ApiJson.ReadDraft(body, errors);
+        if (draft is null)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Invalid flow", string.Join("; ", errors), new JObject { ["errors"] = ApiJson.Errors(errors) }).ConfigureAwait(false);
+        }
+
+        return draft;
+    }
+
+    /// <summary>Runs a lifecycle operation, turning its documented exceptions into problem details.</summary>
+    private static async Task RunAsync(HttpContext context, Func<Task> operation, int validationStatus = 400)
+    {
+        try
+        {
+            await operation().ConfigureAwait(false);
+        }
+        catch (FlowNotFoundException e)
+        {
+            await NotFoundAsync(context, "flow", e.FlowId).ConfigureAwait(false);
+        }
+        catch (FlowValidationException e)
+        {
+            await HttpJson.WriteProblemAsync(context, validationStatus, "Invalid flow", e.Message, new JObject { ["errors"] = ApiJson.Errors(e.Errors) }).ConfigureAwait(false);
+        }
+        catch (FlowStateException e)
+        {
+            await HttpJson.WriteProblemAsync(context, 409, "Conflict", e.Message).ConfigureAwait(false);
+        }
+    }
+
+    private static Task NotFoundAsync(HttpContext context, string what, string id) =>
+        HttpJson.WriteProblemAsync(context, 404, "Not Found", $"There is no {what} '{id}'.");
+}

@@ -1,0 +1,29 @@
+using System.Collections.Frozen;
+
+namespace Flows.Sdk.Components;
+
+/// <summary>The components known to a host, by id.</summary>
+internal sealed class ComponentRegistry
+{
+    private readonly FrozenDictionary<string, IComponent> _components;
+
+    public ComponentRegistry(IEnumerable<IComponent> components)
+    {
+        var byId = new Dictionary<string, IComponent>(StringComparer.Ordinal);
+        foreach (var component in components)
+        {
+            var id = component.Descriptor.Id;
+            if (!byId.TryAdd(id, component) && byId[id].GetType() != component.GetType())
+            {
+                throw new InvalidOperationException(
+                    $"Two components share the id '{id}': {byId[id].GetType().FullName} and {component.GetType().FullName}.");
+            }
+        }
+
+        _components = byId.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    public IEnumerable<IComponent> All => _components.Values;
+
+    public IComponent? Find(string id) => _components.GetValueOrDefault(id);
+}

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using Flows.Sdk.Components;
+using Flows.Sdk.Mapping;
+using Flows.Sdk.Storage;
+
+namespace Flows.Sdk.Flows;
+
+/// <summary>
+/// A published flow version with its mappings compiled: made once (at publish, or on first use after a restart) and shared by every run.
+/// </summary>
+internal sealed class CompiledFlow
+{
+    public CompiledFlow(FlowVersion version, IReadOnlyList<CompiledStep> steps)
+    {
+        Version = version;
+        Steps = steps;
+    }
+
+    public FlowVersion Version { get; }
+
+    public IReadOnlyList<CompiledStep> Steps { get; }
+}
+
+/// <summary>A step with its component resolved and its mapping compiled.</summary>
+internal sealed record CompiledStep(StepDefinition Definition, IComponent Component, ActionDescriptor? Action, IReadOnlyList<CompiledField> Mapping);
+
+/// <summary>One input field and the compiled expression that computes it.</summary>
+internal sealed record CompiledField(string Field, IMappingExpression Expression);
+
+/// <summary>Compiles flow versions and keeps them, keyed by flow id and version number.</summary>
+internal sealed class CompiledFlowCache(IFlowStore store, ComponentRegistry components, IMappingEngine mappingEngine)
+{
+    private readonly ConcurrentDictionary<(string FlowId, int Version), CompiledFlow> _cache = new();
+
+    public async ValueTask<CompiledFlow?> GetAsync(string flowId, int version, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGetValue((flowId, version), out var compiled))
+        {
+            return compiled;
+        }
+
+        var stored = await store.GetVersionAsync(flowId, version, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var errors = new List<FlowValidationError>();
+        compiled = Compile(stored, errors);
+        if (compiled is null)
+        {
+            throw new FlowValidationException(errors);
+        }
+
+        return _cache.GetOrAdd((flowId, version), compiled);
+    }
+
+    public void Add(CompiledFlow compiled) => _cache[(compiled.Version.FlowId, compiled.Version.Number)] = compiled;
+
+    /// <summary>Compiles a version; returns <see langword="null"/> and fills <paramref name="errors"/> when it cannot.</summary>
+    public CompiledFlow? Compile(FlowVersion version, List<FlowValidationError> errors)
+    {
+        var steps = new List<CompiledStep>(version.Definition.Steps.Count);
+        foreach (var step in version.Definition.Steps)
+        {
+            var component = components.Find(step.ComponentId);
+            if (component is null)
+            {
+                errors.Add(new(step.Id, "componentId", $"Unknown component '{step.ComponentId}'."));
+                continue;
+            }
+
+            var action = component.Descriptor.FindAction(step.Function);
+            var fields = new List<CompiledField>();
+            foreach (var (field, expression) in step.Mapping ?? EmptyMapping)
+            {
+                try
+                {
+                    fields.Add(new(field, mappingEngine.Compile(expression)));
+                }
+                catch (MappingException e)
+                {
+                    var at = e.Position >= 0 ? $" at position {e.Position}" : string.Empty;
+                    errors.Add(new(step.Id, $"mapping.{field}", $"The expression does not compile ({e.Code}{at}): {e.Message}"));
+                }
+            }
+
+            steps.Add(new(step, component, action, fields));
+        }
+
+        return errors.Count == 0 ? new CompiledFlow(version, steps) : null;
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyMapping = new Dictionary<string, string>();
+}

@@ -1,0 +1,395 @@
+using Flows.Sdk.Components;
+using Flows.Sdk.Diagnostics;
+using Flows.Sdk.Mapping;
+using Flows.Sdk.Samples;
+using Flows.Sdk.Storage;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace Flows.Sdk.Flows;
+
+/// <summary>The flow lifecycle: drafts are checked for shape when saved, and for completeness when published.</summary>
+internal sealed class FlowManager(
+    IFlowStore store,
+    ICredentialStore credentials,
+    ComponentRegistry components,
+    CompiledFlowCache compiledFlows,
+    SampleParserSelector sampleParsers,
+    IOptions<SampleParseOptions> sampleOptions,
+    IServiceProvider services,
+    TimeProvider time,
+    ILogger<FlowManager> logger) : IFlowManager
+{
+    private const int MaxSteps = 100;
+
+    public async ValueTask<Flow> CreateAsync(FlowDraft draft, CancellationToken cancellationToken = default)
+    {
+        draft = CheckShape(draft);
+        var now = time.GetUtcNow();
+        var flow = new Flow
+        {
+            Id = Ids.New(),
+            State = FlowState.Draft,
+            Draft = draft,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Revision = 1,
+        };
+        await store.AddAsync(flow, cancellationToken).ConfigureAwait(false);
+        Log.FlowCreated(logger, flow.Id);
+        return flow;
+    }
+
+    public ValueTask<Flow?> GetAsync(string flowId, CancellationToken cancellationToken = default) =>
+        store.GetAsync(flowId, cancellationToken);
+
+    public ValueTask<IReadOnlyList<Flow>> ListAsync(CancellationToken cancellationToken = default) =>
+        store.ListAsync(cancellationToken);
+
+    public ValueTask<FlowVersion?> GetVersionAsync(string flowId, int version, CancellationToken cancellationToken = default) =>
+        store.GetVersionAsync(flowId, version, cancellationToken);
+
+    public async ValueTask<Flow> UpdateDraftAsync(string flowId, FlowDraft draft, CancellationToken cancellationToken = default)
+    {
+        draft = CheckShape(draft);
+        var (updated, _) = await UpdateAsync(flowId, flow => (flow with { Draft = draft }, null), cancellationToken).ConfigureAwait(false);
+        return updated;
+    }
+
+    public async ValueTask<PublishResult> PublishAsync(string flowId, CancellationToken cancellationToken = default)
+    {
+        CompiledFlow? compiled = null;
+        var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
+        await CheckCompleteAsync(current.Draft, cancellationToken).ConfigureAwait(false);
+        var (flow, version) = await UpdateAsync(flowId, flow =>
+        {
+            var number = (flow.LatestVersion ?? 0) + 1;
+            var version = new FlowVersion(flow.Id, number, flow.Draft, time.GetUtcNow());
+            var errors = new List<FlowValidationError>();
+            compiled = compiledFlows.Compile(version, errors) ?? throw new FlowValidationException(errors);
+            var published = flow with
+            {
+                LatestVersion = number,
+                State = flow.State == FlowState.Draft ? FlowState.Stopped : flow.State,
+                LiveVersion = flow.State == FlowState.Running ? number : flow.LiveVersion,
+            };
+            return (published, version);
+        }, cancellationToken).ConfigureAwait(false);
+
+        compiledFlows.Add(compiled!);
+        Log.FlowPublished(logger, flow.Id, version!.Number);
+        return new PublishResult(version, SampleWarnings(compiled!));
+    }
+
+    public async ValueTask<Flow> StartAsync(string flowId, CancellationToken cancellationToken = default)
+    {
+        var (flow, _) = await UpdateAsync(flowId, flow =>
+        {
+            if (flow.LatestVersion is not { } latest)
+            {
+                throw new FlowStateException($"Flow '{flow.Id}' has no published version: publish its draft before starting it.");
+            }
+
+            return (flow with { State = FlowState.Running, LiveVersion = latest }, null);
+        }, cancellationToken).ConfigureAwait(false);
+        Log.FlowStarted(logger, flow.Id, flow.LiveVersion!.Value);
+        return flow;
+    }
+
+    public async ValueTask<Flow> StopAsync(string flowId, CancellationToken cancellationToken = default)
+    {
+        var (flow, _) = await UpdateAsync(flowId, flow => flow.State switch
+        {
+            FlowState.Draft => (flow, null),
+            _ => (flow with { State = FlowState.Stopped, LiveVersion = null }, null),
+        }, cancellationToken).ConfigureAwait(false);
+        Log.FlowStopped(logger, flow.Id);
+        return flow;
+    }
+
+    /// <summary>Applies <paramref name="change"/> with optimistic concurrency, retrying when another writer got there first.</summary>
+    private async ValueTask<(Flow Flow, FlowVersion? Version)> UpdateAsync(
+        string flowId, Func<Flow, (Flow Flow, FlowVersion? Version)> change, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
+            var (changed, version) = change(current);
+            if (ReferenceEquals(changed, current))
+            {
+                return (current, version);
+            }
+
+            changed = changed with { Revision = current.Revision + 1, UpdatedAt = time.GetUtcNow() };
+            if (await store.TryUpdateAsync(changed, current.Revision, version, cancellationToken).ConfigureAwait(false))
+            {
+                return (changed, version);
+            }
+        }
+    }
+
+    /// <summary>What a draft must be to be saved at all: named, with uniquely named steps and valid samples.</summary>
+    private FlowDraft CheckShape(FlowDraft draft)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var errors = new List<FlowValidationError>();
+        if (string.IsNullOrWhiteSpace(draft.Name))
+        {
+            errors.Add(new(null, "name", "The flow needs a name."));
+        }
+
+        if (draft.Steps is null)
+        {
+            errors.Add(new(null, "steps", "The flow needs a list of steps."));
+            throw new FlowValidationException(errors);
+        }
+
+        if (draft.Steps.Count > MaxSteps)
+        {
+            errors.Add(new(null, "steps", $"A flow has at most {MaxSteps} steps; this one has {draft.Steps.Count}."));
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var steps = new List<StepDefinition>(draft.Steps.Count);
+        for (var i = 0; i < draft.Steps.Count; i++)
+        {
+            var step = draft.Steps[i];
+            var where = $"steps[{i}]";
+            if (step is null)
+            {
+                errors.Add(new(null, where, "A step cannot be null."));
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(step.Id) || !step.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') || step.Id.Length > 64)
+            {
+                errors.Add(new(step.Id, $"{where}.id", "A step id is 1 to 64 letters, digits, '_' or '-'."));
+            }
+            else if (!ids.Add(step.Id))
+            {
+                errors.Add(new(step.Id, $"{where}.id", $"Two steps have the id '{step.Id}'."));
+            }
+
+            if (string.IsNullOrWhiteSpace(step.ComponentId))
+            {
+                errors.Add(new(step.Id, $"{where}.componentId", "A step needs a component id."));
+            }
+
+            if (string.IsNullOrWhiteSpace(step.Function))
+            {
+                errors.Add(new(step.Id, $"{where}.function", "A step needs a function (a trigger or action of its component)."));
+            }
+
+            steps.Add(step.Sample is null ? step : step with { Sample = ParseSample(step, where, errors) });
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new FlowValidationException(errors);
+        }
+
+        return draft with { Steps = steps };
+    }
+
+    private SampleDefinition ParseSample(StepDefinition step, string where, List<FlowValidationError> errors)
+    {
+        var sample = step.Sample!;
+        try
+        {
+            var parsed = sampleParsers.Parse(sample.Format ?? string.Empty, sample.Data ?? string.Empty, sampleOptions.Value);
+            return sample with { Sample = parsed.Sample, Schema = parsed.Schema };
+        }
+        catch (SampleFormatException e)
+        {
+            errors.Add(new(step.Id, $"{where}.sample", e.MessageWithLocation));
+            return sample;
+        }
+    }
+
+    /// <summary>What a draft must be to be published: a trigger first, known components and functions, required inputs mapped, credentials that exist and fit.</summary>
+    private async ValueTask CheckCompleteAsync(FlowDraft draft, CancellationToken cancellationToken)
+    {
+        var errors = new List<FlowValidationError>();
+        if (draft.Steps.Count == 0)
+        {
+            errors.Add(new(null, "steps", "A flow needs at least a trigger step."));
+        }
+
+        for (var i = 0; i < draft.Steps.Count; i++)
+        {
+            var step = draft.Steps[i];
+            var component = components.Find(step.ComponentId);
+            if (component is null)
+            {
+                errors.Add(new(step.Id, "componentId", $"Unknown component '{step.ComponentId}'."));
+                continue;
+            }
+
+            var descriptor = component.Descriptor;
+            if (i == 0)
+            {
+                if (descriptor.FindTrigger(step.Function) is null)
+                {
+                    errors.Add(new(step.Id, "function", descriptor.FindAction(step.Function) is not null
+                        ? $"The first step must be a trigger, but '{step.Function}' is an action of '{descriptor.Id}'."
+                        : $"Component '{descriptor.Id}' has no trigger '{step.Function}'."));
+                }
+            }
+            else
+            {
+                var action = descriptor.FindAction(step.Function);
+                if (action is null)
+                {
+                    errors.Add(new(step.Id, "function", descriptor.FindTrigger(step.Function) is not null
+                        ? $"Only the first step can be a trigger; '{step.Function}' is a trigger of '{descriptor.Id}'."
+                        : $"Component '{descriptor.Id}' has no action '{step.Function}'."));
+                }
+                else
+                {
+                    CheckMapping(step, action, errors);
+                }
+            }
+
+            await CheckCredentialAsync(step, descriptor, errors, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new FlowValidationException(errors);
+        }
+    }
+
+    private static void CheckMapping(StepDefinition step, ActionDescriptor action, List<FlowValidationError> errors)
+    {
+        var mapping = step.Mapping ?? new Dictionary<string, string>();
+        foreach (var required in action.RequiredInputs)
+        {
+            if (!mapping.TryGetValue(required, out var expression) || string.IsNullOrWhiteSpace(expression))
+            {
+                errors.Add(new(step.Id, $"mapping.{required}", $"The required input field '{required}' of '{action.Name}' is not mapped."));
+            }
+        }
+
+        if (action.InMetadata?["properties"] is JObject properties)
+        {
+            foreach (var field in mapping.Keys)
+            {
+                if (properties[field] is null)
+                {
+                    errors.Add(new(step.Id, $"mapping.{field}", $"'{action.Name}' has no input field '{field}'."));
+                }
+            }
+        }
+    }
+
+    private async ValueTask CheckCredentialAsync(StepDefinition step, ComponentDescriptor descriptor, List<FlowValidationError> errors, CancellationToken cancellationToken)
+    {
+        if (step.CredentialId is null)
+        {
+            if (descriptor.CredentialFields.Any(f => f.Required) && descriptor.Id != WebhookComponent.ComponentId)
+            {
+                errors.Add(new(step.Id, "credentialId", $"Component '{descriptor.Id}' needs a credential."));
+            }
+
+            return;
+        }
+
+        var credential = await credentials.GetAsync(step.CredentialId, cancellationToken).ConfigureAwait(false);
+        if (credential is null)
+        {
+            errors.Add(new(step.Id, "credentialId", $"Credential '{step.CredentialId}' does not exist."));
+        }
+        else if (!string.Equals(credential.ComponentId, descriptor.Id, StringComparison.Ordinal))
+        {
+            errors.Add(new(step.Id, "credentialId", $"Credential '{step.CredentialId}' belongs to component '{credential.ComponentId}', not '{descriptor.Id}'."));
+        }
+    }
+
+    /// <summary>
+    /// Evaluates each mapping expression on the sample of the data it will get; an expression that gives nothing there
+    /// probably names a field the payload does not have. Warnings only: real payloads vary.
+    /// </summary>
+    private static IReadOnlyList<FlowValidationError> SampleWarnings(CompiledFlow flow)
+    {
+        var warnings = new List<FlowValidationError>();
+        var samples = new JObject();
+        JObject? previous = null;
+        foreach (var step in flow.Steps)
+        {
+            if (previous is not null && step.Action is not null)
+            {
+                var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = samples };
+                foreach (var field in step.Mapping)
+                {
+                    try
+                    {
+                        if (field.Expression.Evaluate(previous, bindings) is null)
+                        {
+                            warnings.Add(new(step.Definition.Id, $"mapping.{field.Field}",
+                                $"'{field.Expression.Source}' gives no value on the sample of the incoming data; check the field names."));
+                        }
+                    }
+                    catch (MappingException e)
+                    {
+                        warnings.Add(new(step.Definition.Id, $"mapping.{field.Field}", $"'{field.Expression.Source}' fails on the sample ({e.Code}): {e.Message}"));
+                    }
+                }
+            }
+
+            previous = SampleOf(step);
+            if (previous is null)
+            {
+                // Without a sample of this step's output, the next mappings cannot be checked.
+                break;
+            }
+
+            samples[step.Definition.Id] = previous;
+        }
+
+        return warnings;
+    }
+
+    /// <summary>The sample of what a step emits: its own sample, or one built from the action's output metadata.</summary>
+    internal static JObject? SampleOf(CompiledStep step) =>
+        step.Definition.Sample?.Sample
+        ?? (step.Action?.OutMetadata is { } schema ? SampleGenerator.FromSchema(schema) : null);
+
+    public async ValueTask<Flow> RetrieveSampleAsync(string flowId, string stepId, CancellationToken cancellationToken = default)
+    {
+        var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
+        var index = current.Draft.Steps.ToList().FindIndex(s => s.Id == stepId);
+        if (index < 0)
+        {
+            throw new FlowValidationException([new(stepId, "stepId", $"Flow '{flowId}' has no step '{stepId}'.")]);
+        }
+
+        var step = current.Draft.Steps[index];
+        var component = components.Find(step.ComponentId)
+            ?? throw new FlowValidationException([new(stepId, "componentId", $"Unknown component '{step.ComponentId}'.")]);
+        var action = component.Descriptor.FindAction(step.Function)
+            ?? throw new FlowValidationException([new(stepId, "function", $"Component '{component.Descriptor.Id}' has no action '{step.Function}': only actions have output samples to retrieve.")]);
+
+        var credential = step.CredentialId is null ? null : await credentials.GetAsync(step.CredentialId, cancellationToken).ConfigureAwait(false);
+        var request = new SampleRequest(action, step.Configuration ?? [], credential?.Fields ?? [], services);
+        JObject sample;
+        try
+        {
+            sample = await component.RetrieveSampleAsync(request, cancellationToken).ConfigureAwait(false)
+                ?? (action.OutMetadata is { } schema ? SampleGenerator.FromSchema(schema) : [])
+                ?? [];
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new FlowValidationException([new(stepId, "sample", $"The component could not retrieve a sample: {e.Message}")]);
+        }
+
+        var text = sample.ToString(Formatting.Indented);
+        var parsed = sampleParsers.Parse(SampleFormats.Json, text, sampleOptions.Value);
+        var definition = new SampleDefinition(SampleFormats.Json, text) { Sample = parsed.Sample, Schema = parsed.Schema };
+        var steps = current.Draft.Steps.ToArray();
+        steps[index] = step with { Sample = definition };
+        return await UpdateDraftAsync(flowId, current.Draft with { Steps = steps }, cancellationToken).ConfigureAwait(false);
+    }
+}

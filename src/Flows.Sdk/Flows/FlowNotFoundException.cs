@@ -1,0 +1,11 @@
+namespace Flows.Sdk.Flows;
+
+/// <summary>No flow has the given id.</summary>
+public sealed class FlowNotFoundException : KeyNotFoundException
+{
+    /// <summary>Creates the exception for <paramref name="flowId"/>.</summary>
+    public FlowNotFoundException(string flowId) : base($"Flow '{flowId}' was not found.") => FlowId = flowId;
+
+    /// <summary>The id that was looked up.</summary>
+    public string FlowId { get; }
+}

@@ -1,0 +1,33 @@
+using Newtonsoft.Json.Linq;
+
+namespace Flows.Sdk.Flows;
+
+/// <summary>
+/// One step of a flow: a trigger (the first step) or an action of a component.
+/// </summary>
+public sealed record StepDefinition
+{
+    /// <summary>The step's id, unique within the flow (for example <c>step_1</c>).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The id of the component the step uses (for example <c>webhook</c> or <c>petstore</c>).</summary>
+    public required string ComponentId { get; init; }
+
+    /// <summary>The trigger or action of the component (for example <c>receive</c> or <c>createPetWithPromise</c>).</summary>
+    public required string Function { get; init; }
+
+    /// <summary>The credential the step uses, or <see langword="null"/>.</summary>
+    public string? CredentialId { get; init; }
+
+    /// <summary>The sample of the data the step expects (triggers) or produces (actions).</summary>
+    public SampleDefinition? Sample { get; init; }
+
+    /// <summary>
+    /// The step's input mapping: input field name to expression over the incoming data.
+    /// <see langword="null"/> for a trigger.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Mapping { get; init; }
+
+    /// <summary>The step's configuration, passed to the component as it is.</summary>
+    public JObject? Configuration { get; init; }
+}

@@ -1,0 +1,67 @@
+using Flows.Sdk.Flows;
+
+namespace Flows.Sdk.Storage;
+
+/// <summary>Keeps flows in memory. Flows and versions are immutable records, so no copy is needed.</summary>
+internal sealed class InMemoryFlowStore : IFlowStore
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Flow> _flows = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string FlowId, int Number), FlowVersion> _versions = [];
+
+    public ValueTask<Flow?> GetAsync(string flowId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return new(_flows.GetValueOrDefault(flowId));
+        }
+    }
+
+    public ValueTask<IReadOnlyList<Flow>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return new(_flows.Values.OrderBy(f => f.CreatedAt).ThenBy(f => f.Id, StringComparer.Ordinal).ToArray());
+        }
+    }
+
+    public ValueTask AddAsync(Flow flow, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_flows.TryAdd(flow.Id, flow))
+            {
+                throw new InvalidOperationException($"A flow with id '{flow.Id}' exists.");
+            }
+        }
+
+        return default;
+    }
+
+    public ValueTask<bool> TryUpdateAsync(Flow flow, long expectedRevision, FlowVersion? newVersion = null, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_flows.TryGetValue(flow.Id, out var current) || current.Revision != expectedRevision)
+            {
+                return new(false);
+            }
+
+            if (newVersion is not null && !_versions.TryAdd((newVersion.FlowId, newVersion.Number), newVersion))
+            {
+                return new(false);
+            }
+
+            _flows[flow.Id] = flow;
+            return new(true);
+        }
+    }
+
+    public ValueTask<FlowVersion?> GetVersionAsync(string flowId, int version, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return new(_versions.GetValueOrDefault((flowId, version)));
+        }
+    }
+}
