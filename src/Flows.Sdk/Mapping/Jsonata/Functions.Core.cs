@@ -384,7 +384,6 @@ internal static partial class Functions
             return d > 0 ? "Infinity" : "-Infinity";
         }
 
-        var r = d.ToString("E16", CultureInfo.InvariantCulture);
         var shortest = d.ToString("R", CultureInfo.InvariantCulture);
 
         // Extract digits and exponent from the shortest round-trip representation.
@@ -428,7 +427,6 @@ internal static partial class Functions
 
         var n = pointPos + exp; // value = 0.digits * 10^n
         var k = digits.Length;
-        _ = r;
         var sb = new StringBuilder();
         if (neg)
         {
