@@ -135,7 +135,30 @@ internal sealed partial class Evaluator
                 result = EvalArray(expr, input, env);
                 break;
             case NodeType.ObjectCons:
-                result = input is JList ? EvalGroup(expr.Pairs!, input, env) : EvalObject(expr.Pairs!, input, env);
+                if (input is JList)
+                {
+                    result = EvalGroup(expr.Pairs!, input, env);
+                }
+                else if (expr.ConstantKeys is { } constantKeys)
+                {
+                    var map = new JMap(constantKeys.Length);
+                    var pairs = expr.Pairs!;
+                    for (var i = 0; i < constantKeys.Length; i++)
+                    {
+                        var value = Eval(pairs[i].Value, input, env);
+                        if (value != null)
+                        {
+                            map.AddNew(constantKeys[i], value);
+                        }
+                    }
+
+                    result = map;
+                }
+                else
+                {
+                    result = EvalObject(expr.Pairs!, input, env);
+                }
+
                 break;
             case NodeType.Name:
                 result = LookupField(input, expr.Value);

@@ -170,6 +170,9 @@ internal sealed class Node
     public bool ConsArray;
     public bool KeepSingletonArray;
 
+    /// <summary>Object constructor whose keys are distinct string literals (set by <see cref="Rewriter.Finish"/>).</summary>
+    public string[]? ConstantKeys;
+
     /// <summary>A path of one plain name step (set by <see cref="Rewriter.Finish"/>).</summary>
     public bool IsSimpleName;
 

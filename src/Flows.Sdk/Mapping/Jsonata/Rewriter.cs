@@ -369,6 +369,25 @@ internal sealed class Rewriter
     /// <summary>Marks nodes that allow evaluation shortcuts (run once, after the rewrite).</summary>
     public static void Finish(Node root) => Walk(root, static node =>
     {
+        if (node.Type == NodeType.ObjectCons && node.Pairs!.Count > 0)
+        {
+            var keys = new string[node.Pairs.Count];
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < keys.Length; i++)
+            {
+                var k = node.Pairs[i].Key;
+                if (k.Type != NodeType.Literal || k.Literal is not string ks || k.Predicates != null || k.Group != null || !seen.Add(ks))
+                {
+                    keys = null;
+                    break;
+                }
+
+                keys[i] = ks;
+            }
+
+            node.ConstantKeys = keys;
+        }
+
         if (node.Type == NodeType.Path && node.Items!.Count == 1)
         {
             var s = node.Items[0];

@@ -148,6 +148,9 @@ internal sealed class JMap
         }
     }
 
+    /// <summary>Adds a key known not to be present yet.</summary>
+    public void AddNew(string key, object? value) => Hold(key, value);
+
     private void Hold(string key, object? value)
     {
         {
