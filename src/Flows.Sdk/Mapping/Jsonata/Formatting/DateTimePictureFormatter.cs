@@ -24,7 +24,7 @@ internal static class DateTimePictureFormatter
     };
 
     private static readonly Regex IsoTimestamp = new(
-        @"^(?<Y>[0-9]{4})(?:-(?<M>[0-9]{2})(?:-(?<D>[0-9]{2})(?:T(?<H>[0-9]{2}):(?<m>[0-9]{2})(?::(?<s>[0-9]{2})(?:\.(?<f>[0-9]+))?)?(?<tz>Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?$",
+        @"^(?<Y>[0-9]{4})(?:-(?<M>[0-9]{2})(?:-(?<D>[0-9]{2})(?:T(?<H>[0-9]{2}):(?<m>[0-9]{2}):(?<s>[0-9]{2})(?:\.(?<f>[0-9]+))?(?<tz>Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?$",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
 
     /// <summary>
@@ -35,7 +35,7 @@ internal static class DateTimePictureFormatter
     {
         var offsetMinutes = ParseTimezoneArgument(timezone);
         var parts = ParsePicture(picture ?? IsoPicture);
-        var local = DateTime.UnixEpoch.AddMilliseconds(millis).AddMinutes(offsetMinutes);
+        var local = new CivilTime(millis + (offsetMinutes * 60_000L));
         var sb = new StringBuilder();
         foreach (var part in parts)
         {
@@ -208,18 +208,18 @@ internal static class DateTimePictureFormatter
             };
         }
 
-        if (rest is "N" or "n" or "Nn" && "MxFPCE".IndexOf(component) < 0)
-        {
-            throw new MappingException("D3133", $"The 'name' modifier can only be applied to months and days in the date/time picture string, not {component}");
-        }
-
         if (component is 'Z' or 'z')
         {
             var digitCount = rest.Count(ch => IntegerFormatSpec.DigitValue(ch) >= 0);
-            if (digitCount > 4)
+            if (digitCount > 4 || digitCount == 0)
             {
                 throw new MappingException("D3134", "The timezone integer format specifier cannot have more than four digits");
             }
+        }
+
+        if (rest is "N" or "n" or "Nn" && "MxFPCE".IndexOf(component) < 0)
+        {
+            throw new MappingException("D3133", $"The 'name' modifier can only be applied to months and days in the date/time picture string, not {component}");
         }
 
         return new Marker
@@ -253,7 +253,7 @@ internal static class DateTimePictureFormatter
 
     // ---------------------------------------------------------------- formatting
 
-    private static string FormatComponent(Marker marker, DateTime local, int offsetMinutes)
+    private static string FormatComponent(Marker marker, CivilTime local, int offsetMinutes)
     {
         switch (marker.Component)
         {
@@ -278,8 +278,8 @@ internal static class DateTimePictureFormatter
             var name = marker.Component switch
             {
                 'M' => MonthNames[local.Month - 1],
-                'x' => MonthNames[MonthOfWeek(local).Month - 1],
-                'F' => DayNames[IsoDayOfWeek(local) - 1],
+                'x' => MonthNames[local.ThursdayOfWeek().Month - 1],
+                'F' => DayNames[local.IsoDayOfWeek - 1],
                 'P' => local.Hour < 12 ? "am" : "pm",
                 _ => string.Empty,
             };
@@ -303,11 +303,11 @@ internal static class DateTimePictureFormatter
             'M' => local.Month,
             'D' => local.Day,
             'd' => local.DayOfYear,
-            'F' => IsoDayOfWeek(local),
-            'W' => IsoWeek(local).Week,
-            'X' => IsoWeek(local).Year,
-            'w' => WeekOfMonth(local),
-            'x' => MonthOfWeek(local).Month,
+            'F' => local.IsoDayOfWeek,
+            'W' => ((local.ThursdayOfWeek().DayOfYear - 1) / 7) + 1,
+            'X' => local.ThursdayOfWeek().Year,
+            'w' => ((local.ThursdayOfWeek().Day - 1) / 7) + 1,
+            'x' => local.ThursdayOfWeek().Month,
             'H' => local.Hour,
             'h' => local.Hour % 12 == 0 ? 12 : local.Hour % 12,
             'P' => local.Hour < 12 ? 0 : 1,
@@ -319,12 +319,29 @@ internal static class DateTimePictureFormatter
         var spec = NumericSpec(marker);
         int? minWidth = null;
         int? maxWidth = null;
-        if (spec.Style == IntegerStyle.Decimal && marker.HasWidth)
+        if (spec.Style == IntegerStyle.Decimal)
         {
-            minWidth = marker.MinWidth ?? 1;
+            if (marker.HasWidth)
+            {
+                minWidth = marker.MinWidth ?? 1;
+            }
+
             if (marker.Component == 'Y')
             {
-                maxWidth = marker.MaxWidth ?? (marker.ExplicitPresentation ? null : marker.MinWidth);
+                // Only the year is truncated: to the maximum width, else to the digits of an explicit
+                // multi-digit token ([Y01] gives 18), else to a minimum width of two or more ([Y,2]).
+                if (marker.MaxWidth is int max)
+                {
+                    maxWidth = max;
+                }
+                else if (marker.ExplicitPresentation && spec.TotalDigits >= 2)
+                {
+                    maxWidth = spec.TotalDigits;
+                }
+                else if (!marker.ExplicitPresentation && marker.MinWidth is int min && min >= 2)
+                {
+                    maxWidth = min;
+                }
             }
         }
 
@@ -333,36 +350,28 @@ internal static class DateTimePictureFormatter
 
     private static string FormatFraction(Marker marker, int millisecond)
     {
+        // Fractional seconds are digits of a decimal fraction: three by default (as the reference prints
+        // them), padded on the right to the minimum width, cut to the maximum width.
         var spec = IntegerFormatSpec.ParsePrimary(marker.Presentation);
-        var min = spec.MandatoryDigits;
-        int max;
-        if (marker.HasWidth)
-        {
-            min = marker.MinWidth ?? 1;
-            max = marker.MaxWidth ?? Math.Max(min, 3);
-        }
-        else if (spec.HasOptionalDigits)
-        {
-            max = spec.TotalDigits;
-        }
-        else
-        {
-            max = min == 1 ? 3 : min;
-        }
-
+        var min = Math.Max(1, marker.HasWidth ? marker.MinWidth ?? 1 : spec.MandatoryDigits);
+        var max = marker.MaxWidth ?? (spec.HasOptionalDigits ? spec.TotalDigits : (int?)null);
         var digits = millisecond.ToString("000", CultureInfo.InvariantCulture);
-        if (max > 3)
+        if (digits.Length < min)
         {
-            digits += new string('0', max - 3);
-        }
-        else
-        {
-            digits = digits.Substring(0, Math.Max(max, 1));
+            digits = digits.PadRight(min, '0');
         }
 
-        while (digits.Length > Math.Max(min, 1) && digits[^1] == '0')
+        if (max is int mx && digits.Length > Math.Max(mx, min))
         {
-            digits = digits.Substring(0, digits.Length - 1);
+            digits = digits.Substring(0, Math.Max(mx, min));
+        }
+
+        if (spec.HasOptionalDigits)
+        {
+            while (digits.Length > min && digits[^1] == '0')
+            {
+                digits = digits.Substring(0, digits.Length - 1);
+            }
         }
 
         var sb = new StringBuilder();
@@ -426,19 +435,60 @@ internal static class DateTimePictureFormatter
         return gmt ? "GMT" + text : text;
     }
 
-    private static int IsoDayOfWeek(DateTime date) => date.DayOfWeek == DayOfWeek.Sunday ? 7 : (int)date.DayOfWeek;
-
-    private static DateTime ThursdayOfWeek(DateTime date) => date.Date.AddDays(4 - IsoDayOfWeek(date));
-
-    private static (int Year, int Week) IsoWeek(DateTime date)
+    /// <summary>Proleptic Gregorian calendar fields of a (local) epoch-millisecond instant, any year.</summary>
+    private readonly struct CivilTime
     {
-        var thursday = ThursdayOfWeek(date);
-        return (thursday.Year, ((thursday.DayOfYear - 1) / 7) + 1);
+        public CivilTime(long millis)
+        {
+            Days = FloorDiv(millis, 86_400_000L);
+            var msOfDay = millis - (Days * 86_400_000L);
+            (Year, Month, Day) = CivilFromDays(Days);
+            Hour = (int)(msOfDay / 3_600_000L);
+            Minute = (int)(msOfDay / 60_000L % 60);
+            Second = (int)(msOfDay / 1000L % 60);
+            Millisecond = (int)(msOfDay % 1000L);
+        }
+
+        public long Days { get; }
+
+        public long Year { get; }
+
+        public int Month { get; }
+
+        public int Day { get; }
+
+        public int Hour { get; }
+
+        public int Minute { get; }
+
+        public int Second { get; }
+
+        public int Millisecond { get; }
+
+        public int DayOfYear => (int)(Days - DaysFromCivil(Year, 1, 1)) + 1;
+
+        /// <summary>1 = Monday ... 7 = Sunday (1970-01-01 was a Thursday).</summary>
+        public int IsoDayOfWeek => (int)(((Days % 7) + 7 + 3) % 7) + 1;
+
+        /// <summary>The Thursday of this ISO week: it decides the week's year and month.</summary>
+        public CivilTime ThursdayOfWeek() => new((Days + (4 - IsoDayOfWeek)) * 86_400_000L);
     }
 
-    private static DateTime MonthOfWeek(DateTime date) => ThursdayOfWeek(date);
+    private static long FloorDiv(long a, long b) => (a / b) - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0);
 
-    private static int WeekOfMonth(DateTime date) => ((ThursdayOfWeek(date).Day - 1) / 7) + 1;
+    private static (long Year, int Month, int Day) CivilFromDays(long days)
+    {
+        var z = days + 719468;
+        var era = FloorDiv(z, 146097);
+        var doe = z - (era * 146097);
+        var yoe = (doe - (doe / 1460) + (doe / 36524) - (doe / 146096)) / 365;
+        var doy = doe - ((365 * yoe) + (yoe / 4) - (yoe / 100));
+        var mp = ((5 * doy) + 2) / 153;
+        var day = (int)(doy - (((153 * mp) + 2) / 5) + 1);
+        var month = (int)(mp < 10 ? mp + 3 : mp - 9);
+        var year = yoe + (era * 400) + (month <= 2 ? 1 : 0);
+        return (year, month, day);
+    }
 
     private static int ParseTimezoneArgument(string? timezone)
     {
@@ -467,7 +517,7 @@ internal static class DateTimePictureFormatter
 
     // ---------------------------------------------------------------- parsing
 
-    private static long ParseIso(string timestamp)
+    private static long? ParseIso(string timestamp)
     {
         var match = IsoTimestamp.Match(timestamp);
         if (!match.Success)
@@ -490,9 +540,15 @@ internal static class DateTimePictureFormatter
             ms = int.Parse(match.Groups["f"].Value.PadRight(3, '0').Substring(0, 3), CultureInfo.InvariantCulture);
         }
 
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Max(1, year), month) || hour > 24 || minute > 59 || second > 60)
+        if (hour > 24 || minute > 59 || second > 59)
         {
             throw InvalidIso(timestamp);
+        }
+
+        if (month is < 1 or > 12 || day is < 1 or > 31)
+        {
+            // Well-formed but not a date: undefined, as the reference gives no number here.
+            return null;
         }
 
         var offset = 0;
@@ -525,7 +581,7 @@ internal static class DateTimePictureFormatter
         // The significant components must form an unbroken run (Y M D H m s f, or Y d H m s f).
         var useDayOfYear = present.Contains('d');
         var order = useDayOfYear ? "YdHmsf" : "YMDHmsf";
-        var mask = order.Select(c => present.Contains(c) || (c == 'H' && present.Contains('h'))).ToArray();
+        var mask = order.Select(c => present.Contains(c) || (c == 'H' && present.Contains('h') && present.Contains('P'))).ToArray();
         var firstSet = Array.IndexOf(mask, true);
         var lastSet = Array.LastIndexOf(mask, true);
         if (firstSet >= 0)
@@ -557,7 +613,7 @@ internal static class DateTimePictureFormatter
         }
 
         regex.Append('$');
-        var match = Regex.Match(timestamp, regex.ToString(), RegexOptions.CultureInvariant);
+        var match = Regex.Match(timestamp, regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
         if (!match.Success)
         {
             return null;

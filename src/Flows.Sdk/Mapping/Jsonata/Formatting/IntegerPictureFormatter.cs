@@ -20,7 +20,7 @@ internal static class IntegerPictureFormatter
     public static double? ParseInteger(string value, string picture)
     {
         var spec = IntegerFormatSpec.ParsePicture(picture);
-        var regex = new System.Text.RegularExpressions.Regex("^(?:" + spec.BuildRegex(fixedDigits: null) + ")$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        var regex = new System.Text.RegularExpressions.Regex("^(?:" + spec.BuildRegex(fixedDigits: null, allowMinus: true) + ")$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
         var match = regex.Match(value);
         if (!match.Success)
         {
@@ -150,12 +150,7 @@ internal sealed class IntegerFormatSpec
             }
             else if (cp == '#')
             {
-                if (mandatory > 0)
-                {
-                    // '#' after a mandatory digit is not a valid decimal digit pattern.
-                    throw Unsupported(pattern);
-                }
-
+                // F&O only allows '#' before the mandatory digits; like the reference we tolerate it anywhere.
                 optional++;
             }
             else if (IsLetterOrDigit(cp))
@@ -253,7 +248,11 @@ internal sealed class IntegerFormatSpec
 
     private string FormatDecimal(double abs, int? minWidth, int? maxWidth)
     {
-        var digits = new System.Numerics.BigInteger(abs).ToString(CultureInfo.InvariantCulture);
+        var digits = DecimalDigits.FromDouble(Math.Floor(abs)).Split().Integer;
+        if (digits.Length == 0)
+        {
+            digits = "0";
+        }
         var min = minWidth ?? MandatoryDigits;
         if (maxWidth is int max && digits.Length > max)
         {
@@ -332,14 +331,14 @@ internal sealed class IntegerFormatSpec
     }
 
     /// <summary>A regular expression fragment (no capturing groups) that matches a value in this style.</summary>
-    public string BuildRegex(int? fixedDigits, int? minDigits = null, int? maxDigits = null)
+    public string BuildRegex(int? fixedDigits, int? minDigits = null, int? maxDigits = null, bool allowMinus = false)
     {
         switch (Style)
         {
             case IntegerStyle.LowerAlpha:
-                return "[a-z]+";
+                return "[a-z]*";
             case IntegerStyle.UpperAlpha:
-                return "[A-Z]+";
+                return "[A-Z]*";
             case IntegerStyle.LowerRoman:
                 return "[ivxlcdm]*";
             case IntegerStyle.UpperRoman:
@@ -375,7 +374,7 @@ internal sealed class IntegerFormatSpec
                     body = digitClass + "+";
                 }
 
-                return Ordinal ? body + "(?:st|nd|rd|th)?" : body;
+                return (allowMinus ? "-?" : string.Empty) + body + (Ordinal ? "(?:st|nd|rd|th)" : string.Empty);
         }
     }
 
@@ -421,7 +420,7 @@ internal sealed class IntegerFormatSpec
                     }
                 }
 
-                return result;
+                return text.StartsWith('-') ? -result : result;
         }
     }
 

@@ -333,7 +333,8 @@ internal static class NumberPictureFormatter
                 }
             }
 
-            // The exponent separator is active only between an active mantissa character and a digit.
+            // The exponent separator is active only straight after an active mantissa character
+            // (as in the reference implementation; what follows it must then be the exponent digits).
             for (var k = 0; k < symbols.Count; k++)
             {
                 if (symbols[k].Kind != Kind.Exponent)
@@ -342,8 +343,7 @@ internal static class NumberPictureFormatter
                 }
 
                 var before = k > 0 && symbols[k - 1].Kind is Kind.Digit or Kind.Optional or Kind.Decimal or Kind.Grouping;
-                var after = k + 1 < symbols.Count && symbols[k + 1].Kind == Kind.Digit;
-                if (!(before && after) || symbols.Take(k).Any(s => s.Kind == Kind.Exponent))
+                if (!before || symbols.Take(k).Any(s => s.Kind == Kind.Exponent))
                 {
                     symbols[k] = (symbols[k].Text, Kind.Passive);
                 }
@@ -353,6 +353,11 @@ internal static class NumberPictureFormatter
             var last = symbols.FindLastIndex(s => s.Kind != Kind.Passive);
             if (first < 0)
             {
+                if (subPicture.Length == 0)
+                {
+                    throw new MappingException("D3085", "The mantissa part of a sub-picture must contain at least one character that is either an 'optional digit character' or a member of the 'decimal digit family'");
+                }
+
                 throw new MappingException("D3086", "The sub-picture must contain at least one active character");
             }
 
@@ -463,7 +468,7 @@ internal static class NumberPictureFormatter
                 }
 
                 exponentPart = symbols.GetRange(exponentIndex + 1, last - exponentIndex);
-                if (exponentPart.Any(s => s.Kind != Kind.Digit))
+                if (exponentPart.Count == 0 || exponentPart.Any(s => s.Kind != Kind.Digit))
                 {
                     throw new MappingException("D3093", "The exponent part of a sub-picture must consist only of characters from the 'decimal digit family'");
                 }
