@@ -613,7 +613,16 @@ internal static class DateTimePictureFormatter
         }
 
         regex.Append('$');
-        var match = Regex.Match(timestamp, regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+        Match match;
+        try
+        {
+            match = Regex.Match(timestamp, regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, IntegerPictureFormatter.RegexTimeout);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return null;
+        }
+
         if (!match.Success)
         {
             return null;

@@ -9,10 +9,23 @@ namespace Flows.Sdk.Mapping.Jsonata;
 /// </summary>
 internal static class IntegerPictureFormatter
 {
+    /// <summary>Bound on matching a value against a picture-derived pattern.</summary>
+    internal static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>Formats <paramref name="value"/> (truncated to an integer) per the picture.</summary>
     public static string FormatInteger(double value, string picture)
     {
         var spec = IntegerFormatSpec.ParsePicture(picture);
+        if (double.IsNaN(value))
+        {
+            return "NaN";
+        }
+
+        if (double.IsInfinity(value))
+        {
+            return value > 0 ? "Infinity" : "-Infinity";
+        }
+
         return spec.Format(Math.Floor(value));
     }
 
@@ -20,9 +33,15 @@ internal static class IntegerPictureFormatter
     public static double? ParseInteger(string value, string picture)
     {
         var spec = IntegerFormatSpec.ParsePicture(picture);
-        var regex = new System.Text.RegularExpressions.Regex("^(?:" + spec.BuildRegex(fixedDigits: null, allowMinus: true) + ")$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-        var match = regex.Match(value);
-        if (!match.Success)
+        var pattern = "^(?:" + spec.BuildRegex(fixedDigits: null, allowMinus: true) + ")$";
+        try
+        {
+            if (!System.Text.RegularExpressions.Regex.IsMatch(value, pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant, RegexTimeout))
+            {
+                return null;
+            }
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
         {
             return null;
         }
@@ -203,6 +222,9 @@ internal sealed class IntegerFormatSpec
         return spec;
     }
 
+    /// <summary>Above this, roman numerals (a run of M's) fall back to decimal digits.</summary>
+    private const double MaxRoman = 1_000_000;
+
     private static MappingException Unsupported(string token) =>
         new("D3130", $"Formatting or parsing an integer as a sequence starting with {token} is not supported by this implementation");
 
@@ -218,8 +240,8 @@ internal sealed class IntegerFormatSpec
             case IntegerStyle.UpperAlpha:
                 text = ToAlphabetic((long)abs, Style == IntegerStyle.UpperAlpha);
                 break;
-            case IntegerStyle.LowerRoman:
-            case IntegerStyle.UpperRoman:
+            case IntegerStyle.LowerRoman when abs <= MaxRoman:
+            case IntegerStyle.UpperRoman when abs <= MaxRoman:
                 text = ToRoman((long)abs);
                 if (Style == IntegerStyle.LowerRoman)
                 {
@@ -601,9 +623,9 @@ internal static class NumberWords
             if (n >= scale)
             {
                 var head = Math.Floor(n / scale);
-                var rem = n - (head * scale);
+                var rem = Math.Floor(n - (head * scale));
                 var text = Cardinal(head) + " " + name;
-                if (rem > 0)
+                if (rem >= 1)
                 {
                     text += (rem < 100 ? " and " : ", ") + Cardinal(rem);
                 }
