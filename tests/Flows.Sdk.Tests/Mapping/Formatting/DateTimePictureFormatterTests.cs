@@ -161,6 +161,8 @@ public class DateTimePictureFormatterTests
     [TestCase("hello 2018", "Hello [Y]", 1514764800000L)]
     [TestCase("2018 fifth January", "[Y] [Dwo] [MNn]", 1515110400000L)]
     [TestCase("2,018", "[Y9,999,*]", 1514764800000L)]
+    [TestCase("93/02/28", "[Y,2]/[M,2]/[D,2]", 730857600000L)] // two-digit years are 19xx, as in the reference
+    [TestCase("0093-02-28", "[Y]-[M]-[D]", -59227286400000L)] // but a year written with more digits is taken as is
     public void Parses_with_a_picture(string text, string picture, long expected) =>
         DateTimePictureFormatter.ParseDateTime(text, picture).Should().Be(expected);
 
@@ -180,6 +182,15 @@ public class DateTimePictureFormatterTests
     {
         var act = () => DateTimePictureFormatter.ParseDateTime(text, picture);
         act.Should().Throw<MappingException>().Which.Code.Should().Be(code);
+    }
+
+    [Test]
+    public void Picture_without_date_or_time_components_gives_now()
+    {
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var parsed = DateTimePictureFormatter.ParseDateTime("Friday", "[FNn]");
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        parsed.Should().BeInRange(before, after);
     }
 
     [Test]

@@ -95,6 +95,8 @@ internal static class DateTimePictureFormatter
         public bool HasWidth { get; init; }
 
         public bool IsName => Presentation is "N" or "n" or "Nn";
+
+        public bool IsDecimal() => !IsName && Presentation.Any(ch => IntegerFormatSpec.DigitValue(ch) >= 0);
     }
 
     private static List<Part> ParsePicture(string picture)
@@ -639,6 +641,12 @@ internal static class DateTimePictureFormatter
             {
                 case 'Y':
                     year = (int)ParseNumber(marker, text);
+                    if (year is >= 0 and <= 99 && marker.IsDecimal() && DigitCount(text) <= 2)
+                    {
+                        // A two-digit year is taken as 19xx, as the reference (JavaScript Date.UTC) does.
+                        year += 1900;
+                    }
+
                     break;
                 case 'M':
                     month = marker.IsName ? NameIndex(MonthNames, text) + 1 : (int)ParseNumber(marker, text);
@@ -687,7 +695,8 @@ internal static class DateTimePictureFormatter
             ? new[] { now.Year, now.DayOfYear, now.Hour, now.Minute, now.Second, now.Millisecond }
             : new[] { now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, now.Millisecond };
         var minimums = useDayOfYear ? new[] { 0, 1, 0, 0, 0, 0 } : new[] { 0, 1, 1, 0, 0, 0, 0 };
-        int Pick(int index, int? value) => value ?? (index < firstSet ? defaults[index] : minimums[index]);
+        // With no date or time component at all (only a timezone or a day name, say), everything is now.
+        int Pick(int index, int? value) => value ?? (firstSet < 0 || index < firstSet ? defaults[index] : minimums[index]);
 
         long result;
         if (useDayOfYear)
@@ -704,6 +713,8 @@ internal static class DateTimePictureFormatter
 
         return result - (offset * 60_000L);
     }
+
+    private static int DigitCount(string text) => text.Count(char.IsDigit);
 
     private static MappingException Underspecified() =>
         new("D3136", "The date/time picture string is missing specifiers required to parse the timestamp");
