@@ -367,61 +367,39 @@ internal static class NumberPictureFormatter
                 Suffix = string.Concat(symbols.Skip(last + 1).Select(s => s.Text)),
             };
 
-            if (symbols.Count(s => s.Kind == Kind.Decimal) > 1)
-            {
-                throw new MappingException("D3081", "The sub-picture must not contain more than one instance of the 'decimal-separator' character");
-            }
-
             var percentCount = CountOccurrences(subPicture, format.Percent);
             var perMilleCount = CountOccurrences(subPicture, format.PerMille);
-            if (percentCount > 1)
-            {
-                throw new MappingException("D3082", "The sub-picture must not contain more than one instance of the 'percent' character");
-            }
-
-            if (perMilleCount > 1)
-            {
-                throw new MappingException("D3083", "The sub-picture must not contain more than one instance of the 'per-mille' character");
-            }
-
-            if (percentCount > 0 && perMilleCount > 0)
-            {
-                throw new MappingException("D3084", "The sub-picture cannot contain both a 'percent' and a 'per-mille' character");
-            }
-
             pic.HasPercent = percentCount > 0;
             pic.HasPerMille = perMilleCount > 0;
 
             var exponentIndex = symbols.FindIndex(s => s.Kind == Kind.Exponent);
             var mantissaEnd = exponentIndex >= 0 ? exponentIndex : last + 1;
             var mantissa = symbols.GetRange(first, mantissaEnd - first);
-            if (!mantissa.Any(s => s.Kind is Kind.Digit or Kind.Optional))
-            {
-                throw new MappingException("D3085", "The mantissa part of a sub-picture must contain at least one character that is either an 'optional digit character' or a member of the 'decimal digit family'");
-            }
-
-            if (symbols.Skip(first).Take(last - first + 1).Any(s => s.Kind == Kind.Passive))
-            {
-                throw new MappingException("D3086", "The sub-picture must not contain a passive character that is preceded by an active character and that is followed by another active character");
-            }
-
-            for (var k = 0; k + 1 < mantissa.Count; k++)
-            {
-                var a = mantissa[k].Kind;
-                var b = mantissa[k + 1].Kind;
-                if ((a == Kind.Grouping && b == Kind.Decimal) || (a == Kind.Decimal && b == Kind.Grouping))
-                {
-                    throw new MappingException("D3087", "A 'grouping-separator' character must not appear adjacent to a 'decimal-separator' character");
-                }
-            }
-
             var decimalIndex = mantissa.FindIndex(s => s.Kind == Kind.Decimal);
             var integerPart = decimalIndex >= 0 ? mantissa.GetRange(0, decimalIndex) : mantissa;
             var fractionalPart = decimalIndex >= 0 ? mantissa.GetRange(decimalIndex + 1, mantissa.Count - decimalIndex - 1) : new List<(string Text, Kind Kind)>();
+            pic.HasExponent = exponentIndex >= 0;
+            var exponentPart = pic.HasExponent ? symbols.GetRange(exponentIndex + 1, last - exponentIndex) : new List<(string Text, Kind Kind)>();
 
-            if (decimalIndex < 0 && integerPart.Count > 0 && integerPart[^1].Kind == Kind.Grouping)
+            // The rules of F&O 4.7.3, checked in the order the reference reports them when several are broken.
+            if (pic.HasExponent && (exponentPart.Count == 0 || exponentPart.Any(s => s.Kind != Kind.Digit)))
             {
-                throw new MappingException("D3088", "The integer part of a sub-picture must not end with a 'grouping-separator' character");
+                throw new MappingException("D3093", "The exponent part of a sub-picture must consist only of characters from the 'decimal digit family'");
+            }
+
+            if (pic.HasExponent && (pic.HasPercent || pic.HasPerMille))
+            {
+                throw new MappingException("D3092", "A sub-picture that contains a 'percent' or 'per-mille' character must not contain a character treated as an 'exponent-separator'");
+            }
+
+            if (fractionalPart.SkipWhile(s => s.Kind != Kind.Optional).Any(s => s.Kind == Kind.Digit))
+            {
+                throw new MappingException("D3091", "The fractional part of a sub-picture must not contain an instance of the 'optional digit character' that is followed by a member of the 'decimal digit family'");
+            }
+
+            if (integerPart.SkipWhile(s => s.Kind != Kind.Digit).Any(s => s.Kind == Kind.Optional))
+            {
+                throw new MappingException("D3090", "The integer part of a sub-picture must not contain a member of the 'decimal digit family' that is followed by an instance of the 'optional digit character'");
             }
 
             for (var k = 0; k + 1 < mantissa.Count; k++)
@@ -432,46 +410,49 @@ internal static class NumberPictureFormatter
                 }
             }
 
-            var seenMandatory = false;
-            foreach (var s in integerPart)
+            if (decimalIndex < 0 && integerPart.Count > 0 && integerPart[^1].Kind == Kind.Grouping)
             {
-                if (s.Kind == Kind.Digit)
+                throw new MappingException("D3088", "The integer part of a sub-picture must not end with a 'grouping-separator' character");
+            }
+
+            for (var k = 0; k + 1 < mantissa.Count; k++)
+            {
+                var x = mantissa[k].Kind;
+                var y = mantissa[k + 1].Kind;
+                if ((x == Kind.Grouping && y == Kind.Decimal) || (x == Kind.Decimal && y == Kind.Grouping))
                 {
-                    seenMandatory = true;
-                }
-                else if (s.Kind == Kind.Optional && seenMandatory)
-                {
-                    throw new MappingException("D3090", "The integer part of a sub-picture must not contain a member of the 'decimal digit family' that is followed by an instance of the 'optional digit character'");
+                    throw new MappingException("D3087", "A 'grouping-separator' character must not appear adjacent to a 'decimal-separator' character");
                 }
             }
 
-            var seenOptional = false;
-            foreach (var s in fractionalPart)
+            if (symbols.Skip(first).Take(last - first + 1).Any(s => s.Kind == Kind.Passive))
             {
-                if (s.Kind == Kind.Optional)
-                {
-                    seenOptional = true;
-                }
-                else if (s.Kind == Kind.Digit && seenOptional)
-                {
-                    throw new MappingException("D3091", "The fractional part of a sub-picture must not contain an instance of the 'optional digit character' that is followed by a member of the 'decimal digit family'");
-                }
+                throw new MappingException("D3086", "The sub-picture must not contain a passive character that is preceded by an active character and that is followed by another active character");
             }
 
-            pic.HasExponent = exponentIndex >= 0;
-            List<(string Text, Kind Kind)> exponentPart = new();
-            if (pic.HasExponent)
+            if (!mantissa.Any(s => s.Kind is Kind.Digit or Kind.Optional))
             {
-                if (pic.HasPercent || pic.HasPerMille)
-                {
-                    throw new MappingException("D3092", "A sub-picture that contains a 'percent' or 'per-mille' character must not contain a character treated as an 'exponent-separator'");
-                }
+                throw new MappingException("D3085", "The mantissa part of a sub-picture must contain at least one character that is either an 'optional digit character' or a member of the 'decimal digit family'");
+            }
 
-                exponentPart = symbols.GetRange(exponentIndex + 1, last - exponentIndex);
-                if (exponentPart.Count == 0 || exponentPart.Any(s => s.Kind != Kind.Digit))
-                {
-                    throw new MappingException("D3093", "The exponent part of a sub-picture must consist only of characters from the 'decimal digit family'");
-                }
+            if (percentCount > 0 && perMilleCount > 0)
+            {
+                throw new MappingException("D3084", "The sub-picture cannot contain both a 'percent' and a 'per-mille' character");
+            }
+
+            if (perMilleCount > 1)
+            {
+                throw new MappingException("D3083", "The sub-picture must not contain more than one instance of the 'per-mille' character");
+            }
+
+            if (percentCount > 1)
+            {
+                throw new MappingException("D3082", "The sub-picture must not contain more than one instance of the 'percent' character");
+            }
+
+            if (mantissa.Count(s => s.Kind == Kind.Decimal) > 1)
+            {
+                throw new MappingException("D3081", "The sub-picture must not contain more than one instance of the 'decimal-separator' character");
             }
 
             // Grouping positions.
