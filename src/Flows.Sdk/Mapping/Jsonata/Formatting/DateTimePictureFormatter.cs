@@ -10,6 +10,8 @@ namespace Flows.Sdk.Mapping.Jsonata;
 /// </summary>
 internal static class DateTimePictureFormatter
 {
+    private const int MaxWidthModifier = 1000;
+
     private const string IsoPicture = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
 
     private static readonly string[] MonthNames =
@@ -191,6 +193,13 @@ internal static class DateTimePictureFormatter
             max = ParseWidth(maxText);
         }
 
+        var semicolon = rest.LastIndexOf(';');
+        if (semicolon >= 0)
+        {
+            // A format-integer style modifier (";o") has no meaning here; like the reference, drop it.
+            rest = rest.Substring(0, semicolon);
+        }
+
         char? modifier = null;
         if (rest.Length >= 2 && rest[^1] is 'o' or 'c' or 't')
         {
@@ -224,6 +233,12 @@ internal static class DateTimePictureFormatter
             throw new MappingException("D3133", $"The 'name' modifier can only be applied to months and days in the date/time picture string, not {component}");
         }
 
+        if (!(rest is "N" or "n" or "Nn") && "ZzPCE".IndexOf(component) < 0)
+        {
+            // Reject an unusable numeric presentation here, so errors come in picture order.
+            IntegerFormatSpec.ParsePrimary(rest);
+        }
+
         return new Marker
         {
             Component = component,
@@ -243,7 +258,8 @@ internal static class DateTimePictureFormatter
             return null;
         }
 
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+        // Widths beyond this would only build enormous strings of padding.
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? Math.Min(n, MaxWidthModifier) : MaxWidthModifier;
     }
 
     private static IntegerFormatSpec NumericSpec(Marker marker)
@@ -266,8 +282,11 @@ internal static class DateTimePictureFormatter
             case 'C':
             case 'E':
                 return "ISO";
+            case 'P':
+                var ampm = local.Hour < 12 ? "am" : "pm";
+                return marker.Presentation == "N" ? ampm.ToUpperInvariant() : ampm;
             case 'f':
-                if (!marker.IsName)
+                if (!marker.IsName && NumericSpec(marker).Style == IntegerStyle.Decimal)
                 {
                     return FormatFraction(marker, local.Millisecond);
                 }
@@ -315,39 +334,37 @@ internal static class DateTimePictureFormatter
             'P' => local.Hour < 12 ? 0 : 1,
             'm' => local.Minute,
             's' => local.Second,
+            'f' => local.Millisecond,
             _ => 0,
         };
 
         var spec = NumericSpec(marker);
         int? minWidth = null;
-        int? maxWidth = null;
         if (spec.Style == IntegerStyle.Decimal)
         {
-            if (marker.HasWidth)
+            // The width modifier can only widen what the digit pattern asks for.
+            minWidth = Math.Max(spec.MandatoryDigits, marker.MinWidth ?? 0);
+        }
+
+        if (marker.Component == 'Y')
+        {
+            // Only the year is truncated: to the maximum width, else (digit patterns) to the digits asked for
+            // when that is two or more, so [Y01] and [Y,2] give 18 while [Y1] and [Y0001] give 2018.
+            int? truncate = marker.MaxWidth;
+            if (truncate is null && spec.Style == IntegerStyle.Decimal)
             {
-                minWidth = marker.MinWidth ?? 1;
+                var asked = Math.Max(spec.TotalDigits, marker.MinWidth ?? 0);
+                truncate = asked >= 2 ? asked : null;
             }
 
-            if (marker.Component == 'Y')
+            if (truncate is int digits && digits < 16)
             {
-                // Only the year is truncated: to the maximum width, else to the digits of an explicit
-                // multi-digit token ([Y01] gives 18), else to a minimum width of two or more ([Y,2]).
-                if (marker.MaxWidth is int max)
-                {
-                    maxWidth = max;
-                }
-                else if (marker.ExplicitPresentation && spec.TotalDigits >= 2)
-                {
-                    maxWidth = spec.TotalDigits;
-                }
-                else if (!marker.ExplicitPresentation && marker.MinWidth is int min && min >= 2)
-                {
-                    maxWidth = min;
-                }
+                value %= Math.Pow(10, digits);
+                minWidth = minWidth is null ? null : digits;
             }
         }
 
-        return spec.Format(value, minWidth, maxWidth);
+        return spec.Format(value, minWidth);
     }
 
     private static string FormatFraction(Marker marker, int millisecond)
