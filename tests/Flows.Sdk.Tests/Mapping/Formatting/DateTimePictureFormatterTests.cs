@@ -57,8 +57,23 @@ public class DateTimePictureFormatterTests
     [TestCase("[D,2]", "23")]
     [TestCase("[M#1]", "3")]
     [TestCase("[M١١]", "٠٣")]
+    [TestCase("[F01,*-2]", "05")] // a width modifier never narrows the digit pattern
+    [TestCase("[m01:01,2]", "00:33")]
+    [TestCase("[M9,999,*-2]", "0,003")]
+    [TestCase("[D001,1-1]", "023")]
+    [TestCase("[YWw,*-2]", "Eighteen")] // the year is truncated whatever the presentation
+    [TestCase("[Ya,*-2]", "r")]
+    [TestCase("[Y0001,2-2]", "18")]
+    [TestCase("[Y1,2-*]", "18")]
+    [TestCase("[P#1,1-1]", "am")]
+    [TestCase("[M0;0,3-3]", "003")]
+    [TestCase("[fw]", "six hundred and seventeen")]
     public void Applies_width_modifiers(string picture, string expected) =>
         DateTimePictureFormatter.FormatDateTime(Friday, picture, null).Should().Be(expected);
+
+    [Test]
+    public void Truncated_year_keeps_its_leading_zeros() =>
+        DateTimePictureFormatter.FormatDateTime(946684800000, "[Y,*-2]", null).Should().Be("00");
 
     [TestCase("[MNn,*-3]", "Mar")]
     [TestCase("[MN,3-3]", "MAR")]
