@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -12,6 +13,8 @@ internal static class DateTimePictureFormatter
 {
     private const int MaxWidthModifier = 1000;
 
+    private const int CacheLimit = 256;
+
     private const string IsoPicture = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
 
     private static readonly string[] MonthNames =
@@ -25,6 +28,10 @@ internal static class DateTimePictureFormatter
         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
     };
 
+    private static readonly ConcurrentDictionary<string, IReadOnlyList<Part>> Pictures = new(StringComparer.Ordinal);
+
+    private static readonly ConcurrentDictionary<string, ParsePlan> ParsePlans = new(StringComparer.Ordinal);
+
     private static readonly Regex IsoTimestamp = new(
         @"^(?<Y>[0-9]{4})(?:-(?<M>[0-9]{2})(?:-(?<D>[0-9]{2})(?:T(?<H>[0-9]{2}):(?<m>[0-9]{2}):(?<s>[0-9]{2})(?:\.(?<f>[0-9]+))?(?<tz>Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?$",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
@@ -36,7 +43,7 @@ internal static class DateTimePictureFormatter
     public static string FormatDateTime(long millis, string? picture, string? timezone)
     {
         var offsetMinutes = ParseTimezoneArgument(timezone);
-        var parts = ParsePicture(picture ?? IsoPicture);
+        var parts = GetPicture(picture ?? IsoPicture);
         var local = new CivilTime(millis + (offsetMinutes * 60_000L));
         var sb = new StringBuilder();
         foreach (var part in parts)
@@ -65,8 +72,7 @@ internal static class DateTimePictureFormatter
             return ParseIso(timestamp);
         }
 
-        var parts = ParsePicture(picture);
-        return ParseWithPicture(timestamp, parts);
+        return ParseWithPicture(timestamp, picture);
     }
 
     // ---------------------------------------------------------------- picture analysis
@@ -99,6 +105,26 @@ internal static class DateTimePictureFormatter
         public bool IsName => Presentation is "N" or "n" or "Nn";
 
         public bool IsDecimal() => !IsName && Presentation.Any(ch => IntegerFormatSpec.DigitValue(ch) >= 0);
+    }
+
+    private static IReadOnlyList<Part> GetPicture(string picture) => Cached(Pictures, picture, ParsePicture);
+
+    /// <summary>A small bounded cache: pictures are usually literals repeated across evaluations.</summary>
+    private static T Cached<T>(ConcurrentDictionary<string, T> cache, string key, Func<string, T> build)
+    {
+        if (cache.TryGetValue(key, out var value))
+        {
+            return value;
+        }
+
+        value = build(key);
+        if (cache.Count >= CacheLimit)
+        {
+            cache.Clear();
+        }
+
+        cache[key] = value;
+        return value;
     }
 
     private static List<Part> ParsePicture(string picture)
@@ -583,18 +609,36 @@ internal static class DateTimePictureFormatter
     private static MappingException InvalidIso(string timestamp) =>
         new("D3110", $"The timestamp {timestamp} cannot be parsed as an ISO 8601 date/time string");
 
-    private static long? ParseWithPicture(string timestamp, List<Part> parts)
+    /// <summary>What parsing with one picture needs: the markers, the pattern built from it, the run of components.</summary>
+    private sealed class ParsePlan
+    {
+        public ParsePlan(IReadOnlyList<Marker> markers, Regex? regex, bool useDayOfYear, int firstSet)
+        {
+            Markers = markers;
+            Regex = regex;
+            UseDayOfYear = useDayOfYear;
+            FirstSet = firstSet;
+        }
+
+        public IReadOnlyList<Marker> Markers { get; }
+
+        /// <summary>Null when the picture has no variable marker (nothing to parse: undefined).</summary>
+        public Regex? Regex { get; }
+
+        public bool UseDayOfYear { get; }
+
+        /// <summary>Index in the component run of the most significant component given, or -1.</summary>
+        public int FirstSet { get; }
+    }
+
+    private static ParsePlan BuildParsePlan(IReadOnlyList<Part> parts)
     {
         var markers = parts.Where(p => p.Marker is not null).Select(p => p.Marker!).ToList();
         var present = new HashSet<char>(markers.Select(m => m.Component));
         if (present.Contains('X') || present.Contains('x') || present.Contains('W') || present.Contains('w'))
         {
+            // Week-based dates are not supported for parsing (as in the reference).
             throw Underspecified();
-        }
-
-        if (markers.Count == 0)
-        {
-            return null;
         }
 
         // The significant components must form an unbroken run (Y M D H m s f, or Y d H m s f).
@@ -614,28 +658,45 @@ internal static class DateTimePictureFormatter
             }
         }
 
-        var regex = new StringBuilder("^");
+        if (markers.Count == 0)
+        {
+            return new ParsePlan(markers, null, useDayOfYear, firstSet);
+        }
+
+        var pattern = new StringBuilder("^");
         var groupIndex = 0;
         for (var k = 0; k < parts.Count; k++)
         {
             var part = parts[k];
             if (part.Marker is null)
             {
-                regex.Append(Regex.Escape(part.Literal));
+                pattern.Append(Regex.Escape(part.Literal));
                 continue;
             }
 
             var adjacent = k + 1 < parts.Count && parts[k + 1].Marker is not null;
-            regex.Append("(?<g").Append(groupIndex.ToString(CultureInfo.InvariantCulture)).Append('>')
+            pattern.Append("(?<g").Append(groupIndex.ToString(CultureInfo.InvariantCulture)).Append('>')
                 .Append(ComponentRegex(part.Marker, adjacent)).Append(')');
             groupIndex++;
         }
 
-        regex.Append('$');
+        pattern.Append('$');
+        var regex = new Regex(pattern.ToString(), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, IntegerPictureFormatter.RegexTimeout);
+        return new ParsePlan(markers, regex, useDayOfYear, firstSet);
+    }
+
+    private static long? ParseWithPicture(string timestamp, string picture)
+    {
+        var plan = Cached(ParsePlans, picture, p => BuildParsePlan(GetPicture(p)));
+        if (plan.Regex is null)
+        {
+            return null;
+        }
+
         Match match;
         try
         {
-            match = Regex.Match(timestamp, regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, IntegerPictureFormatter.RegexTimeout);
+            match = plan.Regex.Match(timestamp);
         }
         catch (RegexMatchTimeoutException)
         {
@@ -647,6 +708,9 @@ internal static class DateTimePictureFormatter
             return null;
         }
 
+        var markers = plan.Markers;
+        var useDayOfYear = plan.UseDayOfYear;
+        var firstSet = plan.FirstSet;
         int? year = null, month = null, day = null, dayOfYear = null, hour = null, hour12 = null, minute = null, second = null, ms = null;
         bool? pm = null;
         var offset = 0;
