@@ -12,7 +12,7 @@ internal static class IntegerPictureFormatter
     /// <summary>Bound on matching a value against a picture-derived pattern.</summary>
     internal static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>Formats <paramref name="value"/> (truncated to an integer) per the picture.</summary>
+    /// <summary>Formats <paramref name="value"/> (floored to an integer, as the reference does) per the picture.</summary>
     public static string FormatInteger(double value, string picture)
     {
         var spec = IntegerFormatSpec.ParsePicture(picture);
@@ -79,7 +79,7 @@ internal sealed class IntegerFormatSpec
     public int Zero { get; private set; } = '0';
 
     /// <summary>For decimal patterns: the number of mandatory digits (minimum width).</summary>
-    public int MandatoryDigits { get; set; }
+    public int MandatoryDigits { get; private set; }
 
     /// <summary>For decimal patterns: mandatory plus optional digit signs.</summary>
     public int TotalDigits { get; private set; }
@@ -229,7 +229,9 @@ internal sealed class IntegerFormatSpec
         new("D3130", $"Formatting or parsing an integer as a sequence starting with {token} is not supported by this implementation");
 
     /// <summary>Formats a whole number (already truncated) in this style.</summary>
-    public string Format(double value, int? minWidth = null, int? maxWidth = null)
+    /// <param name="value">The whole number to format.</param>
+    /// <param name="minWidth">For decimal patterns, the minimum number of digits (default: the mandatory digits).</param>
+    public string Format(double value, int? minWidth = null)
     {
         var negative = value < 0;
         var abs = Math.Abs(value);
@@ -261,14 +263,14 @@ internal sealed class IntegerFormatSpec
                 };
                 break;
             default:
-                text = FormatDecimal(abs, minWidth, maxWidth);
+                text = FormatDecimal(abs, minWidth);
                 break;
         }
 
         return negative ? "-" + text : text;
     }
 
-    private string FormatDecimal(double abs, int? minWidth, int? maxWidth)
+    private string FormatDecimal(double abs, int? minWidth)
     {
         var digits = DecimalDigits.FromDouble(Math.Floor(abs)).Split().Integer;
         if (digits.Length == 0)
@@ -276,11 +278,6 @@ internal sealed class IntegerFormatSpec
             digits = "0";
         }
         var min = minWidth ?? MandatoryDigits;
-        if (maxWidth is int max && digits.Length > max)
-        {
-            digits = digits.Substring(digits.Length - max);
-        }
-
         if (digits.Length < min)
         {
             digits = new string('0', min - digits.Length) + digits;
