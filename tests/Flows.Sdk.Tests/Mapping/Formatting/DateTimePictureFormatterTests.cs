@@ -200,6 +200,24 @@ public class DateTimePictureFormatterTests
     }
 
     [Test]
+    public void Suite_shapes_the_direct_runner_cannot_evaluate()
+    {
+        // function-tomillis/case013: the compact picture and ISO 8601 agree.
+        DateTimePictureFormatter.ParseDateTime("20240101123849", "[Y0000][M00][D00][H00][m00][s00]")
+            .Should().Be(DateTimePictureFormatter.ParseDateTime("2024-01-01T12:38:49Z", null));
+
+        // function-fromMillis/formatDateTime[66]: no picture, with and without a timezone.
+        var millis = DateTimePictureFormatter.ParseDateTime("2018-10-21T13:05:00Z", null)!.Value;
+        DateTimePictureFormatter.FormatDateTime(millis, null, null).Should().Be("2018-10-21T13:05:00.000Z");
+        DateTimePictureFormatter.FormatDateTime(millis, null, "-0500").Should().Be("2018-10-21T08:05:00.000-05:00");
+        DateTimePictureFormatter.FormatDateTime(millis, null, "0000").Should().Be("2018-10-21T13:05:00.000Z");
+
+        // function-tomillis/parseDateTime[29]: hours and minutes only, seconds default to zero.
+        DateTimePictureFormatter.FormatDateTime(DateTimePictureFormatter.ParseDateTime("13:45", "[H]:[m]")!.Value, null, null)
+            .Should().EndWith("T13:45:00.000Z");
+    }
+
+    [Test]
     public void Picture_without_date_or_time_components_gives_now()
     {
         var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
