@@ -13,10 +13,10 @@ internal static class NumberPictureFormatter
     /// <summary>Formats <paramref name="value"/> per <paramref name="picture"/>.</summary>
     public static string FormatNumber(double value, string picture, JObject? options)
     {
-        var format = DecimalFormat.From(options);
-        var subPictures = SplitSubPictures(picture, format);
-        var positive = SubPicture.Analyse(subPictures[0], format);
-        var negative = subPictures.Count > 1 ? SubPicture.Analyse(subPictures[1], format) : null;
+        var format = options is null ? DecimalFormat.Default : DecimalFormat.From(options);
+        var (positive, negative) = options is null
+            ? Analysed.GetOrAdd(picture, p => Analyse(p, DecimalFormat.Default))
+            : Analyse(picture, format);
 
         var isNegative = value < 0;
         SubPicture pic;
@@ -138,6 +138,22 @@ internal static class NumberPictureFormatter
         return sb.ToString();
     }
 
+    /// <summary>Analysed pictures for the default decimal format (pictures are usually literals).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (SubPicture Positive, SubPicture? Negative)> Analysed = new(StringComparer.Ordinal);
+
+    private static (SubPicture Positive, SubPicture? Negative) Analyse(string picture, DecimalFormat format)
+    {
+        if (Analysed.Count > 256)
+        {
+            Analysed.Clear();
+        }
+
+        var subPictures = SplitSubPictures(picture, format);
+        var positive = SubPicture.Analyse(subPictures[0], format);
+        var negative = subPictures.Count > 1 ? SubPicture.Analyse(subPictures[1], format) : null;
+        return (positive, negative);
+    }
+
     private static List<string> SplitSubPictures(string picture, DecimalFormat format)
     {
         var parts = picture.Split(format.PatternSeparator);
@@ -173,6 +189,8 @@ internal static class NumberPictureFormatter
         public string Infinity { get; private set; } = "Infinity";
 
         public string NaN { get; private set; } = "NaN";
+
+        public static DecimalFormat Default { get; } = new();
 
         public string Digit(int value) => char.ConvertFromUtf32(ZeroDigit + value);
 
