@@ -185,6 +185,7 @@ public class DateTimePictureFormatterTests
     [TestCase("2018", "[Y] [Z]")]
     [TestCase("2018-01-05 ", "[Y]-[M]-[D]")]
     [TestCase("Hello", "Hello")]
+    [TestCase("99999999999999", "[Y]")]
     public void Parse_returns_undefined_when_nothing_matches(string text, string picture) =>
         DateTimePictureFormatter.ParseDateTime(text, picture).Should().BeNull();
 

@@ -15,6 +15,8 @@ internal static class DateTimePictureFormatter
 
     private const int CacheLimit = 256;
 
+    private const int MaxFieldValue = 1_000_000_000;
+
     private const string IsoPicture = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
 
     private static readonly string[] MonthNames =
@@ -711,6 +713,17 @@ internal static class DateTimePictureFormatter
         var markers = plan.Markers;
         var useDayOfYear = plan.UseDayOfYear;
         var firstSet = plan.FirstSet;
+        for (var g = 0; g < markers.Count; g++)
+        {
+            var marker = markers[g];
+            if (marker.Component is 'Y' or 'M' or 'D' or 'd' or 'H' or 'h' or 'm' or 's' && !marker.IsName
+                && ParseNumber(marker, match.Groups["g" + g.ToString(CultureInfo.InvariantCulture)].Value) >= MaxFieldValue)
+            {
+                // No calendar field is this large: the text is not a date.
+                return null;
+            }
+        }
+
         int? year = null, month = null, day = null, dayOfYear = null, hour = null, hour12 = null, minute = null, second = null, ms = null;
         bool? pm = null;
         var offset = 0;
@@ -721,7 +734,7 @@ internal static class DateTimePictureFormatter
             switch (marker.Component)
             {
                 case 'Y':
-                    year = (int)ParseNumber(marker, text);
+                    year = ParseNumber(marker, text);
                     if (year is >= 0 and <= 99 && marker.IsDecimal() && DigitCount(text) <= 2)
                     {
                         // A two-digit year is taken as 19xx, as the reference (JavaScript Date.UTC) does.
@@ -730,28 +743,28 @@ internal static class DateTimePictureFormatter
 
                     break;
                 case 'M':
-                    month = marker.IsName ? NameIndex(MonthNames, text) + 1 : (int)ParseNumber(marker, text);
+                    month = marker.IsName ? NameIndex(MonthNames, text) + 1 : ParseNumber(marker, text);
                     break;
                 case 'D':
-                    day = (int)ParseNumber(marker, text);
+                    day = ParseNumber(marker, text);
                     break;
                 case 'd':
-                    dayOfYear = (int)ParseNumber(marker, text);
+                    dayOfYear = ParseNumber(marker, text);
                     break;
                 case 'H':
-                    hour = (int)ParseNumber(marker, text);
+                    hour = ParseNumber(marker, text);
                     break;
                 case 'h':
-                    hour12 = (int)ParseNumber(marker, text);
+                    hour12 = ParseNumber(marker, text);
                     break;
                 case 'P':
                     pm = text.StartsWith('p') || text.StartsWith('P');
                     break;
                 case 'm':
-                    minute = (int)ParseNumber(marker, text);
+                    minute = ParseNumber(marker, text);
                     break;
                 case 's':
-                    second = (int)ParseNumber(marker, text);
+                    second = ParseNumber(marker, text);
                     break;
                 case 'f':
                     var digits = new string(text.Where(char.IsDigit).ToArray());
@@ -800,14 +813,14 @@ internal static class DateTimePictureFormatter
     private static MappingException Underspecified() =>
         new("D3136", "The date/time picture string is missing specifiers required to parse the timestamp");
 
-    private static double ParseNumber(Marker marker, string text)
+    private static int ParseNumber(Marker marker, string text)
     {
         if (marker.IsName)
         {
             return 0;
         }
 
-        return NumericSpec(marker).ParseValue(text);
+        return (int)Math.Min(NumericSpec(marker).ParseValue(text), MaxFieldValue);
     }
 
     private static int NameIndex(string[] names, string text)
