@@ -36,8 +36,12 @@ internal static class FormattingSuiteCases
         return Directory.Exists(suite) ? suite : null;
     }
 
-    /// <summary>Every case in the groups: (name, case object).</summary>
-    public static IEnumerable<(string Name, JObject Case)> AllCases()
+    private static readonly Lazy<List<(string Name, JObject Case)>> Loaded = new(() => LoadCases().ToList());
+
+    /// <summary>Every case in the groups: (name, case object), read once.</summary>
+    public static IEnumerable<(string Name, JObject Case)> AllCases() => Loaded.Value;
+
+    private static IEnumerable<(string Name, JObject Case)> LoadCases()
     {
         var suite = SuiteDirectory();
         if (suite is null)

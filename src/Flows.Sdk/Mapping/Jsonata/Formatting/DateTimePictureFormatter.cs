@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -10,6 +11,12 @@ namespace Flows.Sdk.Mapping.Jsonata;
 /// </summary>
 internal static class DateTimePictureFormatter
 {
+    private const int MaxWidthModifier = 1000;
+
+    private const int CacheLimit = 256;
+
+    private const int MaxFieldValue = 1_000_000_000;
+
     private const string IsoPicture = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
 
     private static readonly string[] MonthNames =
@@ -23,8 +30,12 @@ internal static class DateTimePictureFormatter
         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
     };
 
+    private static readonly ConcurrentDictionary<string, IReadOnlyList<Part>> Pictures = new(StringComparer.Ordinal);
+
+    private static readonly ConcurrentDictionary<string, ParsePlan> ParsePlans = new(StringComparer.Ordinal);
+
     private static readonly Regex IsoTimestamp = new(
-        @"^(?<Y>[0-9]{4})(?:-(?<M>[0-9]{2})(?:-(?<D>[0-9]{2})(?:T(?<H>[0-9]{2}):(?<m>[0-9]{2})(?::(?<s>[0-9]{2})(?:\.(?<f>[0-9]+))?)?(?<tz>Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?$",
+        @"^(?<Y>[0-9]{4})(?:-(?<M>[0-9]{2})(?:-(?<D>[0-9]{2})(?:T(?<H>[0-9]{2}):(?<m>[0-9]{2}):(?<s>[0-9]{2})(?:\.(?<f>[0-9]+))?(?<tz>Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?$",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
 
     /// <summary>
@@ -34,8 +45,8 @@ internal static class DateTimePictureFormatter
     public static string FormatDateTime(long millis, string? picture, string? timezone)
     {
         var offsetMinutes = ParseTimezoneArgument(timezone);
-        var parts = ParsePicture(picture ?? IsoPicture);
-        var local = DateTime.UnixEpoch.AddMilliseconds(millis).AddMinutes(offsetMinutes);
+        var parts = GetPicture(picture ?? IsoPicture);
+        var local = new CivilTime(millis + (offsetMinutes * 60_000L));
         var sb = new StringBuilder();
         foreach (var part in parts)
         {
@@ -63,8 +74,7 @@ internal static class DateTimePictureFormatter
             return ParseIso(timestamp);
         }
 
-        var parts = ParsePicture(picture);
-        return ParseWithPicture(timestamp, parts);
+        return ParseWithPicture(timestamp, picture);
     }
 
     // ---------------------------------------------------------------- picture analysis
@@ -95,6 +105,28 @@ internal static class DateTimePictureFormatter
         public bool HasWidth { get; init; }
 
         public bool IsName => Presentation is "N" or "n" or "Nn";
+
+        public bool IsDecimal() => !IsName && Presentation.Any(ch => IntegerFormatSpec.DigitValue(ch) >= 0);
+    }
+
+    private static IReadOnlyList<Part> GetPicture(string picture) => Cached(Pictures, picture, ParsePicture);
+
+    /// <summary>A small bounded cache: pictures are usually literals repeated across evaluations.</summary>
+    private static T Cached<T>(ConcurrentDictionary<string, T> cache, string key, Func<string, T> build)
+    {
+        if (cache.TryGetValue(key, out var value))
+        {
+            return value;
+        }
+
+        value = build(key);
+        if (cache.Count >= CacheLimit)
+        {
+            cache.Clear();
+        }
+
+        cache[key] = value;
+        return value;
     }
 
     private static List<Part> ParsePicture(string picture)
@@ -189,6 +221,13 @@ internal static class DateTimePictureFormatter
             max = ParseWidth(maxText);
         }
 
+        var semicolon = rest.LastIndexOf(';');
+        if (semicolon >= 0)
+        {
+            // A format-integer style modifier (";o") has no meaning here; like the reference, drop it.
+            rest = rest.Substring(0, semicolon);
+        }
+
         char? modifier = null;
         if (rest.Length >= 2 && rest[^1] is 'o' or 'c' or 't')
         {
@@ -208,18 +247,24 @@ internal static class DateTimePictureFormatter
             };
         }
 
+        if (component is 'Z' or 'z')
+        {
+            var digitCount = rest.Count(ch => IntegerFormatSpec.DigitValue(ch) >= 0);
+            if (digitCount > 4 || digitCount == 0)
+            {
+                throw new MappingException("D3134", "The timezone integer format specifier cannot have more than four digits");
+            }
+        }
+
         if (rest is "N" or "n" or "Nn" && "MxFPCE".IndexOf(component) < 0)
         {
             throw new MappingException("D3133", $"The 'name' modifier can only be applied to months and days in the date/time picture string, not {component}");
         }
 
-        if (component is 'Z' or 'z')
+        if (!(rest is "N" or "n" or "Nn") && "ZzPCE".IndexOf(component) < 0)
         {
-            var digitCount = rest.Count(ch => IntegerFormatSpec.DigitValue(ch) >= 0);
-            if (digitCount > 4)
-            {
-                throw new MappingException("D3134", "The timezone integer format specifier cannot have more than four digits");
-            }
+            // Reject an unusable numeric presentation here, so errors come in picture order.
+            IntegerFormatSpec.ParsePrimary(rest);
         }
 
         return new Marker
@@ -241,7 +286,8 @@ internal static class DateTimePictureFormatter
             return null;
         }
 
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+        // Widths beyond this would only build enormous strings of padding.
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? Math.Min(n, MaxWidthModifier) : MaxWidthModifier;
     }
 
     private static IntegerFormatSpec NumericSpec(Marker marker)
@@ -253,7 +299,7 @@ internal static class DateTimePictureFormatter
 
     // ---------------------------------------------------------------- formatting
 
-    private static string FormatComponent(Marker marker, DateTime local, int offsetMinutes)
+    private static string FormatComponent(Marker marker, CivilTime local, int offsetMinutes)
     {
         switch (marker.Component)
         {
@@ -264,8 +310,11 @@ internal static class DateTimePictureFormatter
             case 'C':
             case 'E':
                 return "ISO";
+            case 'P':
+                var ampm = local.Hour < 12 ? "am" : "pm";
+                return marker.Presentation == "N" ? ampm.ToUpperInvariant() : ampm;
             case 'f':
-                if (!marker.IsName)
+                if (!marker.IsName && NumericSpec(marker).Style == IntegerStyle.Decimal)
                 {
                     return FormatFraction(marker, local.Millisecond);
                 }
@@ -278,8 +327,8 @@ internal static class DateTimePictureFormatter
             var name = marker.Component switch
             {
                 'M' => MonthNames[local.Month - 1],
-                'x' => MonthNames[MonthOfWeek(local).Month - 1],
-                'F' => DayNames[IsoDayOfWeek(local) - 1],
+                'x' => MonthNames[local.ThursdayOfWeek().Month - 1],
+                'F' => DayNames[local.IsoDayOfWeek - 1],
                 'P' => local.Hour < 12 ? "am" : "pm",
                 _ => string.Empty,
             };
@@ -303,66 +352,73 @@ internal static class DateTimePictureFormatter
             'M' => local.Month,
             'D' => local.Day,
             'd' => local.DayOfYear,
-            'F' => IsoDayOfWeek(local),
-            'W' => IsoWeek(local).Week,
-            'X' => IsoWeek(local).Year,
-            'w' => WeekOfMonth(local),
-            'x' => MonthOfWeek(local).Month,
+            'F' => local.IsoDayOfWeek,
+            'W' => ((local.ThursdayOfWeek().DayOfYear - 1) / 7) + 1,
+            'X' => local.ThursdayOfWeek().Year,
+            'w' => ((local.ThursdayOfWeek().Day - 1) / 7) + 1,
+            'x' => local.ThursdayOfWeek().Month,
             'H' => local.Hour,
             'h' => local.Hour % 12 == 0 ? 12 : local.Hour % 12,
             'P' => local.Hour < 12 ? 0 : 1,
             'm' => local.Minute,
             's' => local.Second,
+            'f' => local.Millisecond,
             _ => 0,
         };
 
         var spec = NumericSpec(marker);
         int? minWidth = null;
-        int? maxWidth = null;
-        if (spec.Style == IntegerStyle.Decimal && marker.HasWidth)
+        if (spec.Style == IntegerStyle.Decimal)
         {
-            minWidth = marker.MinWidth ?? 1;
-            if (marker.Component == 'Y')
+            // The width modifier can only widen what the digit pattern asks for.
+            minWidth = Math.Max(spec.MandatoryDigits, marker.MinWidth ?? 0);
+        }
+
+        if (marker.Component == 'Y')
+        {
+            // Only the year is truncated: to the maximum width, else (digit patterns) to the digits asked for
+            // when that is two or more, so [Y01] and [Y,2] give 18 while [Y1] and [Y0001] give 2018.
+            int? truncate = marker.MaxWidth;
+            if (truncate is null && spec.Style == IntegerStyle.Decimal)
             {
-                maxWidth = marker.MaxWidth ?? (marker.ExplicitPresentation ? null : marker.MinWidth);
+                var asked = Math.Max(spec.TotalDigits, marker.MinWidth ?? 0);
+                truncate = asked >= 2 ? asked : null;
+            }
+
+            if (truncate is int digits && digits < 16)
+            {
+                value %= Math.Pow(10, digits);
+                minWidth = minWidth is null ? null : digits;
             }
         }
 
-        return spec.Format(value, minWidth, maxWidth);
+        return spec.Format(value, minWidth);
     }
 
     private static string FormatFraction(Marker marker, int millisecond)
     {
+        // Fractional seconds are digits of a decimal fraction: three by default (as the reference prints
+        // them), padded on the right to the minimum width, cut to the maximum width.
         var spec = IntegerFormatSpec.ParsePrimary(marker.Presentation);
-        var min = spec.MandatoryDigits;
-        int max;
-        if (marker.HasWidth)
-        {
-            min = marker.MinWidth ?? 1;
-            max = marker.MaxWidth ?? Math.Max(min, 3);
-        }
-        else if (spec.HasOptionalDigits)
-        {
-            max = spec.TotalDigits;
-        }
-        else
-        {
-            max = min == 1 ? 3 : min;
-        }
-
+        var min = Math.Max(1, marker.HasWidth ? marker.MinWidth ?? 1 : spec.MandatoryDigits);
+        var max = marker.MaxWidth ?? (spec.HasOptionalDigits ? spec.TotalDigits : (int?)null);
         var digits = millisecond.ToString("000", CultureInfo.InvariantCulture);
-        if (max > 3)
+        if (digits.Length < min)
         {
-            digits += new string('0', max - 3);
-        }
-        else
-        {
-            digits = digits.Substring(0, Math.Max(max, 1));
+            digits = digits.PadRight(min, '0');
         }
 
-        while (digits.Length > Math.Max(min, 1) && digits[^1] == '0')
+        if (max is int mx && digits.Length > Math.Max(mx, min))
         {
-            digits = digits.Substring(0, digits.Length - 1);
+            digits = digits.Substring(0, Math.Max(mx, min));
+        }
+
+        if (spec.HasOptionalDigits)
+        {
+            while (digits.Length > min && digits[^1] == '0')
+            {
+                digits = digits.Substring(0, digits.Length - 1);
+            }
         }
 
         var sb = new StringBuilder();
@@ -426,19 +482,60 @@ internal static class DateTimePictureFormatter
         return gmt ? "GMT" + text : text;
     }
 
-    private static int IsoDayOfWeek(DateTime date) => date.DayOfWeek == DayOfWeek.Sunday ? 7 : (int)date.DayOfWeek;
-
-    private static DateTime ThursdayOfWeek(DateTime date) => date.Date.AddDays(4 - IsoDayOfWeek(date));
-
-    private static (int Year, int Week) IsoWeek(DateTime date)
+    /// <summary>Proleptic Gregorian calendar fields of a (local) epoch-millisecond instant, any year.</summary>
+    private readonly struct CivilTime
     {
-        var thursday = ThursdayOfWeek(date);
-        return (thursday.Year, ((thursday.DayOfYear - 1) / 7) + 1);
+        public CivilTime(long millis)
+        {
+            Days = FloorDiv(millis, 86_400_000L);
+            var msOfDay = millis - (Days * 86_400_000L);
+            (Year, Month, Day) = CivilFromDays(Days);
+            Hour = (int)(msOfDay / 3_600_000L);
+            Minute = (int)(msOfDay / 60_000L % 60);
+            Second = (int)(msOfDay / 1000L % 60);
+            Millisecond = (int)(msOfDay % 1000L);
+        }
+
+        public long Days { get; }
+
+        public long Year { get; }
+
+        public int Month { get; }
+
+        public int Day { get; }
+
+        public int Hour { get; }
+
+        public int Minute { get; }
+
+        public int Second { get; }
+
+        public int Millisecond { get; }
+
+        public int DayOfYear => (int)(Days - DaysFromCivil(Year, 1, 1)) + 1;
+
+        /// <summary>1 = Monday ... 7 = Sunday (1970-01-01 was a Thursday).</summary>
+        public int IsoDayOfWeek => (int)(((Days % 7) + 7 + 3) % 7) + 1;
+
+        /// <summary>The Thursday of this ISO week: it decides the week's year and month.</summary>
+        public CivilTime ThursdayOfWeek() => new((Days + (4 - IsoDayOfWeek)) * 86_400_000L);
     }
 
-    private static DateTime MonthOfWeek(DateTime date) => ThursdayOfWeek(date);
+    private static long FloorDiv(long a, long b) => (a / b) - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0);
 
-    private static int WeekOfMonth(DateTime date) => ((ThursdayOfWeek(date).Day - 1) / 7) + 1;
+    private static (long Year, int Month, int Day) CivilFromDays(long days)
+    {
+        var z = days + 719468;
+        var era = FloorDiv(z, 146097);
+        var doe = z - (era * 146097);
+        var yoe = (doe - (doe / 1460) + (doe / 36524) - (doe / 146096)) / 365;
+        var doy = doe - ((365 * yoe) + (yoe / 4) - (yoe / 100));
+        var mp = ((5 * doy) + 2) / 153;
+        var day = (int)(doy - (((153 * mp) + 2) / 5) + 1);
+        var month = (int)(mp < 10 ? mp + 3 : mp - 9);
+        var year = yoe + (era * 400) + (month <= 2 ? 1 : 0);
+        return (year, month, day);
+    }
 
     private static int ParseTimezoneArgument(string? timezone)
     {
@@ -467,7 +564,7 @@ internal static class DateTimePictureFormatter
 
     // ---------------------------------------------------------------- parsing
 
-    private static long ParseIso(string timestamp)
+    private static long? ParseIso(string timestamp)
     {
         var match = IsoTimestamp.Match(timestamp);
         if (!match.Success)
@@ -490,9 +587,15 @@ internal static class DateTimePictureFormatter
             ms = int.Parse(match.Groups["f"].Value.PadRight(3, '0').Substring(0, 3), CultureInfo.InvariantCulture);
         }
 
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Max(1, year), month) || hour > 24 || minute > 59 || second > 60)
+        if (hour > 24 || minute > 59 || second > 59)
         {
             throw InvalidIso(timestamp);
+        }
+
+        if (month is < 1 or > 12 || day is < 1 or > 31)
+        {
+            // Well-formed but not a date: undefined, as the reference gives no number here.
+            return null;
         }
 
         var offset = 0;
@@ -508,24 +611,42 @@ internal static class DateTimePictureFormatter
     private static MappingException InvalidIso(string timestamp) =>
         new("D3110", $"The timestamp {timestamp} cannot be parsed as an ISO 8601 date/time string");
 
-    private static long? ParseWithPicture(string timestamp, List<Part> parts)
+    /// <summary>What parsing with one picture needs: the markers, the pattern built from it, the run of components.</summary>
+    private sealed class ParsePlan
+    {
+        public ParsePlan(IReadOnlyList<Marker> markers, Regex? regex, bool useDayOfYear, int firstSet)
+        {
+            Markers = markers;
+            Regex = regex;
+            UseDayOfYear = useDayOfYear;
+            FirstSet = firstSet;
+        }
+
+        public IReadOnlyList<Marker> Markers { get; }
+
+        /// <summary>Null when the picture has no variable marker (nothing to parse: undefined).</summary>
+        public Regex? Regex { get; }
+
+        public bool UseDayOfYear { get; }
+
+        /// <summary>Index in the component run of the most significant component given, or -1.</summary>
+        public int FirstSet { get; }
+    }
+
+    private static ParsePlan BuildParsePlan(IReadOnlyList<Part> parts)
     {
         var markers = parts.Where(p => p.Marker is not null).Select(p => p.Marker!).ToList();
         var present = new HashSet<char>(markers.Select(m => m.Component));
         if (present.Contains('X') || present.Contains('x') || present.Contains('W') || present.Contains('w'))
         {
+            // Week-based dates are not supported for parsing (as in the reference).
             throw Underspecified();
-        }
-
-        if (markers.Count == 0)
-        {
-            return null;
         }
 
         // The significant components must form an unbroken run (Y M D H m s f, or Y d H m s f).
         var useDayOfYear = present.Contains('d');
         var order = useDayOfYear ? "YdHmsf" : "YMDHmsf";
-        var mask = order.Select(c => present.Contains(c) || (c == 'H' && present.Contains('h'))).ToArray();
+        var mask = order.Select(c => present.Contains(c) || (c == 'H' && present.Contains('h') && present.Contains('P'))).ToArray();
         var firstSet = Array.IndexOf(mask, true);
         var lastSet = Array.LastIndexOf(mask, true);
         if (firstSet >= 0)
@@ -539,28 +660,68 @@ internal static class DateTimePictureFormatter
             }
         }
 
-        var regex = new StringBuilder("^");
+        if (markers.Count == 0)
+        {
+            return new ParsePlan(markers, null, useDayOfYear, firstSet);
+        }
+
+        var pattern = new StringBuilder("^");
         var groupIndex = 0;
         for (var k = 0; k < parts.Count; k++)
         {
             var part = parts[k];
             if (part.Marker is null)
             {
-                regex.Append(Regex.Escape(part.Literal));
+                pattern.Append(Regex.Escape(part.Literal));
                 continue;
             }
 
             var adjacent = k + 1 < parts.Count && parts[k + 1].Marker is not null;
-            regex.Append("(?<g").Append(groupIndex.ToString(CultureInfo.InvariantCulture)).Append('>')
+            pattern.Append("(?<g").Append(groupIndex.ToString(CultureInfo.InvariantCulture)).Append('>')
                 .Append(ComponentRegex(part.Marker, adjacent)).Append(')');
             groupIndex++;
         }
 
-        regex.Append('$');
-        var match = Regex.Match(timestamp, regex.ToString(), RegexOptions.CultureInvariant);
+        pattern.Append('$');
+        var regex = new Regex(pattern.ToString(), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, IntegerPictureFormatter.RegexTimeout);
+        return new ParsePlan(markers, regex, useDayOfYear, firstSet);
+    }
+
+    private static long? ParseWithPicture(string timestamp, string picture)
+    {
+        var plan = Cached(ParsePlans, picture, p => BuildParsePlan(GetPicture(p)));
+        if (plan.Regex is null)
+        {
+            return null;
+        }
+
+        Match match;
+        try
+        {
+            match = plan.Regex.Match(timestamp);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return null;
+        }
+
         if (!match.Success)
         {
             return null;
+        }
+
+        var markers = plan.Markers;
+        var useDayOfYear = plan.UseDayOfYear;
+        var firstSet = plan.FirstSet;
+        for (var g = 0; g < markers.Count; g++)
+        {
+            var marker = markers[g];
+            if (marker.Component is 'Y' or 'M' or 'D' or 'd' or 'H' or 'h' or 'm' or 's' && !marker.IsName
+                && ParseNumber(marker, match.Groups["g" + g.ToString(CultureInfo.InvariantCulture)].Value) >= MaxFieldValue)
+            {
+                // No calendar field is this large: the text is not a date.
+                return null;
+            }
         }
 
         int? year = null, month = null, day = null, dayOfYear = null, hour = null, hour12 = null, minute = null, second = null, ms = null;
@@ -573,31 +734,37 @@ internal static class DateTimePictureFormatter
             switch (marker.Component)
             {
                 case 'Y':
-                    year = (int)ParseNumber(marker, text);
+                    year = ParseNumber(marker, text);
+                    if (year is >= 0 and <= 99 && marker.IsDecimal() && DigitCount(text) <= 2)
+                    {
+                        // A two-digit year is taken as 19xx, as the reference (JavaScript Date.UTC) does.
+                        year += 1900;
+                    }
+
                     break;
                 case 'M':
-                    month = marker.IsName ? NameIndex(MonthNames, text) + 1 : (int)ParseNumber(marker, text);
+                    month = marker.IsName ? NameIndex(MonthNames, text) + 1 : ParseNumber(marker, text);
                     break;
                 case 'D':
-                    day = (int)ParseNumber(marker, text);
+                    day = ParseNumber(marker, text);
                     break;
                 case 'd':
-                    dayOfYear = (int)ParseNumber(marker, text);
+                    dayOfYear = ParseNumber(marker, text);
                     break;
                 case 'H':
-                    hour = (int)ParseNumber(marker, text);
+                    hour = ParseNumber(marker, text);
                     break;
                 case 'h':
-                    hour12 = (int)ParseNumber(marker, text);
+                    hour12 = ParseNumber(marker, text);
                     break;
                 case 'P':
                     pm = text.StartsWith('p') || text.StartsWith('P');
                     break;
                 case 'm':
-                    minute = (int)ParseNumber(marker, text);
+                    minute = ParseNumber(marker, text);
                     break;
                 case 's':
-                    second = (int)ParseNumber(marker, text);
+                    second = ParseNumber(marker, text);
                     break;
                 case 'f':
                     var digits = new string(text.Where(char.IsDigit).ToArray());
@@ -622,7 +789,8 @@ internal static class DateTimePictureFormatter
             ? new[] { now.Year, now.DayOfYear, now.Hour, now.Minute, now.Second, now.Millisecond }
             : new[] { now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, now.Millisecond };
         var minimums = useDayOfYear ? new[] { 0, 1, 0, 0, 0, 0 } : new[] { 0, 1, 1, 0, 0, 0, 0 };
-        int Pick(int index, int? value) => value ?? (index < firstSet ? defaults[index] : minimums[index]);
+        // With no date or time component at all (only a timezone or a day name, say), everything is now.
+        int Pick(int index, int? value) => value ?? (firstSet < 0 || index < firstSet ? defaults[index] : minimums[index]);
 
         long result;
         if (useDayOfYear)
@@ -640,17 +808,19 @@ internal static class DateTimePictureFormatter
         return result - (offset * 60_000L);
     }
 
+    private static int DigitCount(string text) => text.Count(char.IsDigit);
+
     private static MappingException Underspecified() =>
         new("D3136", "The date/time picture string is missing specifiers required to parse the timestamp");
 
-    private static double ParseNumber(Marker marker, string text)
+    private static int ParseNumber(Marker marker, string text)
     {
         if (marker.IsName)
         {
             return 0;
         }
 
-        return NumericSpec(marker).ParseValue(text);
+        return (int)Math.Min(NumericSpec(marker).ParseValue(text), MaxFieldValue);
     }
 
     private static int NameIndex(string[] names, string text)

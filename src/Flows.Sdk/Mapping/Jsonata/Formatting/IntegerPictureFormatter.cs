@@ -9,10 +9,23 @@ namespace Flows.Sdk.Mapping.Jsonata;
 /// </summary>
 internal static class IntegerPictureFormatter
 {
-    /// <summary>Formats <paramref name="value"/> (truncated to an integer) per the picture.</summary>
+    /// <summary>Bound on matching a value against a picture-derived pattern.</summary>
+    internal static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Formats <paramref name="value"/> (floored to an integer, as the reference does) per the picture.</summary>
     public static string FormatInteger(double value, string picture)
     {
         var spec = IntegerFormatSpec.ParsePicture(picture);
+        if (double.IsNaN(value))
+        {
+            return "NaN";
+        }
+
+        if (double.IsInfinity(value))
+        {
+            return value > 0 ? "Infinity" : "-Infinity";
+        }
+
         return spec.Format(Math.Floor(value));
     }
 
@@ -20,9 +33,15 @@ internal static class IntegerPictureFormatter
     public static double? ParseInteger(string value, string picture)
     {
         var spec = IntegerFormatSpec.ParsePicture(picture);
-        var regex = new System.Text.RegularExpressions.Regex("^(?:" + spec.BuildRegex(fixedDigits: null) + ")$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-        var match = regex.Match(value);
-        if (!match.Success)
+        var pattern = "^(?:" + spec.BuildRegex(fixedDigits: null, allowMinus: true) + ")$";
+        try
+        {
+            if (!System.Text.RegularExpressions.Regex.IsMatch(value, pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant, RegexTimeout))
+            {
+                return null;
+            }
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
         {
             return null;
         }
@@ -60,7 +79,7 @@ internal sealed class IntegerFormatSpec
     public int Zero { get; private set; } = '0';
 
     /// <summary>For decimal patterns: the number of mandatory digits (minimum width).</summary>
-    public int MandatoryDigits { get; set; }
+    public int MandatoryDigits { get; private set; }
 
     /// <summary>For decimal patterns: mandatory plus optional digit signs.</summary>
     public int TotalDigits { get; private set; }
@@ -150,12 +169,7 @@ internal sealed class IntegerFormatSpec
             }
             else if (cp == '#')
             {
-                if (mandatory > 0)
-                {
-                    // '#' after a mandatory digit is not a valid decimal digit pattern.
-                    throw Unsupported(pattern);
-                }
-
+                // F&O only allows '#' before the mandatory digits; like the reference we tolerate it anywhere.
                 optional++;
             }
             else if (IsLetterOrDigit(cp))
@@ -208,11 +222,16 @@ internal sealed class IntegerFormatSpec
         return spec;
     }
 
+    /// <summary>Above this, roman numerals (a run of M's) fall back to decimal digits.</summary>
+    private const double MaxRoman = 1_000_000;
+
     private static MappingException Unsupported(string token) =>
         new("D3130", $"Formatting or parsing an integer as a sequence starting with {token} is not supported by this implementation");
 
     /// <summary>Formats a whole number (already truncated) in this style.</summary>
-    public string Format(double value, int? minWidth = null, int? maxWidth = null)
+    /// <param name="value">The whole number to format.</param>
+    /// <param name="minWidth">For decimal patterns, the minimum number of digits (default: the mandatory digits).</param>
+    public string Format(double value, int? minWidth = null)
     {
         var negative = value < 0;
         var abs = Math.Abs(value);
@@ -223,8 +242,8 @@ internal sealed class IntegerFormatSpec
             case IntegerStyle.UpperAlpha:
                 text = ToAlphabetic((long)abs, Style == IntegerStyle.UpperAlpha);
                 break;
-            case IntegerStyle.LowerRoman:
-            case IntegerStyle.UpperRoman:
+            case IntegerStyle.LowerRoman when abs <= MaxRoman:
+            case IntegerStyle.UpperRoman when abs <= MaxRoman:
                 text = ToRoman((long)abs);
                 if (Style == IntegerStyle.LowerRoman)
                 {
@@ -244,22 +263,21 @@ internal sealed class IntegerFormatSpec
                 };
                 break;
             default:
-                text = FormatDecimal(abs, minWidth, maxWidth);
+                text = FormatDecimal(abs, minWidth);
                 break;
         }
 
         return negative ? "-" + text : text;
     }
 
-    private string FormatDecimal(double abs, int? minWidth, int? maxWidth)
+    private string FormatDecimal(double abs, int? minWidth)
     {
-        var digits = new System.Numerics.BigInteger(abs).ToString(CultureInfo.InvariantCulture);
-        var min = minWidth ?? MandatoryDigits;
-        if (maxWidth is int max && digits.Length > max)
+        var digits = DecimalDigits.FromDouble(Math.Floor(abs)).Split().Integer;
+        if (digits.Length == 0)
         {
-            digits = digits.Substring(digits.Length - max);
+            digits = "0";
         }
-
+        var min = minWidth ?? MandatoryDigits;
         if (digits.Length < min)
         {
             digits = new string('0', min - digits.Length) + digits;
@@ -332,14 +350,14 @@ internal sealed class IntegerFormatSpec
     }
 
     /// <summary>A regular expression fragment (no capturing groups) that matches a value in this style.</summary>
-    public string BuildRegex(int? fixedDigits, int? minDigits = null, int? maxDigits = null)
+    public string BuildRegex(int? fixedDigits, int? minDigits = null, int? maxDigits = null, bool allowMinus = false)
     {
         switch (Style)
         {
             case IntegerStyle.LowerAlpha:
-                return "[a-z]+";
+                return "[a-z]*";
             case IntegerStyle.UpperAlpha:
-                return "[A-Z]+";
+                return "[A-Z]*";
             case IntegerStyle.LowerRoman:
                 return "[ivxlcdm]*";
             case IntegerStyle.UpperRoman:
@@ -375,7 +393,7 @@ internal sealed class IntegerFormatSpec
                     body = digitClass + "+";
                 }
 
-                return Ordinal ? body + "(?:st|nd|rd|th)?" : body;
+                return (allowMinus ? "-?" : string.Empty) + body + (Ordinal ? "(?:st|nd|rd|th)" : string.Empty);
         }
     }
 
@@ -421,7 +439,7 @@ internal sealed class IntegerFormatSpec
                     }
                 }
 
-                return result;
+                return text.StartsWith('-') ? -result : result;
         }
     }
 
@@ -602,9 +620,9 @@ internal static class NumberWords
             if (n >= scale)
             {
                 var head = Math.Floor(n / scale);
-                var rem = n - (head * scale);
+                var rem = Math.Floor(n - (head * scale));
                 var text = Cardinal(head) + " " + name;
-                if (rem > 0)
+                if (rem >= 1)
                 {
                     text += (rem < 100 ? " and " : ", ") + Cardinal(rem);
                 }

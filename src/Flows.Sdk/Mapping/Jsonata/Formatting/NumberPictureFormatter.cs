@@ -13,10 +13,10 @@ internal static class NumberPictureFormatter
     /// <summary>Formats <paramref name="value"/> per <paramref name="picture"/>.</summary>
     public static string FormatNumber(double value, string picture, JObject? options)
     {
-        var format = DecimalFormat.From(options);
-        var subPictures = SplitSubPictures(picture, format);
-        var positive = SubPicture.Analyse(subPictures[0], format);
-        var negative = subPictures.Count > 1 ? SubPicture.Analyse(subPictures[1], format) : null;
+        var format = options is null ? DecimalFormat.Default : DecimalFormat.From(options);
+        var (positive, negative) = options is null
+            ? Analysed.GetOrAdd(picture, p => Analyse(p, DecimalFormat.Default))
+            : Analyse(picture, format);
 
         var isNegative = value < 0;
         SubPicture pic;
@@ -138,6 +138,22 @@ internal static class NumberPictureFormatter
         return sb.ToString();
     }
 
+    /// <summary>Analysed pictures for the default decimal format (pictures are usually literals).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (SubPicture Positive, SubPicture? Negative)> Analysed = new(StringComparer.Ordinal);
+
+    private static (SubPicture Positive, SubPicture? Negative) Analyse(string picture, DecimalFormat format)
+    {
+        if (Analysed.Count > 256)
+        {
+            Analysed.Clear();
+        }
+
+        var subPictures = SplitSubPictures(picture, format);
+        var positive = SubPicture.Analyse(subPictures[0], format);
+        var negative = subPictures.Count > 1 ? SubPicture.Analyse(subPictures[1], format) : null;
+        return (positive, negative);
+    }
+
     private static List<string> SplitSubPictures(string picture, DecimalFormat format)
     {
         var parts = picture.Split(format.PatternSeparator);
@@ -173,6 +189,8 @@ internal static class NumberPictureFormatter
         public string Infinity { get; private set; } = "Infinity";
 
         public string NaN { get; private set; } = "NaN";
+
+        public static DecimalFormat Default { get; } = new();
 
         public string Digit(int value) => char.ConvertFromUtf32(ZeroDigit + value);
 
@@ -333,7 +351,8 @@ internal static class NumberPictureFormatter
                 }
             }
 
-            // The exponent separator is active only between an active mantissa character and a digit.
+            // The exponent separator is active only straight after an active mantissa character
+            // (as in the reference implementation; what follows it must then be the exponent digits).
             for (var k = 0; k < symbols.Count; k++)
             {
                 if (symbols[k].Kind != Kind.Exponent)
@@ -342,8 +361,7 @@ internal static class NumberPictureFormatter
                 }
 
                 var before = k > 0 && symbols[k - 1].Kind is Kind.Digit or Kind.Optional or Kind.Decimal or Kind.Grouping;
-                var after = k + 1 < symbols.Count && symbols[k + 1].Kind == Kind.Digit;
-                if (!(before && after) || symbols.Take(k).Any(s => s.Kind == Kind.Exponent))
+                if (!before || symbols.Take(k).Any(s => s.Kind == Kind.Exponent))
                 {
                     symbols[k] = (symbols[k].Text, Kind.Passive);
                 }
@@ -353,6 +371,11 @@ internal static class NumberPictureFormatter
             var last = symbols.FindLastIndex(s => s.Kind != Kind.Passive);
             if (first < 0)
             {
+                if (subPicture.Length == 0)
+                {
+                    throw new MappingException("D3085", "The mantissa part of a sub-picture must contain at least one character that is either an 'optional digit character' or a member of the 'decimal digit family'");
+                }
+
                 throw new MappingException("D3086", "The sub-picture must contain at least one active character");
             }
 
@@ -362,61 +385,39 @@ internal static class NumberPictureFormatter
                 Suffix = string.Concat(symbols.Skip(last + 1).Select(s => s.Text)),
             };
 
-            if (symbols.Count(s => s.Kind == Kind.Decimal) > 1)
-            {
-                throw new MappingException("D3081", "The sub-picture must not contain more than one instance of the 'decimal-separator' character");
-            }
-
             var percentCount = CountOccurrences(subPicture, format.Percent);
             var perMilleCount = CountOccurrences(subPicture, format.PerMille);
-            if (percentCount > 1)
-            {
-                throw new MappingException("D3082", "The sub-picture must not contain more than one instance of the 'percent' character");
-            }
-
-            if (perMilleCount > 1)
-            {
-                throw new MappingException("D3083", "The sub-picture must not contain more than one instance of the 'per-mille' character");
-            }
-
-            if (percentCount > 0 && perMilleCount > 0)
-            {
-                throw new MappingException("D3084", "The sub-picture cannot contain both a 'percent' and a 'per-mille' character");
-            }
-
             pic.HasPercent = percentCount > 0;
             pic.HasPerMille = perMilleCount > 0;
 
             var exponentIndex = symbols.FindIndex(s => s.Kind == Kind.Exponent);
             var mantissaEnd = exponentIndex >= 0 ? exponentIndex : last + 1;
             var mantissa = symbols.GetRange(first, mantissaEnd - first);
-            if (!mantissa.Any(s => s.Kind is Kind.Digit or Kind.Optional))
-            {
-                throw new MappingException("D3085", "The mantissa part of a sub-picture must contain at least one character that is either an 'optional digit character' or a member of the 'decimal digit family'");
-            }
-
-            if (symbols.Skip(first).Take(last - first + 1).Any(s => s.Kind == Kind.Passive))
-            {
-                throw new MappingException("D3086", "The sub-picture must not contain a passive character that is preceded by an active character and that is followed by another active character");
-            }
-
-            for (var k = 0; k + 1 < mantissa.Count; k++)
-            {
-                var a = mantissa[k].Kind;
-                var b = mantissa[k + 1].Kind;
-                if ((a == Kind.Grouping && b == Kind.Decimal) || (a == Kind.Decimal && b == Kind.Grouping))
-                {
-                    throw new MappingException("D3087", "A 'grouping-separator' character must not appear adjacent to a 'decimal-separator' character");
-                }
-            }
-
             var decimalIndex = mantissa.FindIndex(s => s.Kind == Kind.Decimal);
             var integerPart = decimalIndex >= 0 ? mantissa.GetRange(0, decimalIndex) : mantissa;
             var fractionalPart = decimalIndex >= 0 ? mantissa.GetRange(decimalIndex + 1, mantissa.Count - decimalIndex - 1) : new List<(string Text, Kind Kind)>();
+            pic.HasExponent = exponentIndex >= 0;
+            var exponentPart = pic.HasExponent ? symbols.GetRange(exponentIndex + 1, last - exponentIndex) : new List<(string Text, Kind Kind)>();
 
-            if (decimalIndex < 0 && integerPart.Count > 0 && integerPart[^1].Kind == Kind.Grouping)
+            // The rules of F&O 4.7.3, checked in the order the reference reports them when several are broken.
+            if (pic.HasExponent && (exponentPart.Count == 0 || exponentPart.Any(s => s.Kind != Kind.Digit)))
             {
-                throw new MappingException("D3088", "The integer part of a sub-picture must not end with a 'grouping-separator' character");
+                throw new MappingException("D3093", "The exponent part of a sub-picture must consist only of characters from the 'decimal digit family'");
+            }
+
+            if (pic.HasExponent && (pic.HasPercent || pic.HasPerMille))
+            {
+                throw new MappingException("D3092", "A sub-picture that contains a 'percent' or 'per-mille' character must not contain a character treated as an 'exponent-separator'");
+            }
+
+            if (fractionalPart.SkipWhile(s => s.Kind != Kind.Optional).Any(s => s.Kind == Kind.Digit))
+            {
+                throw new MappingException("D3091", "The fractional part of a sub-picture must not contain an instance of the 'optional digit character' that is followed by a member of the 'decimal digit family'");
+            }
+
+            if (integerPart.SkipWhile(s => s.Kind != Kind.Digit).Any(s => s.Kind == Kind.Optional))
+            {
+                throw new MappingException("D3090", "The integer part of a sub-picture must not contain a member of the 'decimal digit family' that is followed by an instance of the 'optional digit character'");
             }
 
             for (var k = 0; k + 1 < mantissa.Count; k++)
@@ -427,46 +428,49 @@ internal static class NumberPictureFormatter
                 }
             }
 
-            var seenMandatory = false;
-            foreach (var s in integerPart)
+            if (decimalIndex < 0 && integerPart.Count > 0 && integerPart[^1].Kind == Kind.Grouping)
             {
-                if (s.Kind == Kind.Digit)
+                throw new MappingException("D3088", "The integer part of a sub-picture must not end with a 'grouping-separator' character");
+            }
+
+            for (var k = 0; k + 1 < mantissa.Count; k++)
+            {
+                var x = mantissa[k].Kind;
+                var y = mantissa[k + 1].Kind;
+                if ((x == Kind.Grouping && y == Kind.Decimal) || (x == Kind.Decimal && y == Kind.Grouping))
                 {
-                    seenMandatory = true;
-                }
-                else if (s.Kind == Kind.Optional && seenMandatory)
-                {
-                    throw new MappingException("D3090", "The integer part of a sub-picture must not contain a member of the 'decimal digit family' that is followed by an instance of the 'optional digit character'");
+                    throw new MappingException("D3087", "A 'grouping-separator' character must not appear adjacent to a 'decimal-separator' character");
                 }
             }
 
-            var seenOptional = false;
-            foreach (var s in fractionalPart)
+            if (symbols.Skip(first).Take(last - first + 1).Any(s => s.Kind == Kind.Passive))
             {
-                if (s.Kind == Kind.Optional)
-                {
-                    seenOptional = true;
-                }
-                else if (s.Kind == Kind.Digit && seenOptional)
-                {
-                    throw new MappingException("D3091", "The fractional part of a sub-picture must not contain an instance of the 'optional digit character' that is followed by a member of the 'decimal digit family'");
-                }
+                throw new MappingException("D3086", "The sub-picture must not contain a passive character that is preceded by an active character and that is followed by another active character");
             }
 
-            pic.HasExponent = exponentIndex >= 0;
-            List<(string Text, Kind Kind)> exponentPart = new();
-            if (pic.HasExponent)
+            if (!mantissa.Any(s => s.Kind is Kind.Digit or Kind.Optional))
             {
-                if (pic.HasPercent || pic.HasPerMille)
-                {
-                    throw new MappingException("D3092", "A sub-picture that contains a 'percent' or 'per-mille' character must not contain a character treated as an 'exponent-separator'");
-                }
+                throw new MappingException("D3085", "The mantissa part of a sub-picture must contain at least one character that is either an 'optional digit character' or a member of the 'decimal digit family'");
+            }
 
-                exponentPart = symbols.GetRange(exponentIndex + 1, last - exponentIndex);
-                if (exponentPart.Any(s => s.Kind != Kind.Digit))
-                {
-                    throw new MappingException("D3093", "The exponent part of a sub-picture must consist only of characters from the 'decimal digit family'");
-                }
+            if (percentCount > 0 && perMilleCount > 0)
+            {
+                throw new MappingException("D3084", "The sub-picture cannot contain both a 'percent' and a 'per-mille' character");
+            }
+
+            if (perMilleCount > 1)
+            {
+                throw new MappingException("D3083", "The sub-picture must not contain more than one instance of the 'per-mille' character");
+            }
+
+            if (percentCount > 1)
+            {
+                throw new MappingException("D3082", "The sub-picture must not contain more than one instance of the 'percent' character");
+            }
+
+            if (mantissa.Count(s => s.Kind == Kind.Decimal) > 1)
+            {
+                throw new MappingException("D3081", "The sub-picture must not contain more than one instance of the 'decimal-separator' character");
             }
 
             // Grouping positions.
