@@ -232,3 +232,43 @@ public class EngineRegistrationTests
         ((string)engine.Compile("$hello(name)").Evaluate(JObject.Parse("{\"name\":\"flows\"}"))!).Should().Be("hello flows");
     }
 }
+
+[TestFixture]
+public class EngineCompileLimitTests
+{
+    [Test]
+    public void VeryLongPathsAndChainsCompileOrFailCleanly()
+    {
+        var engine = new JsonataMappingEngine();
+        foreach (var expr in new[] { "a" + string.Concat(Enumerable.Repeat(".a", 200000)), "1" + string.Concat(Enumerable.Repeat("+1", 200000)) })
+        {
+            try
+            {
+                var compiled = engine.Compile(expr);
+                _ = compiled.Evaluate(JObject.Parse("{\"a\": {}}"));
+            }
+            catch (MappingException ex)
+            {
+                ex.Code.Should().Be("U1001");
+            }
+        }
+    }
+
+    [Test]
+    public void LongPathEvaluates()
+    {
+        var engine = new JsonataMappingEngine();
+        var expr = "a" + string.Concat(Enumerable.Repeat(".a", 300));
+        var input = new JObject();
+        var cur = input;
+        for (var i = 0; i < 301; i++)
+        {
+            var next = new JObject();
+            cur["a"] = next;
+            cur = next;
+        }
+
+        cur["a"] = 7;
+        ((long)engine.Compile(expr + ".a").Evaluate(input)!).Should().Be(7);
+    }
+}

@@ -94,7 +94,15 @@ public sealed class JsonataMappingEngine : IMappingEngine
     {
         ArgumentNullException.ThrowIfNull(expression);
         var ast = Parser.Parse(expression, _options.RegexTimeout);
-        Rewriter.ResolveGlobals(ast, _globals);
+        try
+        {
+            Rewriter.ResolveGlobals(ast, _globals);
+        }
+        catch (InsufficientExecutionStackException ex)
+        {
+            throw new MappingException("U1001", "Expression is nested too deeply", -1, null, ex);
+        }
+
         return new JsonataExpression(expression, ast, _options, _globals);
     }
 

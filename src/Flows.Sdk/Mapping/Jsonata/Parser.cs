@@ -20,6 +20,18 @@ internal sealed class Parser
 
     public static Node Parse(string source, TimeSpan regexTimeout)
     {
+        try
+        {
+            return ParseCore(source, regexTimeout);
+        }
+        catch (InsufficientExecutionStackException ex)
+        {
+            throw new MappingException("U1001", "Expression is nested too deeply", -1, null, ex);
+        }
+    }
+
+    private static Node ParseCore(string source, TimeSpan regexTimeout)
+    {
         var p = new Parser(source, regexTimeout);
         p.Advance(false);
         var raw = p.Expression(0);

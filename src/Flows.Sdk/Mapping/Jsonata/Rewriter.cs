@@ -9,6 +9,7 @@ internal sealed class Rewriter
 
     public Node Process(Node expr)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         Node result;
         switch (expr.Type)
         {
@@ -448,6 +449,7 @@ internal sealed class Rewriter
             return;
         }
 
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         visit(node);
         Walk(node.Lhs, visit);
         Walk(node.Rhs, visit);
