@@ -272,3 +272,27 @@ public class EngineCompileLimitTests
         ((long)engine.Compile(expr + ".a").Evaluate(input)!).Should().Be(7);
     }
 }
+
+[TestFixture]
+public class EngineInputTests
+{
+    [Test]
+    public void DatesParsedByNewtonsoftAreIsoStrings()
+    {
+        var input = JObject.Parse("{\"at\": \"2017-11-07T15:12:37.121Z\"}");
+        input["at"]!.Type.Should().Be(JTokenType.Date);
+        var engine = new JsonataMappingEngine();
+        ((string)engine.Compile("at").Evaluate(input)!).Should().Be("2017-11-07T15:12:37.121Z");
+        ((long)engine.Compile("$toMillis(at)").Evaluate(input)!).Should().Be(1510067557121);
+    }
+
+    [Test]
+    public void InputIsNotModifiedAndResultIsIndependent()
+    {
+        var input = JObject.Parse("{\"a\": {\"b\": [1, 2]}}");
+        var before = input.ToString();
+        var result = new JsonataMappingEngine().Compile("a").Evaluate(input)!;
+        ((JArray)result["b"]!).Add(3);
+        input.ToString().Should().Be(before);
+    }
+}

@@ -388,7 +388,15 @@ internal static class Values
                     case JTokenType.String:
                         return (string)v.Value!;
                     case JTokenType.Date:
-                        return v.ToString(CultureInfo.InvariantCulture);
+                        // a date parsed by a reader with date handling on: back to the ISO text it was
+                        return v.Value switch
+                        {
+                            DateTime dt => dt.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss.FFFFFFFK", CultureInfo.InvariantCulture),
+                            DateTimeOffset dto => dto.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss.FFFFFFFK", CultureInfo.InvariantCulture),
+                            var other => Convert.ToString(other, CultureInfo.InvariantCulture),
+                        };
+                    case JTokenType.Bytes:
+                        return v.Value is byte[] bytes ? Convert.ToBase64String(bytes) : null;
                     case JTokenType.Guid:
                     case JTokenType.Uri:
                     case JTokenType.TimeSpan:
