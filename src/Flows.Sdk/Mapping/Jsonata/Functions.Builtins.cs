@@ -1063,38 +1063,45 @@ internal static partial class Functions
         return null;
     }
 
+    /// <summary>
+    /// Rounds half to even at <paramref name="precision"/> decimal places the way the reference does: the decimal
+    /// point is shifted in the number's shortest text form (not by multiplying), so results match it exactly.
+    /// </summary>
     public static double RoundHalfEven(double value, int precision)
     {
-        var m = (decimal?)null;
-        try
+        var arg = precision != 0 ? ShiftDecimal(value, precision) : value;
+        var result = Math.Floor(arg);
+        if (arg - result >= 0.5)
         {
-            m = (decimal)value;
-        }
-        catch (OverflowException)
-        {
+            result += 1;
         }
 
-        if (m == null || precision > 20 || precision < -20)
+        var diff = result - arg;
+        if (Math.Abs(diff) == 0.5 && Math.Abs(result % 2) == 1)
         {
-            var f = Math.Pow(10, precision);
-            return Math.Round(value * f, MidpointRounding.ToEven) / f;
+            result -= 1;
         }
 
-        // Use the shortest decimal form of the double, as the reference shifts the decimal string.
-        var dec = decimal.Parse(JsNumberToString(value).Replace("e+", "E+", StringComparison.Ordinal).Replace("e-", "E-", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture);
-        decimal rounded;
-        if (precision >= 0)
+        if (precision != 0)
         {
-            rounded = Math.Round(dec, Math.Min(precision, 28), MidpointRounding.ToEven);
-        }
-        else
-        {
-            var scale = (decimal)Math.Pow(10, -precision);
-            rounded = Math.Round(dec / scale, MidpointRounding.ToEven) * scale;
+            result = ShiftDecimal(result, -precision);
         }
 
-        var r = (double)rounded;
-        return r == 0 ? 0 : r;
+        return result == 0 ? 0 : result;
+    }
+
+    private static double ShiftDecimal(double value, int places)
+    {
+        if (!double.IsFinite(value))
+        {
+            return value;
+        }
+
+        var text = JsNumberToString(value);
+        var e = text.IndexOf('e', StringComparison.Ordinal);
+        var mantissa = e < 0 ? text : text[..e];
+        var exponent = e < 0 ? 0 : int.Parse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        return double.Parse(mantissa + "e" + (exponent + places).ToString(CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
     }
 
     private static string ToRadix(double v, int radix)
