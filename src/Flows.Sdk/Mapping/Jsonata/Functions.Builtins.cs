@@ -1404,7 +1404,8 @@ internal static partial class Functions
             sb.Append(s, pos, m.Start - pos);
             if (replacement is string rs)
             {
-                sb.Append(SubstituteGroups(rs, m));
+                // group references ($0, $1, $$) only apply to regex patterns; a string pattern replaces literally
+                sb.Append(pattern is string ? rs : SubstituteGroups(rs, m));
             }
             else if (replacement is Fn rf)
             {
