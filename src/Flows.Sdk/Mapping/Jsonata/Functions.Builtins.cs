@@ -1409,7 +1409,8 @@ internal static partial class Functions
             }
             else if (replacement is Fn rf)
             {
-                var mo = new JMap { ["match"] = m.Match, ["index"] = (double)m.Start, ["groups"] = m.Groups };
+                // the matcher's object, as the reference passes it: match, start, end, groups
+                var mo = new JMap { ["match"] = m.Match, ["start"] = (double)m.Start, ["end"] = (double)m.End, ["groups"] = m.Groups };
                 var r = ev.Apply(rf, new List<object?> { mo }, null, p);
                 if (r is not string rstr)
                 {
