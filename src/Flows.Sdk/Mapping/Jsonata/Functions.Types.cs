@@ -140,28 +140,84 @@ internal sealed class HostFn : Fn
     public override int Arity => Signature?.ParamCount ?? 1;
 }
 
-/// <summary>A scope of variable bindings.</summary>
+/// <summary>A scope of variable bindings: a few names searched linearly, with an index once it grows.</summary>
 internal sealed class Frame
 {
-    private Dictionary<string, object?>? _vars;
+    private string[]? _names;
+    private object?[]? _values;
+    private int _count;
+    private Dictionary<string, int>? _index;
 
     public Frame(Frame? parent) => Parent = parent;
 
     public Frame? Parent { get; }
 
-    public void Bind(string name, object? value) => (_vars ??= new Dictionary<string, object?>(StringComparer.Ordinal))[name] = value;
+    public void Bind(string name, object? value)
+    {
+        var i = IndexOf(name);
+        if (i >= 0)
+        {
+            _values![i] = value;
+            return;
+        }
+
+        if (_names == null)
+        {
+            _names = new string[4];
+            _values = new object?[4];
+        }
+        else if (_count == _names.Length)
+        {
+            Array.Resize(ref _names, _count * 2);
+            Array.Resize(ref _values, _count * 2);
+        }
+
+        _names[_count] = name;
+        _values![_count] = value;
+        _index?.Add(name, _count);
+        _count++;
+        if (_index == null && _count > 8)
+        {
+            _index = new Dictionary<string, int>(_count * 2, StringComparer.Ordinal);
+            for (var k = 0; k < _count; k++)
+            {
+                _index[_names[k]] = k;
+            }
+        }
+    }
 
     public bool TryLookup(string name, out object? value)
     {
         for (var f = this; f != null; f = f.Parent)
         {
-            if (f._vars != null && f._vars.TryGetValue(name, out value))
+            var i = f.IndexOf(name);
+            if (i >= 0)
             {
+                value = f._values![i];
                 return true;
             }
         }
 
         value = null;
         return false;
+    }
+
+    private int IndexOf(string name)
+    {
+        if (_index != null)
+        {
+            return _index.TryGetValue(name, out var i) ? i : -1;
+        }
+
+        var names = _names;
+        for (var i = 0; i < _count; i++)
+        {
+            if (string.Equals(names![i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 }
