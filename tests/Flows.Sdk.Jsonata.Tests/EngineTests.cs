@@ -162,7 +162,7 @@ public class EngineTests
         ((string)Eval("$replace('a-b-c', /-/, '+')")!).Should().Be("a+b+c");
         var options = new JsonataOptions { RegexTimeout = TimeSpan.FromMilliseconds(50) };
         var act = () => Eval("$match($s, /(a+)+$/)", bindings: new Dictionary<string, JToken?> { ["s"] = new JValue(new string('a', 40) + "!") }, options: options);
-        act.Should().Throw<MappingException>().Which.Code.Should().Be("D1012");
+        act.Should().Throw<MappingException>().Which.Code.Should().Be("U1001");
     }
 
     [Test]
@@ -294,5 +294,22 @@ public class EngineInputTests
         var result = new JsonataMappingEngine().Compile("a").Evaluate(input)!;
         ((JArray)result["b"]!).Add(3);
         input.ToString().Should().Be(before);
+    }
+}
+
+[TestFixture]
+public class HostFunctionErrorTests
+{
+    [Test]
+    public void HostFunctionFailuresAreMappingExceptions()
+    {
+        var options = new JsonataOptions()
+            .RegisterFunction("boom", _ => throw new InvalidOperationException("nope"))
+            .RegisterFunction("mine", _ => throw new MappingException("X0001", "custom"));
+        var engine = new JsonataMappingEngine(options);
+        var ex = FluentActions.Invoking(() => engine.Compile("$boom()").Evaluate(null)).Should().Throw<MappingException>().Which;
+        ex.Code.Should().Be("D3199");
+        ex.InnerException.Should().BeOfType<InvalidOperationException>();
+        FluentActions.Invoking(() => engine.Compile("$mine()").Evaluate(null)).Should().Throw<MappingException>().Which.Code.Should().Be("X0001");
     }
 }

@@ -1,3 +1,5 @@
+using Newtonsoft.Json.Linq;
+
 namespace Flows.Sdk.Mapping.Jsonata;
 
 internal sealed partial class Evaluator
@@ -243,7 +245,16 @@ internal sealed partial class Evaluator
             case HostFn h:
                 {
                     var targs = new JTokenArgs(validated);
-                    var res = h.Impl(targs.Tokens);
+                    JToken? res;
+                    try
+                    {
+                        res = h.Impl(targs.Tokens);
+                    }
+                    catch (Exception ex) when (ex is not MappingException and not OperationCanceledException)
+                    {
+                        throw new MappingException("D3199", "Function $" + h.Name + " failed: " + ex.Message, position, h.Name, ex);
+                    }
+
                     return Values.FromToken(res);
                 }
 

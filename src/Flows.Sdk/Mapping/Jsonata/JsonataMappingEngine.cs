@@ -5,6 +5,8 @@ namespace Flows.Sdk.Mapping.Jsonata;
 /// <summary>
 /// A function supplied by the host application and callable from expressions as <c>$name(...)</c>.
 /// Arguments arrive as tokens (<see langword="null"/> for undefined); return <see langword="null"/> for undefined.
+/// Throw <see cref="MappingException"/> to fail with a code of your own; any other exception becomes a
+/// <see cref="MappingException"/> with code <c>D3199</c> (the original as its inner exception).
 /// </summary>
 /// <param name="arguments">The evaluated arguments, after signature validation when a signature was given.</param>
 /// <returns>The result, or <see langword="null"/> for undefined.</returns>
@@ -162,7 +164,7 @@ internal sealed class JsonataExpression : IMappingExpression
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException ex)
         {
-            throw new MappingException("D1012", "Regular expression match timed out", -1, null, ex);
+            throw new MappingException("U1001", "Regular expression match timed out", -1, null, ex);
         }
     }
 
