@@ -1,28 +1,31 @@
 using System.Reflection;
-using Flows.Sdk.Credentials;
 
-namespace Flows.Sdk.Tests.Credentials;
+namespace Flows.Sdk.Tests;
 
 /// <summary>
-/// Tracks the public surface of <c>Flows.Sdk.Credentials</c> so that a change to it shows in review. When the change is
-/// intended, replace <c>Credentials/PublicApi.txt</c> with the "actual" text the failure prints.
+/// Tracks the public surface of each package, so that every change to it shows in review. When a change is intended,
+/// replace <c>PublicApi/{package}.txt</c> with the <c>{package}.actual.txt</c> the failing test writes to its work directory.
 /// </summary>
-public class CredentialsPublicApiTests
+public class PublicApiTests
 {
-    [Test]
-    public void Public_api_of_credentials_is_the_approved_one()
+    [TestCase(typeof(global::Flows.Sdk.Hooks.IWebhookReceiver))]
+    [TestCase(typeof(Microsoft.Extensions.DependencyInjection.WebhookFlowsHostingExtensions))]
+    [TestCase(typeof(Microsoft.AspNetCore.Builder.WebhookFlowsEndpointRouteBuilderExtensions))]
+    public void The_public_api_is_the_approved_one(Type typeInPackage)
     {
-        var actual = Describe(typeof(HmacSignatureVerifier).Assembly, "Flows.Sdk.Credentials");
-        File.WriteAllText(Path.Combine(TestContext.CurrentContext.WorkDirectory, "PublicApi.actual.txt"), actual);
-        var approved = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Credentials", "PublicApi.txt")).ReplaceLineEndings("\n");
+        var assembly = typeInPackage.Assembly;
+        var name = assembly.GetName().Name!;
+        var actual = Describe(assembly);
+        File.WriteAllText(Path.Combine(TestContext.CurrentContext.WorkDirectory, $"{name}.actual.txt"), actual);
+        var approved = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "PublicApi", $"{name}.txt")).ReplaceLineEndings("\n");
 
-        actual.Should().Be(approved, "the public API changed; if intended, update Credentials/PublicApi.txt to:\n" + actual);
+        actual.Should().Be(approved, $"the public API of {name} changed; if intended, update PublicApi/{name}.txt to:\n" + actual);
     }
 
-    private static string Describe(Assembly assembly, string ns)
+    private static string Describe(Assembly assembly)
     {
         var lines = new List<string>();
-        foreach (var type in assembly.GetExportedTypes().Where(t => t.Namespace == ns).OrderBy(t => t.FullName, StringComparer.Ordinal))
+        foreach (var type in assembly.GetExportedTypes().OrderBy(t => t.FullName, StringComparer.Ordinal))
         {
             lines.Add($"{Kind(type)} {type.FullName}");
             const BindingFlags flags = BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
