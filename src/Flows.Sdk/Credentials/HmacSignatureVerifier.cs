@@ -556,7 +556,8 @@ public sealed class HmacSignatureVerifier : IDisposable
         return default;
     }
 
-    private static bool TryGetHeader(IReadOnlyDictionary<string, StringValues> headers, string name, out StringValues values)
+    /// <summary>Finds a header, ignoring case even in a case-sensitive dictionary.</summary>
+    internal static bool TryGetHeader(IReadOnlyDictionary<string, StringValues> headers, string name, out StringValues values)
     {
         if (!headers.TryGetValue(name, out values))
         {

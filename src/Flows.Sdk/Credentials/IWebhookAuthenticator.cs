@@ -38,23 +38,9 @@ internal static class WebhookAuthenticatorExtensions
     internal static bool TryGetSingleHeader(IReadOnlyDictionary<string, StringValues> headers, string name, out string value)
     {
         value = "";
-        if (!headers.TryGetValue(name, out var values))
+        if (!HmacSignatureVerifier.TryGetHeader(headers, name, out var values))
         {
-            var found = false;
-            foreach (var pair in headers)
-            {
-                if (string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase))
-                {
-                    values = pair.Value;
-                    found = true;
-                    break;
-                }
-            }
-
-            if (!found)
-            {
-                return false;
-            }
+            return false;
         }
 
         if (values.Count != 1 || string.IsNullOrEmpty(values[0]))

@@ -28,30 +28,7 @@ internal static class SignatureTestData
         Convert.ToBase64String(HMACSHA256.HashData(key, Utf8(content)));
 
     /// <summary>Splits <paramref name="bytes"/> into a multi-segment sequence, cutting after each of <paramref name="cuts"/>.</summary>
-    public static ReadOnlySequence<byte> Segmented(byte[] bytes, params int[] cuts)
-    {
-        var bounds = cuts.Where(c => c > 0 && c < bytes.Length).Distinct().Order().Append(bytes.Length).ToArray();
-        Segment? first = null;
-        Segment? last = null;
-        var start = 0;
-        foreach (var end in bounds)
-        {
-            var segment = new Segment(bytes.AsMemory(start, end - start), last?.RunningIndex + last?.Memory.Length ?? 0);
-            if (last is null)
-            {
-                first = segment;
-            }
-            else
-            {
-                last.SetNext(segment);
-            }
-
-            last = segment;
-            start = end;
-        }
-
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
+    public static ReadOnlySequence<byte> Segmented(byte[] bytes, params int[] cuts) => Support.Sequences.Cut(bytes, cuts);
 
     /// <summary>Every way to verify the same request must agree: contiguous, segmented, incremental.</summary>
     public static SignatureVerificationResult VerifyAllWays(this HmacSignatureVerifier verifier, Dictionary<string, StringValues> headers, byte[] body, DateTimeOffset now)
@@ -72,16 +49,5 @@ internal static class SignatureTestData
         segmented.Should().Be(contiguous, "a segmented body must give the same result as a contiguous one");
         incremental.Should().Be(contiguous, "an incremental verification must give the same result as a one-shot one");
         return contiguous;
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public void SetNext(Segment next) => Next = next;
     }
 }
