@@ -1,0 +1,161 @@
+using System.Text;
+using Flows.Sdk.Execution;
+using Flows.Sdk.Storage;
+using Microsoft.Data.Sqlite;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace Flows.Sdk.Sqlite;
+
+/// <summary>
+/// The run log. An execution is keyed by its id (assigned when the hook accepted the request), so a redelivered message
+/// overwrites its own entry instead of adding one; the entry's delivery count comes from the queue row of the message.
+/// Step inputs and outputs larger than <see cref="SqliteStorageOptions.MaxLoggedPayloadSize"/> are replaced by a marker.
+/// </summary>
+internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionStore
+{
+    private const string Upsert = """
+        INSERT INTO executions (id, flow_id, request_id, status, started_at, delivery_count, data)
+        VALUES ($id, $flow, $request, $status, $started,
+                MAX($deliveries, COALESCE((SELECT MAX(deliveries) FROM queue WHERE execution_id = $id), 0)), $data)
+        ON CONFLICT (id) DO UPDATE SET
+            status = excluded.status, started_at = excluded.started_at, data = excluded.data,
+            delivery_count = MAX(executions.delivery_count, excluded.delivery_count);
+        """;
+
+    public async ValueTask SaveAsync(FlowExecution execution, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(execution);
+        var json = SqliteJson.Serialize(Truncate(execution, database.Options));
+        await database.WriteAsync(context =>
+        {
+            var command = context.Command(Upsert);
+            command.Parameters.AddWithValue("$id", execution.Id);
+            command.Parameters.AddWithValue("$flow", execution.FlowId);
+            command.Parameters.AddWithValue("$request", execution.RequestId);
+            command.Parameters.AddWithValue("$status", execution.Status.ToString());
+            command.Parameters.AddWithValue("$started", execution.StartedAt.UtcTicks);
+            command.Parameters.AddWithValue("$deliveries", execution.DeliveryCount);
+            command.Parameters.AddWithValue("$data", json);
+            return command.ExecuteNonQuery();
+        }).ConfigureAwait(false);
+    }
+
+    public async ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default) =>
+        await database.ReadAsync(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT data, delivery_count FROM executions WHERE id = $id;";
+            command.Parameters.AddWithValue("$id", executionId);
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? Read(reader) : null;
+        }).ConfigureAwait(false);
+
+    public async ValueTask<IReadOnlyList<FlowExecution>> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return await database.ReadAsync<IReadOnlyList<FlowExecution>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            var sql = new StringBuilder("SELECT data, delivery_count FROM executions WHERE flow_id = $flow");
+            command.Parameters.AddWithValue("$flow", query.FlowId);
+            if (query.Status is { } status)
+            {
+                sql.Append(" AND status = $status");
+                command.Parameters.AddWithValue("$status", status.ToString());
+            }
+
+            if (query.From is { } from)
+            {
+                sql.Append(" AND started_at >= $from");
+                command.Parameters.AddWithValue("$from", from.UtcTicks);
+            }
+
+            if (query.To is { } to)
+            {
+                sql.Append(" AND started_at < $to");
+                command.Parameters.AddWithValue("$to", to.UtcTicks);
+            }
+
+            sql.Append(" ORDER BY started_at DESC, id DESC LIMIT $limit OFFSET $skip;");
+            command.Parameters.AddWithValue("$limit", Math.Max(query.Limit, 0));
+            command.Parameters.AddWithValue("$skip", Math.Max(query.Skip, 0));
+            command.CommandText = sql.ToString();
+            using var reader = command.ExecuteReader();
+            var executions = new List<FlowExecution>();
+            while (reader.Read())
+            {
+                executions.Add(Read(reader));
+            }
+
+            return executions;
+        }).ConfigureAwait(false);
+    }
+
+    public async ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default) =>
+        await database.WriteAsync(context =>
+        {
+            // Finished executions only (running and rebounding ones are kept), numbered newest first as the run log lists them.
+            var command = context.Command("""
+                DELETE FROM executions WHERE id IN (
+                    SELECT id FROM (
+                        SELECT id, started_at, ROW_NUMBER() OVER (ORDER BY started_at DESC, id DESC) AS position
+                        FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed'))
+                    WHERE started_at < $older OR position > $keep);
+                """);
+            command.Parameters.AddWithValue("$flow", flowId);
+            command.Parameters.AddWithValue("$older", olderThan.UtcTicks);
+            command.Parameters.AddWithValue("$keep", Math.Max(keepNewest, 0));
+            return command.ExecuteNonQuery();
+        }).ConfigureAwait(false);
+
+    private static FlowExecution Read(SqliteDataReader reader) =>
+        SqliteJson.Deserialize<FlowExecution>(reader.GetString(0)) with { DeliveryCount = reader.GetInt32(1) };
+
+    /// <summary>Replaces step inputs and outputs over the size limit by a marker with their size and a preview.</summary>
+    internal static FlowExecution Truncate(FlowExecution execution, SqliteStorageOptions options)
+    {
+        StepExecution[]? steps = null;
+        for (var i = 0; i < execution.Steps.Count; i++)
+        {
+            var step = execution.Steps[i];
+            var input = Cut(step.Input, options);
+            var output = Cut(step.Output, options);
+            if (!ReferenceEquals(input, step.Input) || !ReferenceEquals(output, step.Output))
+            {
+                steps ??= [.. execution.Steps];
+                steps[i] = step with { Input = input, Output = output };
+            }
+        }
+
+        return steps is null ? execution : execution with { Steps = steps };
+    }
+
+    private static JToken? Cut(JToken? token, SqliteStorageOptions options)
+    {
+        if (token is null || token.Type is not (JTokenType.Object or JTokenType.Array or JTokenType.String))
+        {
+            return token;
+        }
+
+        // UTF-8 takes at most 3 bytes per UTF-16 char: short JSON needs no byte count.
+        var json = token.ToString(Formatting.None);
+        if (json.Length <= options.MaxLoggedPayloadSize / 3)
+        {
+            return token;
+        }
+
+        var size = Encoding.UTF8.GetByteCount(json);
+        if (size <= options.MaxLoggedPayloadSize)
+        {
+            return token;
+        }
+
+        return new JObject
+        {
+            ["_truncated"] = true,
+            ["size"] = size,
+            ["preview"] = json[..Math.Min(json.Length, options.TruncatedPreviewLength)],
+        };
+    }
+}

@@ -1,0 +1,218 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Flows.Sdk.DependencyInjection;
+using Flows.Sdk.Execution;
+using Flows.Sdk.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Flows.Sdk.Sqlite;
+
+/// <summary>
+/// The durable queue of accepted messages. <see cref="TryEnqueueAsync"/> returns only after the message's row is committed
+/// (in a group commit with the messages that arrived together), so the hook's <c>200</c> means "on disk". A dequeued message is
+/// leased, not deleted: its row stays, with its delivery count, until <see cref="AcknowledgeAsync"/>. At start every row left
+/// by the previous process (accepted but not finished) is delivered again. Delivery is at least once.
+/// </summary>
+/// <remarks>
+/// The rows are the truth; an in-process channel only orders the ready ones for the workers, and a <see cref="TimeProvider"/>
+/// timer holds each delayed one until its <see cref="QueuedMessage.NotBefore"/>. One process owns a database file at a time.
+/// </remarks>
+internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SqliteFlowQueue> _logger;
+    private readonly int _capacity;
+    private readonly Channel<QueuedMessage> _ready = Channel.CreateUnbounded<QueuedMessage>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
+    private readonly ConditionalWeakTable<QueuedMessage, StrongBox<long>> _rows = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly CancellationToken _stopping;
+    private readonly Lazy<Task> _loaded;
+    private int _waiting;
+
+    public SqliteFlowQueue(SqliteDatabase database, IOptions<WebhookFlowsOptions> options, TimeProvider time, ILogger<SqliteFlowQueue> logger)
+    {
+        _database = database;
+        _time = time;
+        _logger = logger;
+        _capacity = options.Value.QueueCapacity;
+        _stopping = _disposed.Token;
+        _loaded = new Lazy<Task>(() => Task.Run(LoadAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The messages waiting to be dequeued (ready ones; delayed ones join when due).</summary>
+    public int Count => _ready.Reader.Count;
+
+    /// <summary>Reads the rows left by the previous process into the ready channel and the timers, once.</summary>
+    public Task EnsureLoadedAsync() => _loaded.Value;
+
+    public async ValueTask<bool> TryEnqueueAsync(QueuedMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await EnsureLoadedAsync().ConfigureAwait(false);
+
+        // A delayed message (a rebound) was accepted long ago: it is never refused. A new one needs room, as in memory.
+        var delayed = message.NotBefore is { } due && due > _time.GetUtcNow();
+        if (!delayed && Interlocked.Increment(ref _waiting) > _capacity)
+        {
+            Interlocked.Decrement(ref _waiting);
+            return false;
+        }
+
+        var json = SqliteJson.Serialize(message);
+        long row;
+        try
+        {
+            // Not cancellable once handed to the writer: the commit may happen anyway, and then the message must run.
+            row = await _database.WriteAsync(context =>
+            {
+                var command = context.Command("""
+                    INSERT INTO queue (message_id, execution_id, flow_id, received_at, not_before, data)
+                    VALUES ($message, $execution, $flow, $received, $notBefore, $data) RETURNING seq;
+                    """);
+                command.Parameters.AddWithValue("$message", message.MessageId);
+                command.Parameters.AddWithValue("$execution", message.ExecutionId);
+                command.Parameters.AddWithValue("$flow", message.FlowId);
+                command.Parameters.AddWithValue("$received", message.ReceivedAt.UtcTicks);
+                command.Parameters.AddWithValue("$notBefore", message.NotBefore is { } notBefore ? notBefore.UtcTicks : DBNull.Value);
+                command.Parameters.AddWithValue("$data", json);
+                return (long)command.ExecuteScalar()!;
+            }).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (!delayed)
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+
+            throw;
+        }
+
+        _rows.AddOrUpdate(message, new StrongBox<long>(row));
+        if (delayed)
+        {
+            Schedule(message);
+        }
+        else
+        {
+            _ready.Writer.TryWrite(message);
+        }
+
+        return true;
+    }
+
+    public async ValueTask<QueuedMessage> DequeueAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureLoadedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var message = await _ready.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Decrement(ref _waiting);
+
+        // The lease: the row stays until acknowledged; counting the delivery makes redeliveries visible.
+        var row = RowOf(message);
+        var leasedAt = _time.GetUtcNow().UtcTicks;
+        await _database.WriteAsync(context =>
+        {
+            var command = context.Command("UPDATE queue SET deliveries = deliveries + 1, leased_at = $leased WHERE seq = $seq;");
+            command.Parameters.AddWithValue("$leased", leasedAt);
+            command.Parameters.AddWithValue("$seq", row);
+            return command.ExecuteNonQuery();
+        }).ConfigureAwait(false);
+        return message;
+    }
+
+    public async ValueTask AcknowledgeAsync(QueuedMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var row = RowOf(message);
+        await _database.WriteAsync(context =>
+        {
+            var command = context.Command("DELETE FROM queue WHERE seq = $seq;");
+            command.Parameters.AddWithValue("$seq", row);
+            return command.ExecuteNonQuery();
+        }).ConfigureAwait(false);
+        _rows.Remove(message);
+    }
+
+    /// <summary>The number of rows in the queue table: accepted messages not yet acknowledged (waiting, delayed or running).</summary>
+    public ValueTask<long> CountRowsAsync() =>
+        _database.ReadAsync(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM queue;";
+            return (long)command.ExecuteScalar()!;
+        });
+
+    public void Dispose()
+    {
+        // Not disposed: timers still running may read its token.
+        _disposed.Cancel();
+    }
+
+    private long RowOf(QueuedMessage message) =>
+        _rows.TryGetValue(message, out var row)
+            ? row.Value
+            : throw new InvalidOperationException($"Message '{message.MessageId}' was not delivered by this queue.");
+
+    private async Task LoadAsync()
+    {
+        var rows = await _database.ReadAsync(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT seq, data FROM queue ORDER BY seq;";
+            using var reader = command.ExecuteReader();
+            var result = new List<(long Seq, QueuedMessage Message)>();
+            while (reader.Read())
+            {
+                result.Add((reader.GetInt64(0), SqliteJson.Deserialize<QueuedMessage>(reader.GetString(1))));
+            }
+
+            return result;
+        }).ConfigureAwait(false);
+
+        if (rows.Count > 0)
+        {
+            Log.Redelivering(_logger, rows.Count);
+        }
+
+        var now = _time.GetUtcNow();
+        foreach (var (seq, message) in rows)
+        {
+            _rows.AddOrUpdate(message, new StrongBox<long>(seq));
+            if (message.NotBefore is { } due && due > now)
+            {
+                Schedule(message);
+            }
+            else
+            {
+                // Accepted before the restart: it counts as waiting but is never refused.
+                Interlocked.Increment(ref _waiting);
+                _ready.Writer.TryWrite(message);
+            }
+        }
+    }
+
+    private void Schedule(QueuedMessage message)
+    {
+        var delay = message.NotBefore!.Value - _time.GetUtcNow();
+        var token = _stopping;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                }
+
+                Interlocked.Increment(ref _waiting);
+                _ready.Writer.TryWrite(message);
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutting down: the row stays and the message is delivered after the restart.
+            }
+        }, CancellationToken.None);
+    }
+}
