@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Storage;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,10 +30,17 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
     private readonly CancellationTokenSource _disposed = new();
     private readonly CancellationToken _stopping;
     private readonly Lazy<Task> _loaded;
+    private readonly IHostApplicationLifetime? _lifetime;
     private int _waiting;
 
-    public SqliteFlowQueue(SqliteDatabase database, IOptions<WebhookFlowsOptions> options, TimeProvider time, ILogger<SqliteFlowQueue> logger)
+    public SqliteFlowQueue(
+        SqliteDatabase database,
+        IOptions<WebhookFlowsOptions> options,
+        TimeProvider time,
+        ILogger<SqliteFlowQueue> logger,
+        IHostApplicationLifetime? lifetime = null)
     {
+        _lifetime = lifetime;
         _database = database;
         _time = time;
         _logger = logger;
@@ -177,6 +185,7 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
         }
 
         var now = _time.GetUtcNow();
+        var ready = new List<QueuedMessage>();
         foreach (var (seq, message) in rows)
         {
             _rows.AddOrUpdate(message, new StrongBox<long>(seq));
@@ -188,8 +197,27 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
             {
                 // Accepted before the restart: it counts as waiting but is never refused.
                 Interlocked.Increment(ref _waiting);
-                _ready.Writer.TryWrite(message);
+                ready.Add(message);
             }
+        }
+
+        // In a host, the messages left by the previous process run once the host has started (its own endpoints, which an
+        // action may call, are listening then); they are in the database already, so holding them back loses nothing.
+        if (_lifetime is null || ready.Count == 0)
+        {
+            Release(ready);
+        }
+        else
+        {
+            _lifetime.ApplicationStarted.Register(() => Release(ready));
+        }
+    }
+
+    private void Release(List<QueuedMessage> messages)
+    {
+        foreach (var message in messages)
+        {
+            _ready.Writer.TryWrite(message);
         }
     }
 
