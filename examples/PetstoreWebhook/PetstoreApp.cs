@@ -1,4 +1,5 @@
 using Flows.Sdk.DependencyInjection;
+using Flows.Sdk.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -60,7 +61,12 @@ public static class PetstoreApp
         }
 
         var path = builder.Configuration["Storage:Sqlite:Path"];
-        flows.UseSqlite(Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? "./data/flows.db" : path, builder.Environment.ContentRootPath));
+        var synchronous = builder.Configuration.GetValue("Storage:Sqlite:Synchronous", SqliteSynchronousMode.Full);
+        flows.UseSqlite(options =>
+        {
+            options.Path = Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? "./data/flows.db" : path, builder.Environment.ContentRootPath);
+            options.Synchronous = synchronous;
+        });
     }
 
     /// <summary>Runs the app: starts it, sets up the tutorial's flow (unless <c>Tutorial:Seed</c> is false), and waits for shutdown.</summary>

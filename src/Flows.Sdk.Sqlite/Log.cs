@@ -11,6 +11,12 @@ internal static partial class Log
     [LoggerMessage(5002, LogLevel.Error, "SQLite group commit of {Count} writes failed; each write's caller gets the error")]
     public static partial void CommitFailed(ILogger logger, int count, Exception exception);
 
+    [LoggerMessage(5004, LogLevel.Error, "SQLite write-behind failed (a run-log entry, lease or acknowledgement); an unacknowledged message is delivered again after a restart")]
+    public static partial void WriteBehindFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5005, LogLevel.Warning, "SQLite WAL checkpoint failed; it is tried again in a second")]
+    public static partial void CheckpointFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(5003, LogLevel.Information, "SQLite queue: {Count} accepted messages not yet finished are delivered again")]
     public static partial void Redelivering(ILogger logger, int count);
 }

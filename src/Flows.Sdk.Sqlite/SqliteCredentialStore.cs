@@ -8,10 +8,13 @@ namespace Flows.Sdk.Sqlite;
 
 /// <summary>
 /// Credentials: name, component and date as JSON, the fields (the secrets) encrypted by the <see cref="ICredentialProtector"/>
-/// in a separate column, bound to the credential's id.
+/// in a separate column, bound to the credential's id. Decrypted credentials are kept in a write-through cache (the hook
+/// reads its credential on every request) and copied out, so callers cannot change them.
 /// </summary>
 internal sealed class SqliteCredentialStore(SqliteDatabase database, ICredentialProtector protector) : ICredentialStore
 {
+    private readonly StoreCache<Credential> _cache = new();
+
     public async ValueTask AddAsync(Credential credential, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credential);
@@ -26,10 +29,18 @@ internal sealed class SqliteCredentialStore(SqliteDatabase database, ICredential
             command.Parameters.AddWithValue("$secret", secret);
             return command.ExecuteNonQuery() == 1 ? true : throw new InvalidOperationException($"A credential with id '{credential.Id}' exists.");
         }).ConfigureAwait(false);
+        _cache.Set(credential.Id, Copy(credential));
     }
 
-    public async ValueTask<Credential?> GetAsync(string credentialId, CancellationToken cancellationToken = default) =>
-        await database.ReadAsync(connection =>
+    public async ValueTask<Credential?> GetAsync(string credentialId, CancellationToken cancellationToken = default)
+    {
+        if (_cache.TryGet(credentialId, out var cached))
+        {
+            return Copy(cached);
+        }
+
+        var generation = _cache.Generation;
+        var credential = await database.ReadAsync(connection =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT data, secret FROM credentials WHERE id = $id;";
@@ -37,6 +48,15 @@ internal sealed class SqliteCredentialStore(SqliteDatabase database, ICredential
             using var reader = command.ExecuteReader();
             return reader.Read() ? Read(reader.GetString(0), (byte[])reader.GetValue(1)) : null;
         }).ConfigureAwait(false);
+        if (credential is not null)
+        {
+            _cache.AddRead(credentialId, Copy(credential), generation);
+        }
+
+        return credential;
+    }
+
+    private static Credential Copy(Credential c) => c with { Fields = (JObject)c.Fields.DeepClone() };
 
     public async ValueTask<IReadOnlyList<Credential>> ListAsync(CancellationToken cancellationToken = default) =>
         await database.ReadAsync<IReadOnlyList<Credential>>(connection =>

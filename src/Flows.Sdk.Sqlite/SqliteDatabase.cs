@@ -10,7 +10,7 @@ namespace Flows.Sdk.Sqlite;
 /// </summary>
 /// <remarks>
 /// Every write goes through <see cref="WriteAsync{T}"/>: a single loop takes all the writes waiting in its channel, runs each
-/// in its own savepoint inside one transaction, commits once, and only then completes their tasks. With
+/// inside one transaction (a write of several statements in its own savepoint), commits once, and only then completes their tasks. With
 /// <c>synchronous=FULL</c> the commit returns after the WAL is flushed, so one flush covers all the requests that arrived
 /// together: durability costs one disk sync per group, not per request. A write that throws rolls back to its savepoint and
 /// fails alone. Readers use their own connections; WAL lets them read while the writer commits.
@@ -25,8 +25,11 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     private readonly Channel<WriteItem> _writes = Channel.CreateUnbounded<WriteItem>(new UnboundedChannelOptions { SingleReader = true });
     private SqliteConnection? _writer;
     private Task? _writerLoop;
+    private Task? _checkpointLoop;
+    private readonly CancellationTokenSource _stopping = new();
     private bool _disposed;
     private long _commits;
+    private int _pendingWriteBehind;
 
     public SqliteDatabase(IOptions<SqliteStorageOptions> options, ILogger<SqliteDatabase> logger)
     {
@@ -50,6 +53,12 @@ internal sealed class SqliteDatabase : IAsyncDisposable
 
     public SqliteStorageOptions Options => _options;
 
+    /// <summary>
+    /// How many times each message being run (by execution id) has been delivered, counting this delivery: set by the queue when
+    /// it delivers, read by the run log when it saves the execution, removed when the message is acknowledged.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> Deliveries { get; } = new(StringComparer.Ordinal);
+
     /// <summary>How many group commits the writer made (tests show that concurrent writes share commits).</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
@@ -57,17 +66,55 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     public Task EnsureInitializedAsync() => _initialized.Value;
 
     /// <summary>Runs <paramref name="work"/> on the writer connection inside the next group commit; completes after the commit.</summary>
-    public async Task<T> WriteAsync<T>(Func<WriteContext, T> work)
+    /// <param name="work">The writes; it may throw, and then nothing it wrote is kept and its caller gets the exception.</param>
+    /// <param name="multiStatement">
+    /// Whether <paramref name="work"/> runs more than one changing statement and so needs a savepoint to be undone as a whole
+    /// when it throws (a single statement is atomic by itself).
+    /// </param>
+    public Task<T> WriteAsync<T>(Func<WriteContext, T> work, bool multiStatement = false)
     {
-        await EnsureInitializedAsync().ConfigureAwait(false);
-        var item = new WriteItem<T>(work);
+        // Queued synchronously, before any await: writes are committed in the order their callers made them.
+        var item = new WriteItem<T>(work, multiStatement);
         if (!_writes.Writer.TryWrite(item))
         {
-            throw new ObjectDisposedException(nameof(SqliteDatabase), "The SQLite store is shut down.");
+            return Task.FromException<T>(new ObjectDisposedException(nameof(SqliteDatabase), "The SQLite store is shut down."));
         }
 
-        return await item.Task.ConfigureAwait(false);
+        var initialized = EnsureInitializedAsync();
+        return initialized.IsCompletedSuccessfully ? item.Task : WaitAsync(initialized, item.Task);
+
+        static async Task<T> WaitAsync(Task initialized, Task<T> written)
+        {
+            await initialized.ConfigureAwait(false);
+            return await written.ConfigureAwait(false);
+        }
     }
+
+    /// <summary>
+    /// Queues <paramref name="work"/> for the next group commit without waiting for it ("write-behind"), for writes whose loss in
+    /// a crash is repaired by redelivery (the run log, leases, acknowledgements). Writes are committed in the order they were
+    /// queued, so an acknowledgement is never on disk before the run-log entry written before it. A failure is logged.
+    /// </summary>
+    /// <returns>The commit, for a caller that wants to wait after all (its failure is already observed).</returns>
+    public Task WriteBehind<T>(Func<WriteContext, T> work)
+    {
+        Interlocked.Increment(ref _pendingWriteBehind);
+        var task = WriteAsync(work);
+        return task.ContinueWith(
+            t =>
+            {
+                Interlocked.Decrement(ref _pendingWriteBehind);
+                if (t.Exception is { } e)
+                {
+                    Log.WriteBehindFailed(_logger, e.GetBaseException());
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Waits until every write queued so far is committed (a read that must see them calls it first).</summary>
+    public Task FlushAsync() =>
+        Interlocked.CompareExchange(ref _pendingWriteBehind, 0, 0) == 0 ? Task.CompletedTask : WriteAsync(static _ => 0);
 
     /// <summary>Runs <paramref name="read"/> on a pooled read connection.</summary>
     public async ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> read)
@@ -97,6 +144,9 @@ internal sealed class SqliteDatabase : IAsyncDisposable
             }
 
             Execute(connection, _options.Synchronous == SqliteSynchronousMode.Full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+
+            // Checkpoints run on a connection of their own (below), so the writer never pays for one inside a group commit.
+            Execute(connection, "PRAGMA wal_autocheckpoint=0;");
             Migrate(connection);
         }
         catch
@@ -107,6 +157,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
 
         _writer = connection;
         _writerLoop = Task.Run(WriterLoopAsync);
+        _checkpointLoop = Task.Run(CheckpointLoopAsync);
         Log.Opened(_logger, FilePath, SqliteSchema.Migrations.Count, _options.Synchronous.ToString());
     }
 
@@ -163,6 +214,12 @@ internal sealed class SqliteDatabase : IAsyncDisposable
                 context.Execute("BEGIN IMMEDIATE;");
                 foreach (var item in batch)
                 {
+                    if (!item.MultiStatement)
+                    {
+                        item.Run(context);
+                        continue;
+                    }
+
                     context.Execute("SAVEPOINT item;");
                     if (item.Run(context))
                     {
@@ -205,6 +262,34 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Copies the WAL into the database file every second without blocking the writer (PASSIVE), so the WAL stays small;
+    /// with synchronous=FULL the checkpoint flushes the database file too.
+    /// </summary>
+    private async Task CheckpointLoopAsync()
+    {
+        using var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token).ConfigureAwait(false);
+                command.ExecuteNonQuery();
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SqliteException e)
+            {
+                Log.CheckpointFailed(_logger, e);
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -213,6 +298,12 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
 
         _disposed = true;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_checkpointLoop is not null)
+        {
+            await _checkpointLoop.ConfigureAwait(false);
+        }
+
         _writes.Writer.TryComplete();
         if (_writerLoop is not null)
         {
@@ -221,8 +312,11 @@ internal sealed class SqliteDatabase : IAsyncDisposable
 
         if (_writer is not null)
         {
+            Execute(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
             await _writer.DisposeAsync().ConfigureAwait(false);
         }
+
+        _stopping.Dispose();
 
         SqliteConnection.ClearAllPools();
     }
@@ -265,8 +359,10 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         public void Execute(string sql) => Command(sql).ExecuteNonQuery();
     }
 
-    private abstract class WriteItem
+    private abstract class WriteItem(bool multiStatement)
     {
+        public bool MultiStatement { get; } = multiStatement;
+
         /// <summary>Runs the work; returns false when it threw (its savepoint is then rolled back).</summary>
         public abstract bool Run(WriteContext context);
 
@@ -275,7 +371,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         public abstract void Fail(Exception e);
     }
 
-    private sealed class WriteItem<T>(Func<WriteContext, T> work) : WriteItem
+    private sealed class WriteItem<T>(Func<WriteContext, T> work, bool multiStatement) : WriteItem(multiStatement)
     {
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;

@@ -11,38 +11,66 @@ namespace Flows.Sdk.Sqlite;
 /// The run log. An execution is keyed by its id (assigned when the hook accepted the request), so a redelivered message
 /// overwrites its own entry instead of adding one; the entry's delivery count comes from the queue row of the message.
 /// Step inputs and outputs larger than <see cref="SqliteStorageOptions.MaxLoggedPayloadSize"/> are replaced by a marker.
+/// Saves are written behind (see <see cref="SqliteDatabase.WriteBehind{T}"/>): the worker does not wait for the disk, a crash
+/// loses at most the last states of executions whose messages are then delivered again; reads first wait for queued saves.
 /// </summary>
 internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionStore
 {
     private const string Upsert = """
         INSERT INTO executions (id, flow_id, request_id, status, started_at, delivery_count, data)
-        VALUES ($id, $flow, $request, $status, $started,
-                MAX($deliveries, COALESCE((SELECT MAX(deliveries) FROM queue WHERE execution_id = $id), 0)), $data)
+        VALUES ($id, $flow, $request, $status, $started, $deliveries, $data)
         ON CONFLICT (id) DO UPDATE SET
             status = excluded.status, started_at = excluded.started_at, data = excluded.data,
             delivery_count = MAX(executions.delivery_count, excluded.delivery_count);
         """;
 
-    public async ValueTask SaveAsync(FlowExecution execution, CancellationToken cancellationToken = default)
+    // Saves of one execution still waiting for the writer: a newer save replaces the waiting one's content instead of queueing
+    // another write (the runner saves after every step; under load several states of one execution meet in one group).
+    private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+
+    public ValueTask SaveAsync(FlowExecution execution, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execution);
-        var json = SqliteJson.Serialize(Truncate(execution, database.Options));
-        await database.WriteAsync(context =>
+        var deliveries = database.Deliveries.TryGetValue(execution.Id, out var delivered) ? Math.Max(delivered, execution.DeliveryCount) : execution.DeliveryCount;
+        var state = new Pending(execution, deliveries, SqliteJson.Serialize(Truncate(execution, database.Options)));
+        lock (_pending)
         {
+            if (_pending.ContainsKey(execution.Id))
+            {
+                _pending[execution.Id] = state;
+                return default;
+            }
+
+            _pending[execution.Id] = state;
+        }
+
+        _ = database.WriteBehind(context =>
+        {
+            Pending latest;
+            lock (_pending)
+            {
+                _pending.Remove(execution.Id, out latest!);
+            }
+
             var command = context.Command(Upsert);
-            command.Parameters.AddWithValue("$id", execution.Id);
-            command.Parameters.AddWithValue("$flow", execution.FlowId);
-            command.Parameters.AddWithValue("$request", execution.RequestId);
-            command.Parameters.AddWithValue("$status", execution.Status.ToString());
-            command.Parameters.AddWithValue("$started", execution.StartedAt.UtcTicks);
-            command.Parameters.AddWithValue("$deliveries", execution.DeliveryCount);
-            command.Parameters.AddWithValue("$data", json);
+            command.Parameters.AddWithValue("$id", latest.Execution.Id);
+            command.Parameters.AddWithValue("$flow", latest.Execution.FlowId);
+            command.Parameters.AddWithValue("$request", latest.Execution.RequestId);
+            command.Parameters.AddWithValue("$status", latest.Execution.Status.ToString());
+            command.Parameters.AddWithValue("$started", latest.Execution.StartedAt.UtcTicks);
+            command.Parameters.AddWithValue("$deliveries", latest.Deliveries);
+            command.Parameters.AddWithValue("$data", latest.Json);
             return command.ExecuteNonQuery();
-        }).ConfigureAwait(false);
+        });
+        return default;
     }
 
-    public async ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default) =>
-        await database.ReadAsync(connection =>
+    private sealed record Pending(FlowExecution Execution, int Deliveries, string Json);
+
+    public async ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default)
+    {
+        await database.FlushAsync().ConfigureAwait(false);
+        return await database.ReadAsync(connection =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT data, delivery_count FROM executions WHERE id = $id;";
@@ -50,10 +78,12 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
             using var reader = command.ExecuteReader();
             return reader.Read() ? Read(reader) : null;
         }).ConfigureAwait(false);
+    }
 
     public async ValueTask<IReadOnlyList<FlowExecution>> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        await database.FlushAsync().ConfigureAwait(false);
         return await database.ReadAsync<IReadOnlyList<FlowExecution>>(connection =>
         {
             using var command = connection.CreateCommand();
@@ -131,9 +161,53 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
         return steps is null ? execution : execution with { Steps = steps };
     }
 
+    /// <summary>
+    /// An upper bound of the UTF-8 size of <paramref name="token"/>'s JSON (each char of a string or name counted as the longest
+    /// escape, 6 bytes); stops counting once past <paramref name="limit"/>.
+    /// </summary>
+    internal static long MaxJsonBytes(JToken token, long limit)
+    {
+        long size = 0;
+        var pending = new Stack<JToken>();
+        pending.Push(token);
+        while (pending.Count > 0 && size <= limit)
+        {
+            switch (pending.Pop())
+            {
+                case JProperty property:
+                    size += (property.Name.Length * 6) + 3;
+                    pending.Push(property.Value);
+                    break;
+                case JContainer container:
+                    size += 2;
+                    foreach (var child in container.Children())
+                    {
+                        size += 1;
+                        pending.Push(child);
+                    }
+
+                    break;
+                case JValue { Value: string text }:
+                    size += (text.Length * 6) + 2;
+                    break;
+                default:
+                    size += 40;
+                    break;
+            }
+        }
+
+        return size;
+    }
+
     private static JToken? Cut(JToken? token, SqliteStorageOptions options)
     {
         if (token is null || token.Type is not (JTokenType.Object or JTokenType.Array or JTokenType.String))
+        {
+            return token;
+        }
+
+        // Most payloads are small: an upper bound of their JSON size, found without writing it, settles them.
+        if (MaxJsonBytes(token, options.MaxLoggedPayloadSize) <= options.MaxLoggedPayloadSize)
         {
             return token;
         }

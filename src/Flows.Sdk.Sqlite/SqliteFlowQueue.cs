@@ -26,7 +26,7 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
     private readonly ILogger<SqliteFlowQueue> _logger;
     private readonly int _capacity;
     private readonly Channel<QueuedMessage> _ready = Channel.CreateUnbounded<QueuedMessage>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
-    private readonly ConditionalWeakTable<QueuedMessage, StrongBox<long>> _rows = new();
+    private readonly ConditionalWeakTable<QueuedMessage, Row> _rows = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly CancellationToken _stopping;
     private readonly Lazy<Task> _loaded;
@@ -98,7 +98,7 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
             throw;
         }
 
-        _rows.AddOrUpdate(message, new StrongBox<long>(row));
+        _rows.AddOrUpdate(message, new Row(row, 0));
         if (delayed)
         {
             Schedule(message);
@@ -117,40 +117,53 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
         var message = await _ready.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Decrement(ref _waiting);
 
-        // The lease: the row stays until acknowledged; counting the delivery makes redeliveries visible.
+        // The lease: the row stays until acknowledged; counting the delivery makes redeliveries visible (in the row, and in
+        // the run log through the database's delivery registry).
         var row = RowOf(message);
+        var deliveries = Interlocked.Increment(ref row.Deliveries);
+        _database.Deliveries[message.ExecutionId] = deliveries;
         var leasedAt = _time.GetUtcNow().UtcTicks;
-        await _database.WriteAsync(context =>
+        _ = _database.WriteBehind(context =>
         {
-            var command = context.Command("UPDATE queue SET deliveries = deliveries + 1, leased_at = $leased WHERE seq = $seq;");
+            var command = context.Command("UPDATE queue SET deliveries = $deliveries, leased_at = $leased WHERE seq = $seq;");
+            command.Parameters.AddWithValue("$deliveries", deliveries);
             command.Parameters.AddWithValue("$leased", leasedAt);
-            command.Parameters.AddWithValue("$seq", row);
+            command.Parameters.AddWithValue("$seq", row.Seq);
             return command.ExecuteNonQuery();
-        }).ConfigureAwait(false);
+        });
         return message;
     }
 
-    public async ValueTask AcknowledgeAsync(QueuedMessage message, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Written behind: queued after the run-log writes of the message (the writer keeps their order) and committed with the
+    /// next group. Lost in a crash, the message is delivered again: at least once.
+    /// </remarks>
+    public ValueTask AcknowledgeAsync(QueuedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         var row = RowOf(message);
-        await _database.WriteAsync(context =>
+        _ = _database.WriteBehind(context =>
         {
             var command = context.Command("DELETE FROM queue WHERE seq = $seq;");
-            command.Parameters.AddWithValue("$seq", row);
+            command.Parameters.AddWithValue("$seq", row.Seq);
             return command.ExecuteNonQuery();
-        }).ConfigureAwait(false);
+        });
         _rows.Remove(message);
+        _database.Deliveries.TryRemove(new KeyValuePair<string, int>(message.ExecutionId, row.Deliveries));
+        return default;
     }
 
     /// <summary>The number of rows in the queue table: accepted messages not yet acknowledged (waiting, delayed or running).</summary>
-    public ValueTask<long> CountRowsAsync() =>
-        _database.ReadAsync(connection =>
+    public async ValueTask<long> CountRowsAsync()
+    {
+        await _database.FlushAsync().ConfigureAwait(false);
+        return await _database.ReadAsync(connection =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT COUNT(*) FROM queue;";
             return (long)command.ExecuteScalar()!;
-        });
+        }).ConfigureAwait(false);
+    }
 
     public void Dispose()
     {
@@ -158,9 +171,9 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
         _disposed.Cancel();
     }
 
-    private long RowOf(QueuedMessage message) =>
+    private Row RowOf(QueuedMessage message) =>
         _rows.TryGetValue(message, out var row)
-            ? row.Value
+            ? row
             : throw new InvalidOperationException($"Message '{message.MessageId}' was not delivered by this queue.");
 
     private async Task LoadAsync()
@@ -168,12 +181,12 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
         var rows = await _database.ReadAsync(connection =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT seq, data FROM queue ORDER BY seq;";
+            command.CommandText = "SELECT seq, deliveries, data FROM queue ORDER BY seq;";
             using var reader = command.ExecuteReader();
-            var result = new List<(long Seq, QueuedMessage Message)>();
+            var result = new List<(Row Row, QueuedMessage Message)>();
             while (reader.Read())
             {
-                result.Add((reader.GetInt64(0), SqliteJson.Deserialize<QueuedMessage>(reader.GetString(1))));
+                result.Add((new Row(reader.GetInt64(0), reader.GetInt32(1)), SqliteJson.Deserialize<QueuedMessage>(reader.GetString(2))));
             }
 
             return result;
@@ -186,9 +199,9 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
 
         var now = _time.GetUtcNow();
         var ready = new List<QueuedMessage>();
-        foreach (var (seq, message) in rows)
+        foreach (var (row, message) in rows)
         {
-            _rows.AddOrUpdate(message, new StrongBox<long>(seq));
+            _rows.AddOrUpdate(message, row);
             if (message.NotBefore is { } due && due > now)
             {
                 Schedule(message);
@@ -219,6 +232,13 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
         {
             _ready.Writer.TryWrite(message);
         }
+    }
+
+    /// <summary>A message's row and how many times it was delivered.</summary>
+    private sealed class Row(long seq, int deliveries)
+    {
+        public readonly long Seq = seq;
+        public int Deliveries = deliveries;
     }
 
     private void Schedule(QueuedMessage message)

@@ -4,17 +4,36 @@ using Microsoft.Data.Sqlite;
 
 namespace Flows.Sdk.Sqlite;
 
-/// <summary>Flows (with their drafts) and their published versions, as JSON rows.</summary>
+/// <summary>
+/// Flows (with their drafts) and their published versions, as JSON rows. Flows are immutable records, kept in a write-through
+/// cache once read or written (the hook reads its flow on every request).
+/// </summary>
 internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
 {
-    public async ValueTask<Flow?> GetAsync(string flowId, CancellationToken cancellationToken = default) =>
-        await database.ReadAsync(connection =>
+    private readonly StoreCache<Flow> _cache = new();
+
+    public async ValueTask<Flow?> GetAsync(string flowId, CancellationToken cancellationToken = default)
+    {
+        if (_cache.TryGet(flowId, out var cached))
+        {
+            return cached;
+        }
+
+        var generation = _cache.Generation;
+        var flow = await database.ReadAsync(connection =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT data FROM flows WHERE id = $id;";
             command.Parameters.AddWithValue("$id", flowId);
             return command.ExecuteScalar() is string json ? SqliteJson.Deserialize<Flow>(json) : null;
         }).ConfigureAwait(false);
+        if (flow is not null)
+        {
+            _cache.AddRead(flowId, flow, generation);
+        }
+
+        return flow;
+    }
 
     public async ValueTask<IReadOnlyList<Flow>> ListAsync(CancellationToken cancellationToken = default) =>
         await database.ReadAsync<IReadOnlyList<Flow>>(connection =>
@@ -44,6 +63,7 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
             command.Parameters.AddWithValue("$data", json);
             return command.ExecuteNonQuery() == 1 ? true : throw new InvalidOperationException($"A flow with id '{flow.Id}' exists.");
         }).ConfigureAwait(false);
+        _cache.Set(flow.Id, flow);
     }
 
     public async ValueTask<bool> TryUpdateAsync(Flow flow, long expectedRevision, FlowVersion? newVersion = null, CancellationToken cancellationToken = default)
@@ -53,7 +73,7 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
         var versionJson = newVersion is null ? null : SqliteJson.Serialize(newVersion);
 
         // The writer is the only connection that writes and runs inside BEGIN IMMEDIATE: the checks and the changes are atomic.
-        return await database.WriteAsync(context =>
+        var updated = await database.WriteAsync(context =>
         {
             var check = context.Command("SELECT revision FROM flows WHERE id = $id;");
             check.Parameters.AddWithValue("$id", flow.Id);
@@ -80,7 +100,13 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
             update.Parameters.AddWithValue("$data", json);
             update.ExecuteNonQuery();
             return true;
-        }).ConfigureAwait(false);
+        }, multiStatement: true).ConfigureAwait(false);
+        if (updated)
+        {
+            _cache.Set(flow.Id, flow);
+        }
+
+        return updated;
     }
 
     public async ValueTask<FlowVersion?> GetVersionAsync(string flowId, int version, CancellationToken cancellationToken = default) =>

@@ -45,7 +45,7 @@ internal static class SqliteSchema
             PRIMARY KEY (flow_id, step_id)
         ) WITHOUT ROWID;
         CREATE TABLE queue (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,
             message_id TEXT NOT NULL,
             execution_id TEXT NOT NULL,
             flow_id TEXT NOT NULL,
@@ -55,7 +55,6 @@ internal static class SqliteSchema
             leased_at INTEGER NULL,
             data TEXT NOT NULL
         );
-        CREATE INDEX queue_by_execution ON queue (execution_id);
         """,
     ];
 }

@@ -269,14 +269,17 @@ public sealed class SqliteDurabilityTests
         return await stores.Queue.DequeueAsync(cts.Token);
     }
 
-    private static ValueTask<long> Deliveries(SqliteStoreFactory stores, string messageId) =>
-        stores.Database.ReadAsync(connection =>
+    private static async ValueTask<long> Deliveries(SqliteStoreFactory stores, string messageId)
+    {
+        await stores.Database.FlushAsync();
+        return await stores.Database.ReadAsync(connection =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT deliveries FROM queue WHERE message_id = $id;";
             command.Parameters.AddWithValue("$id", messageId);
             return (long)command.ExecuteScalar()!;
         });
+    }
 
     private static FlowExecution Execution(QueuedMessage message, ExecutionStatus status) => new()
     {
