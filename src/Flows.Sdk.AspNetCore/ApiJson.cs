@@ -1,7 +1,9 @@
 using System.Globalization;
+using Flows.Sdk.Components;
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
+using Flows.Sdk.Samples;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.AspNetCore;
@@ -18,7 +20,7 @@ internal static class ApiJson
         ["createdAt"] = Time(credential.CreatedAt),
     };
 
-    public static JObject Flow(Flow flow, string hookPath) => new()
+    public static JObject Flow(Flow flow, string hookPath, ComponentRegistry components) => new()
     {
         ["id"] = flow.Id,
         ["name"] = flow.Draft.Name,
@@ -26,18 +28,19 @@ internal static class ApiJson
         ["latestVersion"] = flow.LatestVersion is { } latest ? latest : null,
         ["liveVersion"] = flow.LiveVersion is { } live ? live : null,
         ["hookUrl"] = flow.State == FlowState.Running ? $"{hookPath}/{flow.Id}" : null,
-        ["draft"] = Draft(flow.Draft),
+        ["draft"] = Draft(flow.Draft, components),
         ["createdAt"] = Time(flow.CreatedAt),
         ["updatedAt"] = Time(flow.UpdatedAt),
     };
 
-    public static JObject Draft(FlowDraft draft) => new()
+    public static JObject Draft(FlowDraft draft, ComponentRegistry? components = null) => new()
     {
         ["name"] = draft.Name,
-        ["steps"] = new JArray(draft.Steps.Select(Step)),
+        ["steps"] = new JArray(draft.Steps.Select(s => Step(s, components))),
     };
 
-    public static JObject Step(StepDefinition step)
+    /// <summary>A step; with <paramref name="components"/>, also the fields it offers to the next steps' mappings.</summary>
+    public static JObject Step(StepDefinition step, ComponentRegistry? components = null)
     {
         var json = new JObject
         {
@@ -61,7 +64,11 @@ internal static class ApiJson
             };
         }
 
-        if (step.Mapping is not null)
+        if (step.MappingExpression is not null)
+        {
+            json["mapping"] = step.MappingExpression;
+        }
+        else if (step.Mapping is not null)
         {
             json["mapping"] = new JObject(step.Mapping.Select(m => new JProperty(m.Key, m.Value)));
         }
@@ -71,8 +78,28 @@ internal static class ApiJson
             json["configuration"] = step.Configuration.DeepClone();
         }
 
+        if (step.InMetadata is not null)
+        {
+            json["inMetadata"] = step.InMetadata.DeepClone();
+        }
+
+        if (step.OutMetadata is not null)
+        {
+            json["outMetadata"] = step.OutMetadata.DeepClone();
+        }
+
+        if (components is not null)
+        {
+            var schema = step.Sample?.Schema ?? step.OutMetadata ?? components.Find(step.ComponentId)?.Descriptor.FindAction(step.Function)?.OutMetadata;
+            json["fields"] = schema is null ? new JArray() : Fields(schema);
+        }
+
         return json;
     }
+
+    /// <summary>The fields a schema offers to mappings, flat, for a mapping UI's drop-downs.</summary>
+    public static JArray Fields(JObject schema) =>
+        new(SchemaFields.Flatten(schema).Select(f => new JObject { ["path"] = f.Path, ["type"] = f.Type, ["title"] = f.Title }));
 
     public static JObject Version(FlowVersion version) => new()
     {
@@ -97,9 +124,16 @@ internal static class ApiJson
     {
         var json = ExecutionSummary(execution);
         json["messageId"] = execution.MessageId;
+        json["pendingRebounds"] = execution.PendingRebounds;
+        if (execution.Failure is { } failure)
+        {
+            json["failedStepId"] = failure.StepId;
+        }
+
         json["steps"] = new JArray(execution.Steps.Select(s => new JObject
         {
             ["stepId"] = s.StepId,
+            ["attempt"] = s.Attempt,
             ["status"] = Status(s.Status),
             ["input"] = s.Input?.DeepClone(),
             ["output"] = s.Output?.DeepClone(),
@@ -157,7 +191,12 @@ internal static class ApiJson
             }
 
             Dictionary<string, string>? mapping = null;
-            if (step["mapping"] is JObject mappingJson)
+            string? mappingExpression = null;
+            if (step["mapping"] is JValue { Type: JTokenType.String } wholeMapping)
+            {
+                mappingExpression = (string)wholeMapping!;
+            }
+            else if (step["mapping"] is JObject mappingJson)
             {
                 mapping = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var property in mappingJson.Properties())
@@ -174,7 +213,7 @@ internal static class ApiJson
             }
             else if (step["mapping"] is { Type: not JTokenType.Null })
             {
-                errors.Add(new(id, $"{path}.mapping", "'mapping' must be an object of input field to expression."));
+                errors.Add(new(id, $"{path}.mapping", "'mapping' must be an object of input field to expression, or one expression (a string) that gives the whole input."));
             }
 
             JObject? configuration = null;
@@ -197,6 +236,7 @@ internal static class ApiJson
                     CredentialId = credentialId,
                     Sample = sample,
                     Mapping = mapping,
+                    MappingExpression = mappingExpression,
                     Configuration = configuration,
                 });
             }

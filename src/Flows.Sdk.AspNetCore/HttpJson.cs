@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Text;
 using Flows.Sdk.Hooks;
+using Flows.Sdk.Samples;
 using Microsoft.AspNetCore.Http;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -22,7 +23,7 @@ internal static class HttpJson
 
     public static Task WriteProblemAsync(HttpContext context, int statusCode, string title, string detail, JObject? extensions = null)
     {
-        var problem = WebhookResponse.Problem(statusCode, title, detail).Body;
+        var problem = WebhookResponse.Problem(statusCode, title, detail).Body!;
         problem["instance"] = context.Request.Path.Value;
         if (extensions is not null)
         {
@@ -42,7 +43,11 @@ internal static class HttpJson
             context.Response.Headers[name] = value;
         }
 
-        return WriteAsync(context, response.StatusCode, response.Body, response.ContentType);
+        context.Response.StatusCode = response.StatusCode;
+        context.Response.ContentType = response.ContentType.Contains("charset", StringComparison.OrdinalIgnoreCase)
+            ? response.ContentType
+            : response.ContentType + "; charset=utf-8";
+        return context.Response.WriteAsync(response.Content, Encoding.UTF8, context.RequestAborted);
     }
 
     /// <summary>Reads the request body as a JSON object, or writes a 400/413/415 problem and returns <see langword="null"/>.</summary>

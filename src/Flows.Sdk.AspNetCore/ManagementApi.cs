@@ -1,11 +1,15 @@
+using Flows.Sdk.Components;
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
+using Flows.Sdk.Mapping;
+using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.AspNetCore;
@@ -30,8 +34,12 @@ internal static class ManagementApi
         api.MapGet("/flows/{id}/versions/{version:int}", GetVersionAsync);
         api.MapPost("/flows/{id}/start", StartAsync);
         api.MapPost("/flows/{id}/stop", StopAsync);
+        api.MapPost("/flows/{id}/steps/{stepId}/sample", RetrieveSampleAsync);
         api.MapGet("/flows/{id}/executions", ListExecutionsAsync);
+        api.MapPost("/samples/parse", ParseSampleAsync);
+        api.MapPost("/mapping/evaluate", EvaluateMappingAsync);
         api.MapGet("/executions/{id}", GetExecutionAsync);
+        api.MapPost("/executions/{id}/retry", RetryExecutionAsync);
     }
 
     private static async Task CreateCredentialAsync(HttpContext context, ICredentialManager credentials)
@@ -109,7 +117,7 @@ internal static class ManagementApi
         await HttpJson.WriteAsync(context, 200, json).ConfigureAwait(false);
     }
 
-    private static async Task CreateFlowAsync(HttpContext context, IFlowManager flows)
+    private static async Task CreateFlowAsync(HttpContext context, IFlowManager flows, ComponentRegistry components)
     {
         var draft = await ReadDraftAsync(context).ConfigureAwait(false);
         if (draft is null)
@@ -121,17 +129,17 @@ internal static class ManagementApi
         {
             var flow = await flows.CreateAsync(draft, context.RequestAborted).ConfigureAwait(false);
             context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{flow.Id}";
-            await HttpJson.WriteAsync(context, 201, ApiJson.Flow(flow, HookPath)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 201, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
-    private static async Task ListFlowsAsync(HttpContext context, IFlowManager flows)
+    private static async Task ListFlowsAsync(HttpContext context, IFlowManager flows, ComponentRegistry components)
     {
         var all = await flows.ListAsync(context.RequestAborted).ConfigureAwait(false);
-        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(all.Select(f => ApiJson.Flow(f, HookPath))) }).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(all.Select(f => ApiJson.Flow(f, HookPath, components))) }).ConfigureAwait(false);
     }
 
-    private static async Task GetFlowAsync(HttpContext context, string id, IFlowManager flows)
+    private static async Task GetFlowAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components)
     {
         var flow = await flows.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (flow is null)
@@ -140,10 +148,10 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath)).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
     }
 
-    private static async Task UpdateDraftAsync(HttpContext context, string id, IFlowManager flows)
+    private static async Task UpdateDraftAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components)
     {
         var draft = await ReadDraftAsync(context).ConfigureAwait(false);
         if (draft is null)
@@ -154,20 +162,159 @@ internal static class ManagementApi
         await RunAsync(context, async () =>
         {
             var flow = await flows.UpdateDraftAsync(id, draft, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
     private static Task PublishAsync(HttpContext context, string id, IFlowManager flows) =>
         RunAsync(context, async () =>
         {
-            var version = await flows.PublishAsync(id, context.RequestAborted).ConfigureAwait(false);
+            var result = await flows.PublishAsync(id, context.RequestAborted).ConfigureAwait(false);
             await HttpJson.WriteAsync(context, 200, new JObject
             {
-                ["version"] = version.Number,
-                ["publishedAt"] = ApiJson.Version(version)["publishedAt"],
+                ["version"] = result.Version.Number,
+                ["publishedAt"] = ApiJson.Version(result.Version)["publishedAt"],
+                ["warnings"] = ApiJson.Errors(result.Warnings),
             }).ConfigureAwait(false);
         }, validationStatus: 422);
+
+    private static Task RetrieveSampleAsync(HttpContext context, string id, string stepId, IFlowManager flows, ComponentRegistry components) =>
+        RunAsync(context, async () =>
+        {
+            var flow = await flows.RetrieveSampleAsync(id, stepId, context.RequestAborted).ConfigureAwait(false);
+            var step = flow.Draft.Steps.First(s => s.Id == stepId);
+            await HttpJson.WriteAsync(context, 200, new JObject
+            {
+                ["stepId"] = stepId,
+                ["sample"] = step.Sample?.Sample?.DeepClone(),
+                ["schema"] = step.Sample?.Schema?.DeepClone(),
+                ["flow"] = ApiJson.Flow(flow, HookPath, components),
+            }).ConfigureAwait(false);
+        });
+
+    private static async Task ParseSampleAsync(HttpContext context, SampleParserSelector parsers, IOptions<SampleParseOptions> options)
+    {
+        var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            return;
+        }
+
+        if (body["format"] is not JValue { Type: JTokenType.String } format || body["sample"] is not JValue { Type: JTokenType.String } sample)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'format' (json, xml or properties) and 'sample' (the sample text) are required strings.").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var result = parsers.Parse((string)format!, (string)sample!, options.Value);
+            await HttpJson.WriteAsync(context, 200, new JObject
+            {
+                ["sample"] = result.Sample,
+                ["schema"] = result.Schema,
+                ["fields"] = ApiJson.Fields(result.Schema),
+            }).ConfigureAwait(false);
+        }
+        catch (SampleFormatException e)
+        {
+            var details = new JObject { ["format"] = e.Format };
+            if (e.LineNumber is { } line)
+            {
+                details["line"] = line;
+            }
+
+            if (e.LinePosition is { } position)
+            {
+                details["position"] = position;
+            }
+
+            if (e.Entry is { } entry)
+            {
+                details["entry"] = entry;
+            }
+
+            await HttpJson.WriteProblemAsync(context, 400, "Invalid sample", e.MessageWithLocation, details).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Previews a mapping: <c>{"expression", "input", "bindings"?}</c> gives <c>{"result"}</c> (no <c>result</c> when undefined);
+    /// <c>{"mapping": {field: expression}, ...}</c> gives <c>{"result": {field: value}}</c>. A bad expression is a 400 with its code and position.
+    /// </summary>
+    private static async Task EvaluateMappingAsync(HttpContext context, IMappingEngine engine)
+    {
+        var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            return;
+        }
+
+        var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal);
+        if (body["bindings"] is JObject given)
+        {
+            foreach (var property in given.Properties())
+            {
+                bindings[property.Name.TrimStart('$')] = property.Value;
+            }
+        }
+        else if (body["bindings"] is { Type: not JTokenType.Null })
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'bindings' must be an object of variable name to value.").ConfigureAwait(false);
+            return;
+        }
+
+        var input = body["input"];
+        var field = "expression";
+        try
+        {
+            var result = new JObject();
+            if (body["expression"] is JValue { Type: JTokenType.String } expression)
+            {
+                if (engine.Compile((string)expression!).Evaluate(input, bindings, context.RequestAborted) is { } value)
+                {
+                    result["result"] = value;
+                }
+            }
+            else if (body["mapping"] is JObject mapping)
+            {
+                var mapped = new JObject();
+                foreach (var property in mapping.Properties())
+                {
+                    field = $"mapping.{property.Name}";
+                    if (property.Value is not JValue { Type: JTokenType.String } text)
+                    {
+                        await HttpJson.WriteProblemAsync(context, 400, "Bad Request", $"'{field}' must be an expression string.").ConfigureAwait(false);
+                        return;
+                    }
+
+                    if (engine.Compile((string)text!).Evaluate(input, bindings, context.RequestAborted) is { } value)
+                    {
+                        mapped[property.Name] = value;
+                    }
+                }
+
+                result["result"] = mapped;
+            }
+            else
+            {
+                await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "Give 'expression' (a string) or 'mapping' (an object of field to expression), and 'input'.").ConfigureAwait(false);
+                return;
+            }
+
+            await HttpJson.WriteAsync(context, 200, result).ConfigureAwait(false);
+        }
+        catch (MappingException e)
+        {
+            var details = new JObject { ["code"] = e.Code, ["message"] = e.Message, ["position"] = e.Position, ["field"] = field };
+            if (e.Token is not null)
+            {
+                details["token"] = e.Token;
+            }
+
+            await HttpJson.WriteProblemAsync(context, 400, "Invalid mapping expression", $"{field}: {e.Code} at position {e.Position}: {e.Message}", details).ConfigureAwait(false);
+        }
+    }
 
     private static async Task GetVersionAsync(HttpContext context, string id, int version, IFlowManager flows)
     {
@@ -181,18 +328,18 @@ internal static class ManagementApi
         await HttpJson.WriteAsync(context, 200, ApiJson.Version(found)).ConfigureAwait(false);
     }
 
-    private static Task StartAsync(HttpContext context, string id, IFlowManager flows) =>
+    private static Task StartAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components) =>
         RunAsync(context, async () =>
         {
             var flow = await flows.StartAsync(id, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
         });
 
-    private static Task StopAsync(HttpContext context, string id, IFlowManager flows) =>
+    private static Task StopAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components) =>
         RunAsync(context, async () =>
         {
             var flow = await flows.StopAsync(id, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
         });
 
     private static async Task ListExecutionsAsync(HttpContext context, string id, IFlowManager flows, IExecutionStore executions)
@@ -233,6 +380,43 @@ internal static class ManagementApi
 
         var items = await executions.ListAsync(query, context.RequestAborted).ConfigureAwait(false);
         await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(items.Select(ApiJson.ExecutionSummary)) }).ConfigureAwait(false);
+    }
+
+    private static async Task RetryExecutionAsync(HttpContext context, string id, IExecutionManager executions)
+    {
+        JObject? message = null;
+        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+            if (body is null)
+            {
+                return;
+            }
+
+            if (body["message"] is JObject edited)
+            {
+                message = edited;
+            }
+            else if (body["message"] is { Type: not JTokenType.Null })
+            {
+                await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'message' must be a JSON object: the message the failed step gets instead of the original.").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        try
+        {
+            var execution = await executions.RetryAsync(id, message, context.RequestAborted).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 202, ApiJson.ExecutionSummary(execution)).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException)
+        {
+            await NotFoundAsync(context, "execution", id).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            await HttpJson.WriteProblemAsync(context, 409, "Conflict", e.Message).ConfigureAwait(false);
+        }
     }
 
     private static async Task GetExecutionAsync(HttpContext context, string id, IExecutionStore executions)

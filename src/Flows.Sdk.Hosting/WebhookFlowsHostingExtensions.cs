@@ -18,6 +18,7 @@ public static class WebhookFlowsHostingExtensions
     {
         var builder = services.AddWebhookFlowsCore(configure);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, FlowWorkerHostedService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RunLogRetentionService>());
         return builder;
     }
 }

@@ -24,52 +24,86 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
             delivery_count = MAX(executions.delivery_count, excluded.delivery_count);
         """;
 
-    // Saves of one execution still waiting for the writer: a newer save replaces the waiting one's content instead of queueing
-    // another write (the runner saves after every step; under load several states of one execution meet in one group).
-    private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    // The latest state of each execution saved but not yet committed. A newer save replaces the state of a write still waiting
+    // for the writer instead of queueing another (the runner saves after every step; under load several states of one
+    // execution meet in one group). Reads of one execution look here first: read-your-writes without waiting for the disk.
+    private readonly Dictionary<string, Pending> _latest = new(StringComparer.Ordinal);
 
     public ValueTask SaveAsync(FlowExecution execution, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execution);
         var deliveries = database.Deliveries.TryGetValue(execution.Id, out var delivered) ? Math.Max(delivered, execution.DeliveryCount) : execution.DeliveryCount;
-        var state = new Pending(execution, deliveries, SqliteJson.Serialize(Truncate(execution, database.Options)));
-        lock (_pending)
+        var logged = Truncate(execution, database.Options) with { DeliveryCount = deliveries };
+        var json = SqliteJson.Serialize(logged);
+        Pending pending;
+        lock (_latest)
         {
-            if (_pending.ContainsKey(execution.Id))
+            if (_latest.TryGetValue(execution.Id, out var waiting) && !waiting.Taken)
             {
-                _pending[execution.Id] = state;
+                waiting.Execution = logged;
+                waiting.Json = json;
                 return default;
             }
 
-            _pending[execution.Id] = state;
+            _latest[execution.Id] = pending = new Pending { Execution = logged, Json = json };
         }
 
         _ = database.WriteBehind(context =>
         {
-            Pending latest;
-            lock (_pending)
+            FlowExecution state;
+            string data;
+            lock (_latest)
             {
-                _pending.Remove(execution.Id, out latest!);
+                pending.Taken = true;
+                state = pending.Execution;
+                data = pending.Json;
             }
 
             var command = context.Command(Upsert);
-            command.Parameters.AddWithValue("$id", latest.Execution.Id);
-            command.Parameters.AddWithValue("$flow", latest.Execution.FlowId);
-            command.Parameters.AddWithValue("$request", latest.Execution.RequestId);
-            command.Parameters.AddWithValue("$status", latest.Execution.Status.ToString());
-            command.Parameters.AddWithValue("$started", latest.Execution.StartedAt.UtcTicks);
-            command.Parameters.AddWithValue("$deliveries", latest.Deliveries);
-            command.Parameters.AddWithValue("$data", latest.Json);
+            command.Parameters.AddWithValue("$id", state.Id);
+            command.Parameters.AddWithValue("$flow", state.FlowId);
+            command.Parameters.AddWithValue("$request", state.RequestId);
+            command.Parameters.AddWithValue("$status", state.Status.ToString());
+            command.Parameters.AddWithValue("$started", state.StartedAt.UtcTicks);
+            command.Parameters.AddWithValue("$deliveries", state.DeliveryCount);
+            command.Parameters.AddWithValue("$data", data);
             return command.ExecuteNonQuery();
-        });
+        }).ContinueWith(
+            _ =>
+            {
+                // Committed (or failed and logged): from now on a read finds this state, or a newer one, in the database.
+                lock (_latest)
+                {
+                    if (_latest.TryGetValue(execution.Id, out var current) && ReferenceEquals(current, pending))
+                    {
+                        _latest.Remove(execution.Id);
+                    }
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return default;
     }
 
-    private sealed record Pending(FlowExecution Execution, int Deliveries, string Json);
+    private sealed class Pending
+    {
+        public required FlowExecution Execution { get; set; }
+
+        public required string Json { get; set; }
+
+        /// <summary>Whether the writer has taken this state; a newer save then queues a write of its own.</summary>
+        public bool Taken { get; set; }
+    }
 
     public async ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default)
     {
-        await database.FlushAsync().ConfigureAwait(false);
+        lock (_latest)
+        {
+            if (_latest.TryGetValue(executionId, out var pending))
+            {
+                return pending.Execution;
+            }
+        }
+
         return await database.ReadAsync(connection =>
         {
             using var command = connection.CreateCommand();

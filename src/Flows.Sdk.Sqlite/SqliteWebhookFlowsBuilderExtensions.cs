@@ -3,12 +3,12 @@ using Flows.Sdk.Execution;
 using Flows.Sdk.Sqlite;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Flows.Sdk.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Flows.Sdk.DependencyInjection;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Stores everything in one SQLite file: <c>builder.UseSqlite("./data/flows.db")</c>.</summary>
 public static class SqliteWebhookFlowsBuilderExtensions

@@ -34,6 +34,27 @@ public abstract class ActionContext
     /// <summary>Cancelled when the host stops or the execution is abandoned.</summary>
     public abstract CancellationToken CancellationToken { get; }
 
+    /// <summary>The snapshot this step saved with an earlier message, or <see langword="null"/>.</summary>
+    public abstract JObject? Snapshot { get; }
+
+    /// <summary>The attempt number of this step for this message: 1, then more after rebounds, retries and transient failures.</summary>
+    public abstract int Attempt { get; }
+
     /// <summary>Emits <paramref name="data"/>: it goes on to the next step as a message of its own.</summary>
     public abstract ValueTask EmitAsync(JToken data);
+
+    /// <summary>Saves <paramref name="snapshot"/>: the step gets it back as <see cref="Snapshot"/> with the next messages.</summary>
+    public abstract ValueTask EmitSnapshotAsync(JObject snapshot);
+
+    /// <summary>
+    /// Asks for a rebound: the same message is run through this step again later (15 s, then doubling, at most 20 times by default;
+    /// then the step fails with "Rebound limit exceeded"). Data emitted in the same run is discarded.
+    /// </summary>
+    public abstract ValueTask EmitReboundAsync(string reason);
+
+    /// <summary>Fails the step with <paramref name="message"/> once the action returns (like throwing, without an exception).</summary>
+    public abstract ValueTask EmitErrorAsync(string message);
+
+    /// <summary>Sends <paramref name="reply"/> to the caller waiting at the hook (flows with a reply step make the hook wait).</summary>
+    public abstract ValueTask EmitHttpReplyAsync(HttpReply reply);
 }

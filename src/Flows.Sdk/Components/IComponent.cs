@@ -19,4 +19,17 @@ public interface IComponent
     /// <param name="cancellationToken">Cancelled when the check takes too long or the caller gives up.</param>
     ValueTask<CredentialVerificationResult> VerifyCredentialAsync(JObject fields, CancellationToken cancellationToken) =>
         new(CredentialVerificationResult.Success);
+
+    /// <summary>
+    /// Returns a sample of what an action emits, for example by calling the API it wraps, so that later steps can map from it.
+    /// <see langword="null"/> (the default) lets the engine build one from the action's output metadata.
+    /// </summary>
+    ValueTask<JObject?> RetrieveSampleAsync(ActionRequest request, CancellationToken cancellationToken) => new((JObject?)null);
+
+    /// <summary>
+    /// Computes an action's metadata from the step's configuration (dynamic metadata), for example the fields of the object type
+    /// the step is configured for. Called at publish; the version keeps the result. <see langword="null"/> (the default) keeps
+    /// the descriptor's static metadata.
+    /// </summary>
+    ValueTask<ActionMetadata?> GetActionMetadataAsync(ActionRequest request, CancellationToken cancellationToken) => new((ActionMetadata?)null);
 }

@@ -1,11 +1,13 @@
 using Flows.Sdk.Components;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Mapping;
+using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Flows.Sdk.DependencyInjection;
+using Flows.Sdk.DependencyInjection;
+
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds components and swaps stores, queue and mapping engine.</summary>
 public static class WebhookFlowsBuilderExtensions
@@ -16,6 +18,37 @@ public static class WebhookFlowsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, TComponent>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds every public, concrete <see cref="IComponent"/> class of <paramref name="assembly"/>. Their actions are found through
+    /// their descriptors, as with <see cref="AddComponent{TComponent}"/>.
+    /// </summary>
+    public static IWebhookFlowsBuilder AddComponentsFromAssembly(this IWebhookFlowsBuilder builder, System.Reflection.Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(assembly);
+        foreach (var type in assembly.GetExportedTypes())
+        {
+            if (type is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false } && typeof(IComponent).IsAssignableFrom(type))
+            {
+                builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IComponent), type));
+            }
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a sample format. A parser whose <see cref="ISampleParser.Format"/> is a built-in one (<c>json</c>, <c>xml</c>,
+    /// <c>properties</c>) replaces it.
+    /// </summary>
+    public static IWebhookFlowsBuilder AddSampleParser<TParser>(this IWebhookFlowsBuilder builder)
+        where TParser : class, ISampleParser
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, TParser>());
         return builder;
     }
 

@@ -15,6 +15,36 @@ public sealed class WebhookFlowsOptions
     /// <summary>How many messages run at once (default four per processor).</summary>
     public int MaxConcurrency { get; set; } = Environment.ProcessorCount * 4;
 
+    /// <summary>How many executions of one flow run at once (default two per processor); <see cref="MaxConcurrency"/> bounds it too.</summary>
+    public int MaxConcurrencyPerFlow { get; set; } = Environment.ProcessorCount * 2;
+
+    /// <summary>How many times a step is retried after a transient failure (network error, HTTP 5xx or 429, timeout); default 3.</summary>
+    public int TransientRetryCount { get; set; } = 3;
+
+    /// <summary>The delay before the first transient retry (default 1 s); it doubles for each further retry, with jitter.</summary>
+    public TimeSpan TransientRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest delay between transient retries (default 30 s).</summary>
+    public TimeSpan TransientRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The delay before the first rebound (default 15 s); it doubles for each further rebound.</summary>
+    public TimeSpan ReboundInitialDelay { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How many times a step may rebound one message (default 20); then the step fails with "Rebound limit exceeded".</summary>
+    public int MaxRebounds { get; set; } = 20;
+
+    /// <summary>How long a hook waits for a flow's HTTP reply (default 30 s) before answering <c>504</c>.</summary>
+    public TimeSpan ReplyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the run log keeps finished executions (default 30 days).</summary>
+    public TimeSpan RunLogMaxAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How many finished executions the run log keeps per flow (default 10,000).</summary>
+    public int RunLogMaxCountPerFlow { get; set; } = 10_000;
+
+    /// <summary>How often the run log is pruned (default every 10 minutes).</summary>
+    public TimeSpan RunLogPruneInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long a component may take to verify a credential (default 30 s, at most 30 s).</summary>
     public TimeSpan CredentialVerificationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -4,12 +4,14 @@ using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
 using Flows.Sdk.Hooks;
 using Flows.Sdk.Mapping;
+using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Flows.Sdk.DependencyInjection;
+using Flows.Sdk.DependencyInjection;
+
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers the webhook flows engine.</summary>
 public static class WebhookFlowsServiceCollectionExtensions
@@ -41,7 +43,15 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
         services.TryAddSingleton<IMappingEngine, FieldPathMappingEngine>();
 
+        services.AddOptions<SampleParseOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SampleParseOptions>, SampleParseOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, JsonSampleParser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, XmlSampleParser>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, PropertyListSampleParser>());
+        services.TryAddSingleton<SampleParserSelector>();
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, WebhookComponent>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, ReplyComponent>());
         services.TryAddSingleton<ComponentRegistry>();
         services.TryAddSingleton<CompiledFlowCache>();
         services.TryAddSingleton<FlowManager>();
@@ -51,7 +61,11 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
         services.TryAddSingleton<FlowRunner>();
+        services.TryAddSingleton<ExecutionJournal>();
+        services.TryAddSingleton<ReplyBroker>();
         services.TryAddSingleton<FlowWorker>();
+        services.TryAddSingleton<RunLogPruner>();
+        services.TryAddSingleton<IExecutionManager, ExecutionManager>();
         return new WebhookFlowsBuilder(services);
     }
 

@@ -47,6 +47,27 @@ internal static partial class Log
     [LoggerMessage(3006, LogLevel.Information, "Flow workers stopped")]
     public static partial void WorkersStopped(ILogger logger);
 
+    [LoggerMessage(3007, LogLevel.Information, "Step {StepId} of execution {ExecutionId} rebounds ({Rebound}), again in {DelaySeconds} s")]
+    public static partial void StepRebounding(ILogger logger, string executionId, string stepId, int rebound, double delaySeconds);
+
+    [LoggerMessage(3008, LogLevel.Information, "Step {StepId} of execution {ExecutionId} failed transiently; retry {Retry} in {DelayMs} ms")]
+    public static partial void StepRetrying(ILogger logger, string executionId, string stepId, int retry, double delayMs);
+
+    [LoggerMessage(3009, LogLevel.Warning, "Shutdown: {Count} executions did not finish in time and were cancelled")]
+    public static partial void ShutdownUnfinished(ILogger logger, int count);
+
+    [LoggerMessage(3010, LogLevel.Information, "Run log pruned: {Count} executions of flow {FlowId} deleted")]
+    public static partial void RunLogPruned(ILogger logger, string flowId, int count);
+
+    [LoggerMessage(3011, LogLevel.Error, "Run log pruning failed")]
+    public static partial void RunLogPruneFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3012, LogLevel.Warning, "Message {MessageId} of flow {FlowId} (execution {ExecutionId}) was abandoned at shutdown; a durable queue delivers it again")]
+    public static partial void MessageAbandoned(ILogger logger, string messageId, string flowId, string executionId);
+
+    [LoggerMessage(3013, LogLevel.Information, "Shutdown: waiting for {Count} running executions")]
+    public static partial void ShutdownWaiting(ILogger logger, int count);
+
     [LoggerMessage(4001, LogLevel.Information, "Credential {CredentialId} created for component {ComponentId}")]
     public static partial void CredentialCreated(ILogger logger, string credentialId, string componentId);
 

@@ -34,6 +34,19 @@ public sealed record FlowExecution
     /// </summary>
     public int DeliveryCount { get; init; } = 1;
 
+    /// <summary>How many rebounds of this execution wait in the queue.</summary>
+    public int PendingRebounds { get; init; }
+
+    /// <summary>Where the execution failed: the step and the message it got, so that it can be retried. <see langword="null"/> unless failed.</summary>
+    public ExecutionFailure? Failure { get; init; }
+
     /// <summary>Every step run, in the order they ran (a step that emitted several messages makes the next step run once per message).</summary>
     public IReadOnlyList<StepExecution> Steps { get; init; } = [];
 }
+
+/// <summary>Where an execution failed: enough to run it again from that step.</summary>
+/// <param name="StepId">The step that failed.</param>
+/// <param name="Message">The message the step got (the previous step's output).</param>
+/// <param name="StepOutputs">The outputs of the steps before it, by step id.</param>
+/// <param name="Attempt">The attempt number of the failed run.</param>
+public sealed record ExecutionFailure(string StepId, Newtonsoft.Json.Linq.JObject Message, Newtonsoft.Json.Linq.JObject StepOutputs, int Attempt);

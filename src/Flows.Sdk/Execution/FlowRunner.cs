@@ -1,158 +1,335 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Flows.Sdk.Components;
+using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Diagnostics;
 using Flows.Sdk.Flows;
 using Flows.Sdk.Mapping;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Execution;
 
 /// <summary>
-/// Runs one accepted message through a flow version: maps each action's input, calls the action, passes what it emits on,
-/// and records every step in the run log.
+/// Runs queued work through a flow version: maps each action's input, calls the action (retrying transient failures),
+/// passes what it emits on, schedules rebounds, delivers HTTP replies, and records every step attempt in the run log.
 /// </summary>
 internal sealed class FlowRunner
 {
-    private readonly CompiledFlowCache compiledFlows;
-    private readonly IExecutionStore executions;
-    private readonly ICredentialStore credentials;
-    private readonly IServiceScopeFactory scopes;
-    private readonly TimeProvider time;
-    private readonly ILoggerFactory loggerFactory;
+    private readonly CompiledFlowCache _compiledFlows;
+    private readonly ExecutionJournal _journal;
+    private readonly ICredentialStore _credentials;
+    private readonly ISnapshotStore _snapshots;
+    private readonly IFlowQueue _queue;
+    private readonly ReplyBroker _replies;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly WebhookFlowsOptions _options;
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _perFlow = new(StringComparer.Ordinal);
 
     public FlowRunner(
         CompiledFlowCache compiledFlows,
-        IExecutionStore executions,
+        ExecutionJournal journal,
         ICredentialStore credentials,
+        ISnapshotStore snapshots,
+        IFlowQueue queue,
+        ReplyBroker replies,
         IServiceScopeFactory scopes,
+        IOptions<WebhookFlowsOptions> options,
         TimeProvider time,
         ILoggerFactory loggerFactory)
     {
-        this.compiledFlows = compiledFlows;
-        this.executions = executions;
-        this.credentials = credentials;
-        this.scopes = scopes;
-        this.time = time;
-        this.loggerFactory = loggerFactory;
+        _compiledFlows = compiledFlows;
+        _journal = journal;
+        _credentials = credentials;
+        _snapshots = snapshots;
+        _queue = queue;
+        _replies = replies;
+        _scopes = scopes;
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _options = options.Value;
         _logger = loggerFactory.CreateLogger<FlowRunner>();
     }
 
     public async Task<FlowExecution> RunAsync(QueuedMessage message, CancellationToken cancellationToken)
     {
-        var compiled = await compiledFlows.GetAsync(message.FlowId, message.FlowVersion, cancellationToken).ConfigureAwait(false)
+        var limit = Math.Min(_options.MaxConcurrencyPerFlow, _options.MaxConcurrency);
+        var gate = _perFlow.GetOrAdd(message.FlowId, _ => new SemaphoreSlim(limit, limit));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunCoreAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<FlowExecution> RunCoreAsync(QueuedMessage message, CancellationToken cancellationToken)
+    {
+        var compiled = await _compiledFlows.GetAsync(message.FlowId, message.FlowVersion, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Flow '{message.FlowId}' version {message.FlowVersion} does not exist.");
 
         using var activity = FlowsTelemetry.ActivitySource.StartActivity("flows.execution", ActivityKind.Internal);
         activity?.SetTag("flows.flow_id", message.FlowId);
         activity?.SetTag("flows.flow_version", message.FlowVersion);
+        activity?.SetTag("flows.execution_id", message.ExecutionId);
         activity?.SetTag("flows.request_id", message.RequestId);
+        var started = _time.GetTimestamp();
 
-        var started = time.GetTimestamp();
+        int startIndex;
+        JObject stepOutputs;
+        if (message.ResumeStepId is null)
+        {
+            // A first delivery, or a redelivery after a crash: the execution starts over, recorded under the same id.
+            var trigger = compiled.Steps[0].Definition;
+            await _journal.UpdateAsync(message.ExecutionId, existing => new FlowExecution
+            {
+                Id = message.ExecutionId,
+                FlowId = message.FlowId,
+                FlowVersion = message.FlowVersion,
+                RequestId = message.RequestId,
+                MessageId = message.MessageId,
+                Status = ExecutionStatus.Running,
+                StartedAt = existing?.StartedAt ?? _time.GetUtcNow(),
+                Steps = [new StepExecution { StepId = trigger.Id, Status = ExecutionStatus.Succeeded, Output = message.Body, StartedAt = message.ReceivedAt }],
+            }, cancellationToken).ConfigureAwait(false);
+            Log.ExecutionStarted(_logger, message.ExecutionId, message.FlowId, message.FlowVersion);
+            startIndex = 1;
+            stepOutputs = new JObject { [trigger.Id] = message.Body };
+        }
+        else
+        {
+            startIndex = IndexOf(compiled, message.ResumeStepId);
+            stepOutputs = message.StepOutputs ?? [];
+            await _journal.UpdateAsync(message.ExecutionId, existing => (existing ?? throw new InvalidOperationException(
+                $"Execution '{message.ExecutionId}' to resume does not exist.")) with
+            {
+                Status = ExecutionStatus.Running,
+                FinishedAt = null,
+                Failure = null,
+                PendingRebounds = Math.Max(0, existing.PendingRebounds - (message.Rebounds > 0 ? 1 : 0)),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
         var run = new Run(this, compiled, message, cancellationToken);
-        var execution = new FlowExecution
+        var outcome = await run.RunStepAsync(startIndex, message.Body, stepOutputs, message.Attempt, message.Rebounds).ConfigureAwait(false);
+
+        var finished = await _journal.UpdateAsync(message.ExecutionId, e =>
         {
-            Id = message.ExecutionId,
-            FlowId = message.FlowId,
-            FlowVersion = message.FlowVersion,
-            RequestId = message.RequestId,
-            MessageId = message.MessageId,
-            Status = ExecutionStatus.Running,
-            StartedAt = time.GetUtcNow(),
-        };
-        run.Execution = execution;
-        activity?.SetTag("flows.execution_id", execution.Id);
-        Log.ExecutionStarted(_logger, execution.Id, message.FlowId, message.FlowVersion);
+            var status = outcome == StepOutcome.Failed || e!.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
+                : e.PendingRebounds > 0 ? ExecutionStatus.Rebounding
+                : ExecutionStatus.Succeeded;
+            return e! with
+            {
+                Status = status,
+                FinishedAt = status == ExecutionStatus.Rebounding ? null : _time.GetUtcNow(),
+                Failure = run.Failure ?? e.Failure,
+            };
+        }, CancellationToken.None).ConfigureAwait(false);
 
-        // The trigger step's output is the message the hook accepted.
-        var trigger = compiled.Steps[0].Definition;
-        run.Record(new StepExecution
+        if (message.ExpectsReply && finished.Status != ExecutionStatus.Rebounding)
         {
-            StepId = trigger.Id,
-            Status = ExecutionStatus.Succeeded,
-            Output = message.Body,
-            StartedAt = message.ReceivedAt,
-        });
-        await executions.SaveAsync(run.Execution, cancellationToken).ConfigureAwait(false);
+            _replies.Abandon(message.ExecutionId, finished.Status == ExecutionStatus.Failed
+                ? $"The flow failed before it replied: {run.FailureMessage}"
+                : "The flow ended without sending a reply.");
+        }
 
-        var stepOutputs = new JObject { [trigger.Id] = message.Body };
-        var succeeded = await run.RunStepAsync(1, new FlowMessage(message.MessageId, message.Body), stepOutputs).ConfigureAwait(false);
-
-        var status = succeeded ? ExecutionStatus.Succeeded : ExecutionStatus.Failed;
-        var finished = run.Execution with { Status = status, FinishedAt = time.GetUtcNow() };
-        await executions.SaveAsync(finished, CancellationToken.None).ConfigureAwait(false);
-
-        var elapsed = time.GetElapsedTime(started);
-        FlowsTelemetry.Executions.Add(1, new KeyValuePair<string, object?>("flows.outcome", status.ToString().ToLowerInvariant()));
-        activity?.SetStatus(succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
-        Log.ExecutionFinished(_logger, finished.Id, finished.FlowId, status.ToString().ToLowerInvariant(), elapsed.TotalMilliseconds);
+        var label = finished.Status.ToString().ToLowerInvariant();
+        FlowsTelemetry.Executions.Add(1, new KeyValuePair<string, object?>("flows.outcome", label));
+        activity?.SetStatus(finished.Status == ExecutionStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok);
+        Log.ExecutionFinished(_logger, finished.Id, finished.FlowId, label, _time.GetElapsedTime(started).TotalMilliseconds);
         return finished;
     }
 
-    /// <summary>The state of one execution while it runs.</summary>
-    private sealed class Run(FlowRunner runner, CompiledFlow flow, QueuedMessage message, CancellationToken cancellationToken)
+    private static int IndexOf(CompiledFlow flow, string stepId)
     {
-        private readonly List<StepExecution> _steps = [];
-
-        public FlowExecution Execution { get; set; } = null!;
-
-        public void Record(StepExecution step)
+        for (var i = 1; i < flow.Steps.Count; i++)
         {
-            _steps.Add(step);
-            Execution = Execution with { Steps = _steps.ToArray() };
+            if (flow.Steps[i].Definition.Id == stepId)
+            {
+                return i;
+            }
         }
 
-        /// <summary>Runs step <paramref name="index"/> and, for each message it emits, the steps after it. Returns false when a step failed.</summary>
-        public async Task<bool> RunStepAsync(int index, FlowMessage incoming, JObject stepOutputs)
+        throw new InvalidOperationException($"Flow '{flow.Version.FlowId}' version {flow.Version.Number} has no action step '{stepId}'.");
+    }
+
+    private enum StepOutcome
+    {
+        Completed,
+        Failed,
+        Rebounding,
+    }
+
+    /// <summary>One delivery of queued work: the steps it runs and how they ended.</summary>
+    private sealed class Run(FlowRunner runner, CompiledFlow flow, QueuedMessage message, CancellationToken cancellationToken)
+    {
+        public FlowRunner Runner => runner;
+
+        public string FlowId => flow.Version.FlowId;
+
+        public string ExecutionId => message.ExecutionId;
+
+        public CancellationToken Cancellation => cancellationToken;
+
+        public ExecutionFailure? Failure { get; private set; }
+
+        public string? FailureMessage { get; private set; }
+
+        /// <summary>Runs step <paramref name="index"/> and, for each message it emits, the steps after it.</summary>
+        public async Task<StepOutcome> RunStepAsync(int index, JObject incoming, JObject stepOutputs, int attempt, int rebounds)
         {
             if (index >= flow.Steps.Count)
             {
-                return true;
+                return StepOutcome.Completed;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
             var step = flow.Steps[index];
-            var started = runner.time.GetUtcNow();
-            var startedTimestamp = runner.time.GetTimestamp();
+            var result = await RunWithRetriesAsync(step, incoming, stepOutputs, attempt).ConfigureAwait(false);
+            switch (result.Kind)
+            {
+                case StepOutcome.Failed:
+                    Failure ??= new ExecutionFailure(step.Definition.Id, incoming, stepOutputs, result.Attempt);
+                    FailureMessage ??= result.Error;
+                    return StepOutcome.Failed;
+                case StepOutcome.Rebounding:
+                    return await ReboundAsync(step, incoming, stepOutputs, result.Attempt, rebounds, result.Error!).ConfigureAwait(false);
+            }
+
+            var outcome = StepOutcome.Completed;
+            foreach (var output in result.Emitted)
+            {
+                var body = output as JObject ?? new JObject { ["value"] = output };
+                var outputs = (JObject)stepOutputs.DeepClone();
+                outputs[step.Definition.Id] = body;
+                var next = await RunStepAsync(index + 1, body, outputs, 1, 0).ConfigureAwait(false);
+                if (next == StepOutcome.Failed)
+                {
+                    return StepOutcome.Failed;
+                }
+
+                if (next == StepOutcome.Rebounding)
+                {
+                    outcome = StepOutcome.Rebounding;
+                }
+            }
+
+            return outcome;
+        }
+
+        private async Task<StepOutcome> ReboundAsync(CompiledStep step, JObject incoming, JObject stepOutputs, int attempt, int rebounds, string reason)
+        {
+            var options = runner._options;
+            if (rebounds >= options.MaxRebounds)
+            {
+                var error = new StepError("ReboundLimitExceeded", $"Rebound limit exceeded: the step asked for {rebounds + 1} rebounds, at most {options.MaxRebounds} are allowed. Last reason: {reason}");
+                await runner._journal.AppendStepAsync(message.ExecutionId, new StepExecution
+                {
+                    StepId = step.Definition.Id,
+                    Attempt = attempt,
+                    Status = ExecutionStatus.Failed,
+                    Error = error,
+                    StartedAt = runner._time.GetUtcNow(),
+                }, cancellationToken).ConfigureAwait(false);
+                Failure ??= new ExecutionFailure(step.Definition.Id, incoming, stepOutputs, attempt);
+                FailureMessage ??= error.Message;
+                return StepOutcome.Failed;
+            }
+
+            var delay = TimeSpan.FromTicks(options.ReboundInitialDelay.Ticks * (1L << Math.Min(rebounds, 30)));
+            await runner._journal.UpdateAsync(message.ExecutionId, e => e! with { PendingRebounds = e.PendingRebounds + 1 }, cancellationToken).ConfigureAwait(false);
+            var rebound = message with
+            {
+                MessageId = Ids.New(),
+                Body = incoming,
+                ResumeStepId = step.Definition.Id,
+                StepOutputs = stepOutputs,
+                Attempt = attempt + 1,
+                Rebounds = rebounds + 1,
+                NotBefore = runner._time.GetUtcNow() + delay,
+            };
+            if (!await runner._queue.TryEnqueueAsync(rebound, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"The rebound of step '{step.Definition.Id}' could not be queued.");
+            }
+
+            Log.StepRebounding(runner._logger, message.ExecutionId, step.Definition.Id, rebounds + 1, delay.TotalSeconds);
+            return StepOutcome.Rebounding;
+        }
+
+        /// <summary>Runs a step, retrying transient failures with backoff; records every attempt.</summary>
+        private async Task<StepResult> RunWithRetriesAsync(CompiledStep step, JObject incoming, JObject stepOutputs, int attempt)
+        {
+            var options = runner._options;
+            for (var retry = 0; ; retry++)
+            {
+                var result = await RunOnceAsync(step, incoming, stepOutputs, attempt + retry).ConfigureAwait(false);
+                if (!result.Transient || retry >= options.TransientRetryCount)
+                {
+                    return result;
+                }
+
+                var delay = TransientFailures.Backoff(retry + 1, options.TransientRetryDelay, options.TransientRetryMaxDelay);
+                Log.StepRetrying(runner._logger, message.ExecutionId, step.Definition.Id, retry + 1, delay.TotalMilliseconds);
+                await Task.Delay(delay, runner._time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<StepResult> RunOnceAsync(CompiledStep step, JObject incoming, JObject stepOutputs, int attempt)
+        {
+            var started = runner._time.GetUtcNow();
+            var startedTimestamp = runner._time.GetTimestamp();
             using var activity = FlowsTelemetry.ActivitySource.StartActivity("flows.step");
             activity?.SetTag("flows.step_id", step.Definition.Id);
             activity?.SetTag("flows.component", step.Definition.ComponentId);
             activity?.SetTag("flows.function", step.Definition.Function);
+            activity?.SetTag("flows.attempt", attempt);
 
             JObject? input = null;
-            var emitted = new List<JToken>();
             StepError? error = null;
             Exception? exception = null;
+            var transient = false;
+            var context = default(RunnerActionContext);
             try
             {
-                input = MapInput(step, incoming.Body, stepOutputs);
+                input = MapInput(step, incoming, stepOutputs);
                 var credential = await LoadCredentialAsync(step).ConfigureAwait(false);
-                await using var scope = runner.scopes.CreateAsyncScope();
+                var snapshot = await runner._snapshots.GetAsync(flow.Version.FlowId, step.Definition.Id, cancellationToken).ConfigureAwait(false);
+                await using var scope = runner._scopes.CreateAsyncScope();
                 var implementation = ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, step.Action!.Implementation);
-                var context = new RunnerActionContext(
-                    input, incoming, step.Definition.Configuration ?? [], credential,
-                    runner.loggerFactory.CreateLogger(step.Action.Implementation), flow.Version.FlowId, step.Definition.Id, Execution.Id,
-                    emitted, cancellationToken);
+                context = new RunnerActionContext(this, step, input, new FlowMessage(message.MessageId, incoming), credential, snapshot, attempt,
+                    runner._loggerFactory.CreateLogger(step.Action.Implementation));
                 switch (implementation)
                 {
                     case IFlowAction action:
                         var result = await action.ExecuteAsync(context).ConfigureAwait(false);
                         if (result is not null)
                         {
-                            emitted.Add(result);
+                            await context.EmitAsync(result).ConfigureAwait(false);
                         }
 
                         break;
                     case IStreamingFlowAction streaming:
                         await foreach (var item in streaming.ExecuteAsync(context).WithCancellation(cancellationToken).ConfigureAwait(false))
                         {
-                            emitted.Add(item);
+                            await context.EmitAsync(item).ConfigureAwait(false);
                         }
 
                         break;
+                }
+
+                if (context.ErrorMessage is { } emittedError)
+                {
+                    error = new StepError("EmittedError", emittedError);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -168,47 +345,57 @@ internal sealed class FlowRunner
             {
                 error = new StepError(e.GetType().Name, e.Message);
                 exception = e;
+                transient = TransientFailures.IsTransient(e, cancellationToken);
             }
 
-            var duration = runner.time.GetElapsedTime(startedTimestamp);
+            var rebound = error is null ? context?.ReboundReason : null;
+            var emitted = error is null && rebound is null ? context!.Emitted : [];
+            var duration = runner._time.GetElapsedTime(startedTimestamp);
             FlowsTelemetry.StepDuration.Record(duration.TotalMilliseconds, new KeyValuePair<string, object?>("flows.component", step.Definition.ComponentId));
-            Record(new StepExecution
+            await runner._journal.AppendStepAsync(message.ExecutionId, new StepExecution
             {
                 StepId = step.Definition.Id,
-                Status = error is null ? ExecutionStatus.Succeeded : ExecutionStatus.Failed,
+                Attempt = attempt,
+                Status = error is not null ? ExecutionStatus.Failed : rebound is not null ? ExecutionStatus.Rebounding : ExecutionStatus.Succeeded,
                 Input = input,
                 Output = emitted.Count switch { 0 => null, 1 => emitted[0], _ => new JArray(emitted) },
-                Error = error,
+                Error = error ?? (rebound is null ? null : new StepError("Rebound", rebound)),
                 StartedAt = started,
                 Duration = duration,
-            });
-            await runner.executions.SaveAsync(Execution, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
 
             if (error is not null)
             {
                 activity?.SetStatus(ActivityStatusCode.Error, error.Type);
-                Log.StepFailed(runner._logger, Execution.Id, step.Definition.Id, error.Type, exception);
-                return false;
+                Log.StepFailed(runner._logger, message.ExecutionId, step.Definition.Id, error.Type, exception);
+                return new StepResult(StepOutcome.Failed, attempt, [], $"{step.Definition.Id}: {error.Message}", transient);
             }
 
-            foreach (var output in emitted)
-            {
-                var body = output as JObject ?? new JObject { ["value"] = output };
-                var outputs = (JObject)stepOutputs.DeepClone();
-                outputs[step.Definition.Id] = body;
-                if (!await RunStepAsync(index + 1, new FlowMessage(message.MessageId, body), outputs).ConfigureAwait(false))
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return rebound is not null
+                ? new StepResult(StepOutcome.Rebounding, attempt, [], rebound, false)
+                : new StepResult(StepOutcome.Completed, attempt, emitted, null, false);
         }
 
         private static JObject MapInput(CompiledStep step, JObject body, JObject stepOutputs)
         {
             var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = stepOutputs };
             var input = new JObject();
+            if (step.InputExpression is { } whole)
+            {
+                JToken? value;
+                try
+                {
+                    value = whole.Evaluate(body, bindings);
+                }
+                catch (MappingException e)
+                {
+                    throw new StepInputException("MappingError", $"The mapping expression failed ({e.Code}): {e.Message}", e);
+                }
+
+                input = value as JObject ?? throw new StepInputException("MappingError",
+                    $"The mapping expression must give an object, but gave {(value is null ? "nothing" : value.Type.ToString().ToLowerInvariant())}.");
+            }
+
             foreach (var field in step.Mapping)
             {
                 JToken? value;
@@ -227,19 +414,22 @@ internal sealed class FlowRunner
                 }
             }
 
-            foreach (var required in step.Action!.RequiredInputs)
+            foreach (var required in step.RequiredInputs)
             {
                 if (input[required] is null or { Type: JTokenType.Null })
                 {
-                    throw new StepInputException("InputValidationError", $"The required input field '{required}' is missing: its mapping '{FindSource(step, required)}' gave no value.");
+                    var source = step.Mapping.FirstOrDefault(m => m.Field == required)?.Expression.Source ?? "(unmapped)";
+                    throw new StepInputException("InputValidationError", $"The required input field '{required}' is missing: its mapping '{source}' gave no value.");
                 }
+            }
+
+            if (InputValidator.Validate(input, step.InMetadata) is { } violation)
+            {
+                throw new StepInputException("InputValidationError", violation);
             }
 
             return input;
         }
-
-        private static string FindSource(CompiledStep step, string field) =>
-            step.Mapping.FirstOrDefault(m => m.Field == field)?.Expression.Source ?? "(unmapped)";
 
         private async ValueTask<JObject> LoadCredentialAsync(CompiledStep step)
         {
@@ -248,53 +438,82 @@ internal sealed class FlowRunner
                 return [];
             }
 
-            var credential = await runner.credentials.GetAsync(step.Definition.CredentialId, cancellationToken).ConfigureAwait(false)
+            var credential = await runner._credentials.GetAsync(step.Definition.CredentialId, cancellationToken).ConfigureAwait(false)
                 ?? throw new StepInputException("CredentialError", $"Credential '{step.Definition.CredentialId}' no longer exists.");
             return credential.Fields;
         }
+
+        private sealed class RunnerActionContext(
+            Run run, CompiledStep step, JObject input, FlowMessage message, JObject credential, JObject? snapshot, int attempt, ILogger logger)
+            : ActionContext
+        {
+            public List<JToken> Emitted { get; } = [];
+
+            public string? ReboundReason { get; private set; }
+
+            public string? ErrorMessage { get; private set; }
+
+            public override JObject Input => input;
+
+            public override FlowMessage Message => message;
+
+            public override JObject Configuration => step.Definition.Configuration ?? [];
+
+            public override JObject Credential => credential;
+
+            public override JObject? Snapshot => snapshot;
+
+            public override int Attempt => attempt;
+
+            public override ILogger Logger => logger;
+
+            public override string FlowId => run.FlowId;
+
+            public override string StepId => step.Definition.Id;
+
+            public override string ExecutionId => run.ExecutionId;
+
+            public override CancellationToken CancellationToken => run.Cancellation;
+
+            public override ValueTask EmitAsync(JToken data)
+            {
+                ArgumentNullException.ThrowIfNull(data);
+                Emitted.Add(data);
+                return default;
+            }
+
+            public override async ValueTask EmitSnapshotAsync(JObject snapshot)
+            {
+                ArgumentNullException.ThrowIfNull(snapshot);
+                await run.Runner._snapshots.SaveAsync(FlowId, StepId, snapshot, run.Cancellation).ConfigureAwait(false);
+            }
+
+            public override ValueTask EmitReboundAsync(string reason)
+            {
+                ReboundReason = string.IsNullOrWhiteSpace(reason) ? "Rebound requested." : reason;
+                return default;
+            }
+
+            public override ValueTask EmitErrorAsync(string message)
+            {
+                ErrorMessage ??= string.IsNullOrWhiteSpace(message) ? "The action emitted an error." : message;
+                return default;
+            }
+
+            public override ValueTask EmitHttpReplyAsync(HttpReply reply)
+            {
+                ArgumentNullException.ThrowIfNull(reply);
+                run.Runner._replies.Reply(ExecutionId, reply);
+                return default;
+            }
+        }
     }
+
+    private sealed record StepResult(StepOutcome Kind, int Attempt, IReadOnlyList<JToken> Emitted, string? Error, bool Transient);
 
     /// <summary>A step failed before or around the action, for a reason the engine names.</summary>
     private sealed class StepInputException(string errorType, string message, Exception? inner = null) : Exception(message, inner)
     {
         public string ErrorType { get; } = errorType;
-    }
-
-    private sealed class RunnerActionContext(
-        JObject input,
-        FlowMessage message,
-        JObject configuration,
-        JObject credential,
-        ILogger logger,
-        string flowId,
-        string stepId,
-        string executionId,
-        List<JToken> emitted,
-        CancellationToken cancellationToken) : ActionContext
-    {
-        public override JObject Input => input;
-
-        public override FlowMessage Message => message;
-
-        public override JObject Configuration => configuration;
-
-        public override JObject Credential => credential;
-
-        public override ILogger Logger => logger;
-
-        public override string FlowId => flowId;
-
-        public override string StepId => stepId;
-
-        public override string ExecutionId => executionId;
-
-        public override CancellationToken CancellationToken => cancellationToken;
-
-        public override ValueTask EmitAsync(JToken data)
-        {
-            ArgumentNullException.ThrowIfNull(data);
-            emitted.Add(data);
-            return default;
-        }
     }
 }

@@ -7,52 +7,64 @@ namespace Flows.Sdk.Execution;
 
 /// <summary>
 /// Drains the queue: <see cref="WebhookFlowsOptions.MaxConcurrency"/> loops, each taking a message, running it, acknowledging it.
-/// Hosts run it through <c>Flows.Sdk.Hosting</c>.
+/// Stopping is two-phase: <c>stopAccepting</c> ends the loops after the message they run; <c>abandon</c> cancels the runs
+/// themselves (their messages are not acknowledged, so a durable queue delivers them again).
 /// </summary>
 internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<WebhookFlowsOptions> options, ILogger<FlowWorker> logger)
 {
-    public async Task RunAsync(CancellationToken stoppingToken)
+    private int _running;
+
+    /// <summary>How many messages are being run right now.</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    public async Task RunAsync(CancellationToken stopAccepting, CancellationToken abandon)
     {
         var concurrency = options.Value.MaxConcurrency;
         Log.WorkersStarted(logger, concurrency);
         var loops = new Task[concurrency];
         for (var i = 0; i < loops.Length; i++)
         {
-            loops[i] = Task.Run(() => LoopAsync(stoppingToken), CancellationToken.None);
+            loops[i] = Task.Run(() => LoopAsync(stopAccepting, abandon), CancellationToken.None);
         }
 
         await Task.WhenAll(loops).ConfigureAwait(false);
         Log.WorkersStopped(logger);
     }
 
-    private async Task LoopAsync(CancellationToken stoppingToken)
+    private async Task LoopAsync(CancellationToken stopAccepting, CancellationToken abandon)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        while (!stopAccepting.IsCancellationRequested)
         {
             QueuedMessage message;
             try
             {
-                message = await queue.DequeueAsync(stoppingToken).ConfigureAwait(false);
+                message = await queue.DequeueAsync(stopAccepting).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stopAccepting.IsCancellationRequested)
             {
                 return;
             }
 
+            Interlocked.Increment(ref _running);
             try
             {
-                await runner.RunAsync(message, stoppingToken).ConfigureAwait(false);
+                await runner.RunAsync(message, abandon).ConfigureAwait(false);
                 await queue.AcknowledgeAsync(message, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (abandon.IsCancellationRequested)
             {
                 // Not acknowledged: a durable queue delivers it again after the restart.
+                Log.MessageAbandoned(logger, message.MessageId, message.FlowId, message.ExecutionId);
                 return;
             }
             catch (Exception e)
             {
                 Log.MessageFailed(logger, message.MessageId, message.FlowId, e);
                 await queue.AcknowledgeAsync(message, CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
             }
         }
     }

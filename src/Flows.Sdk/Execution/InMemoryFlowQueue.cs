@@ -30,19 +30,22 @@ internal sealed class InMemoryFlowQueue(IOptions<WebhookFlowsOptions> options, T
         }
 
         // A delayed message (a rebound) was accepted long ago: it waits for room rather than being refused.
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await Task.Delay(delay, time, _disposed.Token).ConfigureAwait(false);
-                await _channel.Writer.WriteAsync(message, _disposed.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // The host is shutting down: in-memory messages end with the process.
-            }
-        }, CancellationToken.None);
+        // The timer starts now, so the delay counts from the enqueue, not from when a thread gets to it.
+        _ = EnqueueWhenDueAsync(Task.Delay(delay, time, _disposed.Token), message);
         return new(true);
+    }
+
+    private async Task EnqueueWhenDueAsync(Task due, QueuedMessage message)
+    {
+        try
+        {
+            await due.ConfigureAwait(false);
+            await _channel.Writer.WriteAsync(message, _disposed.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The host is shutting down: in-memory messages end with the process.
+        }
     }
 
     public ValueTask<QueuedMessage> DequeueAsync(CancellationToken cancellationToken = default) =>

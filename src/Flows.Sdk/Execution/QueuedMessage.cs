@@ -34,6 +34,9 @@ public sealed record QueuedMessage(
     /// <summary>The attempt number of <see cref="ResumeStepId"/>: 1 for a first run, more for rebounds and retries.</summary>
     public int Attempt { get; init; } = 1;
 
+    /// <summary>How many times <see cref="ResumeStepId"/> rebounded this message so far.</summary>
+    public int Rebounds { get; init; }
+
     /// <summary>When set, the message must not be delivered before this time (rebounds wait this way).</summary>
     public DateTimeOffset? NotBefore { get; init; }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Flows.Sdk.Components;
 using Flows.Sdk.Mapping;
 using Flows.Sdk.Storage;
+using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Flows;
 
@@ -21,8 +22,22 @@ internal sealed class CompiledFlow
     public IReadOnlyList<CompiledStep> Steps { get; }
 }
 
-/// <summary>A step with its component resolved and its mapping compiled.</summary>
-internal sealed record CompiledStep(StepDefinition Definition, IComponent Component, ActionDescriptor? Action, IReadOnlyList<CompiledField> Mapping);
+/// <summary>A step with its component resolved, its metadata settled and its mapping compiled.</summary>
+internal sealed record CompiledStep(StepDefinition Definition, IComponent Component, ActionDescriptor? Action, IReadOnlyList<CompiledField> Mapping)
+{
+    /// <summary>The developer-mode expression that produces the whole input, or <see langword="null"/>.</summary>
+    public IMappingExpression? InputExpression { get; init; }
+
+    /// <summary>The input metadata in force: the step's (dynamic) or the action's.</summary>
+    public JObject? InMetadata => Definition.InMetadata ?? Action?.InMetadata;
+
+    /// <summary>The output metadata in force: the step's (dynamic) or the action's.</summary>
+    public JObject? OutMetadata => Definition.OutMetadata ?? Action?.OutMetadata;
+
+    /// <summary>The input fields the action requires.</summary>
+    public IReadOnlyList<string> RequiredInputs { get; } =
+        (Definition.InMetadata ?? Action?.InMetadata)?["required"] is JArray required ? required.Select(static r => r.ToString()).ToArray() : [];
+}
 
 /// <summary>One input field and the compiled expression that computes it.</summary>
 internal sealed record CompiledField(string Field, IMappingExpression Expression);
@@ -85,7 +100,21 @@ internal sealed class CompiledFlowCache(IFlowStore store, ComponentRegistry comp
                 }
             }
 
-            steps.Add(new(step, component, action, fields));
+            IMappingExpression? inputExpression = null;
+            if (step.MappingExpression is { } whole)
+            {
+                try
+                {
+                    inputExpression = mappingEngine.Compile(whole);
+                }
+                catch (MappingException e)
+                {
+                    var at = e.Position >= 0 ? $" at position {e.Position}" : string.Empty;
+                    errors.Add(new(step.Id, "mapping", $"The expression does not compile ({e.Code}{at}): {e.Message}"));
+                }
+            }
+
+            steps.Add(new(step, component, action, fields) { InputExpression = inputExpression });
         }
 
         return errors.Count == 0 ? new CompiledFlow(version, steps) : null;

@@ -1,6 +1,9 @@
 using Flows.Sdk.Components;
 using Flows.Sdk.Diagnostics;
+using Flows.Sdk.Mapping;
+using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -13,6 +16,9 @@ internal sealed class FlowManager(
     ICredentialStore credentials,
     ComponentRegistry components,
     CompiledFlowCache compiledFlows,
+    SampleParserSelector sampleParsers,
+    IOptions<SampleParseOptions> sampleOptions,
+    IServiceProvider services,
     TimeProvider time,
     ILogger<FlowManager> logger) : IFlowManager
 {
@@ -52,15 +58,20 @@ internal sealed class FlowManager(
         return updated;
     }
 
-    public async ValueTask<FlowVersion> PublishAsync(string flowId, CancellationToken cancellationToken = default)
+    public async ValueTask<PublishResult> PublishAsync(string flowId, CancellationToken cancellationToken = default)
     {
         CompiledFlow? compiled = null;
         var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
-        await CheckCompleteAsync(current.Draft, cancellationToken).ConfigureAwait(false);
+        var definition = await CheckCompleteAsync(current.Draft, cancellationToken).ConfigureAwait(false);
         var (flow, version) = await UpdateAsync(flowId, flow =>
         {
+            if (!ReferenceEquals(flow.Draft, current.Draft))
+            {
+                throw new FlowStateException($"The draft of flow '{flow.Id}' changed while it was being published; publish again.");
+            }
+
             var number = (flow.LatestVersion ?? 0) + 1;
-            var version = new FlowVersion(flow.Id, number, flow.Draft, time.GetUtcNow());
+            var version = new FlowVersion(flow.Id, number, definition, time.GetUtcNow());
             var errors = new List<FlowValidationError>();
             compiled = compiledFlows.Compile(version, errors) ?? throw new FlowValidationException(errors);
             var published = flow with
@@ -74,7 +85,7 @@ internal sealed class FlowManager(
 
         compiledFlows.Add(compiled!);
         Log.FlowPublished(logger, flow.Id, version!.Number);
-        return version;
+        return new PublishResult(version, SampleWarnings(compiled!));
     }
 
     public async ValueTask<Flow> StartAsync(string flowId, CancellationToken cancellationToken = default)
@@ -125,7 +136,7 @@ internal sealed class FlowManager(
     }
 
     /// <summary>What a draft must be to be saved at all: named, with uniquely named steps and valid samples.</summary>
-    private static FlowDraft CheckShape(FlowDraft draft)
+    private FlowDraft CheckShape(FlowDraft draft)
     {
         ArgumentNullException.ThrowIfNull(draft);
         var errors = new List<FlowValidationError>();
@@ -187,44 +198,26 @@ internal sealed class FlowManager(
         return draft with { Steps = steps };
     }
 
-    private static SampleDefinition? ParseSample(StepDefinition step, string where, List<FlowValidationError> errors)
+    private SampleDefinition ParseSample(StepDefinition step, string where, List<FlowValidationError> errors)
     {
         var sample = step.Sample!;
-        if (!string.Equals(sample.Format, "json", StringComparison.Ordinal))
-        {
-            errors.Add(new(step.Id, $"{where}.sample.format", $"Unknown sample format '{sample.Format}'."));
-            return sample;
-        }
-
         try
         {
-            using var reader = new JsonTextReader(new StringReader(sample.Data ?? string.Empty)) { DateParseHandling = DateParseHandling.None, MaxDepth = 64 };
-            var token = JToken.ReadFrom(reader);
-            if (reader.Read())
-            {
-                errors.Add(new(step.Id, $"{where}.sample.data", $"Unexpected content after the JSON object at line {reader.LineNumber}, position {reader.LinePosition}."));
-                return sample;
-            }
-
-            if (token is not JObject obj)
-            {
-                errors.Add(new(step.Id, $"{where}.sample.data", $"The sample must be a JSON object, but it is {token.Type.ToString().ToLowerInvariant()}."));
-                return sample;
-            }
-
-            return sample with { Sample = obj };
+            var parsed = sampleParsers.Parse(sample.Format ?? string.Empty, sample.Data ?? string.Empty, sampleOptions.Value);
+            return sample with { Sample = parsed.Sample, Schema = parsed.Schema };
         }
-        catch (JsonReaderException e)
+        catch (SampleFormatException e)
         {
-            errors.Add(new(step.Id, $"{where}.sample.data", $"The sample is not valid JSON: {e.Message}"));
+            errors.Add(new(step.Id, $"{where}.sample", e.MessageWithLocation));
             return sample;
         }
     }
 
     /// <summary>What a draft must be to be published: a trigger first, known components and functions, required inputs mapped, credentials that exist and fit.</summary>
-    private async ValueTask CheckCompleteAsync(FlowDraft draft, CancellationToken cancellationToken)
+    private async ValueTask<FlowDraft> CheckCompleteAsync(FlowDraft draft, CancellationToken cancellationToken)
     {
         var errors = new List<FlowValidationError>();
+        var resolved = draft.Steps.ToArray();
         if (draft.Steps.Count == 0)
         {
             errors.Add(new(null, "steps", "A flow needs at least a trigger step."));
@@ -261,6 +254,7 @@ internal sealed class FlowManager(
                 }
                 else
                 {
+                    resolved[i] = step = await ResolveMetadataAsync(step, component, action, errors, cancellationToken).ConfigureAwait(false);
                     CheckMapping(step, action, errors);
                 }
             }
@@ -272,12 +266,47 @@ internal sealed class FlowManager(
         {
             throw new FlowValidationException(errors);
         }
+
+        return draft with { Steps = resolved };
+    }
+
+    /// <summary>Asks the component for the step's dynamic metadata (at most 30 s) and keeps it on the step.</summary>
+    private async ValueTask<StepDefinition> ResolveMetadataAsync(
+        StepDefinition step, IComponent component, ActionDescriptor action, List<FlowValidationError> errors, CancellationToken cancellationToken)
+    {
+        var credential = step.CredentialId is null ? null : await credentials.GetAsync(step.CredentialId, cancellationToken).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            var metadata = await component.GetActionMetadataAsync(
+                new ActionRequest(action, step.Configuration ?? [], credential?.Fields ?? [], services), timeout.Token).ConfigureAwait(false);
+            return metadata is null ? step with { InMetadata = null, OutMetadata = null } : step with { InMetadata = metadata.InMetadata, OutMetadata = metadata.OutMetadata };
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            errors.Add(new(step.Id, "configuration", $"The component could not compute the action's metadata: {e.Message}"));
+            return step;
+        }
     }
 
     private static void CheckMapping(StepDefinition step, ActionDescriptor action, List<FlowValidationError> errors)
     {
+        if (step.MappingExpression is not null)
+        {
+            // Developer mode: which fields the expression produces is known only when it runs; the input is checked then.
+            if (step.Mapping is { Count: > 0 })
+            {
+                errors.Add(new(step.Id, "mapping", "A step has either a mapping per field or one mapping expression, not both."));
+            }
+
+            return;
+        }
+
         var mapping = step.Mapping ?? new Dictionary<string, string>();
-        foreach (var required in action.RequiredInputs)
+        var inMetadata = step.InMetadata ?? action.InMetadata;
+        var requiredInputs = inMetadata?["required"] is JArray requiredList ? requiredList.Select(r => r.ToString()) : [];
+        foreach (var required in requiredInputs)
         {
             if (!mapping.TryGetValue(required, out var expression) || string.IsNullOrWhiteSpace(expression))
             {
@@ -285,7 +314,7 @@ internal sealed class FlowManager(
             }
         }
 
-        if (action.InMetadata?["properties"] is JObject properties)
+        if (inMetadata?["properties"] is JObject properties)
         {
             foreach (var field in mapping.Keys)
             {
@@ -318,5 +347,105 @@ internal sealed class FlowManager(
         {
             errors.Add(new(step.Id, "credentialId", $"Credential '{step.CredentialId}' belongs to component '{credential.ComponentId}', not '{descriptor.Id}'."));
         }
+    }
+
+    /// <summary>
+    /// Evaluates each mapping expression on the sample of the data it will get; an expression that gives nothing there
+    /// probably names a field the payload does not have. Warnings only: real payloads vary.
+    /// </summary>
+    private static IReadOnlyList<FlowValidationError> SampleWarnings(CompiledFlow flow)
+    {
+        var warnings = new List<FlowValidationError>();
+        var samples = new JObject();
+        JObject? previous = null;
+        foreach (var step in flow.Steps)
+        {
+            if (previous is not null && step.Action is not null)
+            {
+                var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = samples };
+                if (step.InputExpression is { } whole)
+                {
+                    try
+                    {
+                        if (whole.Evaluate(previous, bindings) is not JObject)
+                        {
+                            warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' does not give an object on the sample of the incoming data."));
+                        }
+                    }
+                    catch (MappingException e)
+                    {
+                        warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' fails on the sample ({e.Code}): {e.Message}"));
+                    }
+                }
+
+                foreach (var field in step.Mapping)
+                {
+                    try
+                    {
+                        if (field.Expression.Evaluate(previous, bindings) is null)
+                        {
+                            warnings.Add(new(step.Definition.Id, $"mapping.{field.Field}",
+                                $"'{field.Expression.Source}' gives no value on the sample of the incoming data; check the field names."));
+                        }
+                    }
+                    catch (MappingException e)
+                    {
+                        warnings.Add(new(step.Definition.Id, $"mapping.{field.Field}", $"'{field.Expression.Source}' fails on the sample ({e.Code}): {e.Message}"));
+                    }
+                }
+            }
+
+            previous = SampleOf(step);
+            if (previous is null)
+            {
+                // Without a sample of this step's output, the next mappings cannot be checked.
+                break;
+            }
+
+            samples[step.Definition.Id] = previous;
+        }
+
+        return warnings;
+    }
+
+    /// <summary>The sample of what a step emits: its own sample, or one built from the action's output metadata.</summary>
+    internal static JObject? SampleOf(CompiledStep step) =>
+        step.Definition.Sample?.Sample
+        ?? (step.OutMetadata is { } schema ? SampleGenerator.FromSchema(schema) : null);
+
+    public async ValueTask<Flow> RetrieveSampleAsync(string flowId, string stepId, CancellationToken cancellationToken = default)
+    {
+        var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
+        var index = current.Draft.Steps.ToList().FindIndex(s => s.Id == stepId);
+        if (index < 0)
+        {
+            throw new FlowValidationException([new(stepId, "stepId", $"Flow '{flowId}' has no step '{stepId}'.")]);
+        }
+
+        var step = current.Draft.Steps[index];
+        var component = components.Find(step.ComponentId)
+            ?? throw new FlowValidationException([new(stepId, "componentId", $"Unknown component '{step.ComponentId}'.")]);
+        var action = component.Descriptor.FindAction(step.Function)
+            ?? throw new FlowValidationException([new(stepId, "function", $"Component '{component.Descriptor.Id}' has no action '{step.Function}': only actions have output samples to retrieve.")]);
+
+        var credential = step.CredentialId is null ? null : await credentials.GetAsync(step.CredentialId, cancellationToken).ConfigureAwait(false);
+        var request = new ActionRequest(action, step.Configuration ?? [], credential?.Fields ?? [], services);
+        JObject sample;
+        try
+        {
+            sample = await component.RetrieveSampleAsync(request, cancellationToken).ConfigureAwait(false)
+                ?? ((step.OutMetadata ?? action.OutMetadata) is { } schema ? SampleGenerator.FromSchema(schema) : []);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new FlowValidationException([new(stepId, "sample", $"The component could not retrieve a sample: {e.Message}")]);
+        }
+
+        var text = sample.ToString(Formatting.Indented);
+        var parsed = sampleParsers.Parse(SampleFormats.Json, text, sampleOptions.Value);
+        var definition = new SampleDefinition(SampleFormats.Json, text) { Sample = parsed.Sample, Schema = parsed.Schema };
+        var steps = current.Draft.Steps.ToArray();
+        steps[index] = step with { Sample = definition };
+        return await UpdateDraftAsync(flowId, current.Draft with { Steps = steps }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -25,7 +25,15 @@ public interface IFlowManager
     /// </summary>
     /// <exception cref="FlowNotFoundException">No flow has that id.</exception>
     /// <exception cref="FlowValidationException">The draft is not complete; each error names its step and field.</exception>
-    ValueTask<FlowVersion> PublishAsync(string flowId, CancellationToken cancellationToken = default);
+    ValueTask<PublishResult> PublishAsync(string flowId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Asks the component of an action step for a sample of its output (<see cref="Components.IComponent.RetrieveSampleAsync"/>;
+    /// by default one built from the action's output metadata) and stores it on the step of the draft, so that later steps can map from it.
+    /// </summary>
+    /// <exception cref="FlowNotFoundException">No flow has that id.</exception>
+    /// <exception cref="FlowValidationException">The step does not exist, is not an action, or the component failed.</exception>
+    ValueTask<Flow> RetrieveSampleAsync(string flowId, string stepId, CancellationToken cancellationToken = default);
 
     /// <summary>Starts the latest published version: the flow goes live.</summary>
     /// <exception cref="FlowNotFoundException">No flow has that id.</exception>

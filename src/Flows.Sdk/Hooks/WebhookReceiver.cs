@@ -8,6 +8,7 @@ using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Diagnostics;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
+using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ internal sealed class WebhookReceiver(
     IFlowQueue queue,
     IOptions<WebhookFlowsOptions> options,
     TimeProvider time,
+    ReplyBroker replies,
     ILogger<WebhookReceiver> logger) : IWebhookReceiver
 {
     private static readonly string[] RedactedHeaders = ["authorization", "proxy-authorization", "cookie"];
@@ -38,7 +40,7 @@ internal sealed class WebhookReceiver(
             if (response.StatusCode != 200)
             {
                 FlowsTelemetry.HooksRefused.Add(1, new KeyValuePair<string, object?>("http.response.status_code", response.StatusCode));
-                Log.HookRefused(logger, request.FlowId, response.StatusCode, (string?)response.Body["title"] ?? string.Empty);
+                Log.HookRefused(logger, request.FlowId, response.StatusCode, (string?)response.Body?["title"] ?? "reply");
             }
             else
             {
@@ -106,16 +108,47 @@ internal sealed class WebhookReceiver(
         payload["_additionalUrlPath"] = request.AdditionalPath;
 
         var requestId = Ids.New();
-        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow());
+        var expectsReply = compiled.Steps.Any(step => step.Component.Descriptor.Id == ReplyComponent.ComponentId);
+        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow()) { ExpectsReply = expectsReply };
+        var executionHeader = new Dictionary<string, string> { [WebhookResponse.ExecutionIdHeader] = message.ExecutionId };
+        var reply = expectsReply ? replies.Register(message.ExecutionId) : null;
         if (!await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false))
         {
+            replies.Unregister(message.ExecutionId);
             Log.HookQueueFull(logger, flow.Id);
             return WebhookResponse.Problem(503, "Service Unavailable", "The flow's queue is full; try again later.",
                 new Dictionary<string, string> { ["Retry-After"] = "5" });
         }
 
         Log.HookAccepted(logger, requestId, flow.Id, liveVersion);
-        return WebhookResponse.Accepted(requestId);
+        if (reply is null)
+        {
+            return WebhookResponse.Accepted(requestId, executionHeader);
+        }
+
+        return await WaitForReplyAsync(reply, message.ExecutionId, executionHeader, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<WebhookResponse> WaitForReplyAsync(
+        Task<ReplyOutcome> reply, string executionId, Dictionary<string, string> executionHeader, CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.ReplyTimeout;
+        try
+        {
+            var outcome = await reply.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+            return outcome.Reply is { } httpReply
+                ? WebhookResponse.FromReply(httpReply, executionHeader)
+                : WebhookResponse.Problem(502, "Bad Gateway", outcome.FailureReason ?? "The flow did not reply.", executionHeader);
+        }
+        catch (TimeoutException)
+        {
+            return WebhookResponse.Problem(504, "Gateway Timeout",
+                $"The flow did not reply within {timeout.TotalSeconds:0.###} seconds; it goes on running (execution {executionId}).", executionHeader);
+        }
+        finally
+        {
+            replies.Unregister(executionId);
+        }
     }
 
     private static WebhookResponse? Authenticate(WebhookRequest request, JObject? fields)
@@ -217,13 +250,14 @@ internal sealed class WebhookReceiver(
                 return ([], null);
             }
 
-            if (!IsJson(request.ContentType))
+            return MediaTypeOf(request.ContentType) switch
             {
-                return (null, WebhookResponse.Problem(415, "Unsupported Media Type",
-                    $"The body's content type '{request.ContentType ?? "(none)"}' is not supported; send application/json."));
-            }
-
-            return ParseJson(buffer, options.Value.MaxBodyDepth);
+                BodyKind.Json => ParseJson(buffer, options.Value.MaxBodyDepth),
+                BodyKind.Xml => ParseXml(buffer, options.Value.MaxBodyDepth),
+                BodyKind.Form => ParseForm(buffer),
+                _ => (null, WebhookResponse.Problem(415, "Unsupported Media Type",
+                    $"The body's content type '{request.ContentType ?? "(none)"}' is not supported; send application/json, application/xml or application/x-www-form-urlencoded.")),
+            };
         }
         finally
         {
@@ -281,16 +315,81 @@ internal sealed class WebhookReceiver(
     private static WebhookResponse TooLarge(long limit) =>
         WebhookResponse.Problem(413, "Payload Too Large", $"The body is larger than the limit of {limit} bytes.");
 
-    private static bool IsJson(string? contentType)
+    private enum BodyKind
     {
-        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType is null)
+        Unsupported,
+        Json,
+        Xml,
+        Form,
+    }
+
+    private static BodyKind MediaTypeOf(string? contentType)
+    {
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType is not { } mediaType)
         {
-            return false;
+            return BodyKind.Unsupported;
         }
 
-        var mediaType = parsed.MediaType;
-        return string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase)
-            || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+        if (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+        {
+            return BodyKind.Json;
+        }
+
+        if (mediaType.Equals("application/xml", StringComparison.OrdinalIgnoreCase) || mediaType.Equals("text/xml", StringComparison.OrdinalIgnoreCase)
+            || mediaType.EndsWith("+xml", StringComparison.OrdinalIgnoreCase))
+        {
+            return BodyKind.Xml;
+        }
+
+        return mediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) ? BodyKind.Form : BodyKind.Unsupported;
+    }
+
+    /// <summary>XML bodies go through the same converter as XML samples, so a payload and its sample have the same shape.</summary>
+    private static (JObject? Body, WebhookResponse? Problem) ParseXml(ReadOnlySequence<byte> buffer, int maxDepth)
+    {
+        try
+        {
+            return (XmlJsonConverter.Convert(buffer, maxDepth), null);
+        }
+        catch (SampleFormatException e)
+        {
+            return (null, WebhookResponse.Problem(400, "Bad Request", "The XML body is not valid: " + e.MessageWithLocation));
+        }
+    }
+
+    private static (JObject? Body, WebhookResponse? Problem) ParseForm(ReadOnlySequence<byte> buffer)
+    {
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, true).GetString(buffer);
+        }
+        catch (DecoderFallbackException)
+        {
+            return (null, WebhookResponse.Problem(400, "Bad Request", "The form body is not valid UTF-8."));
+        }
+
+        var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var pair in text.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString((equals < 0 ? pair : pair[..equals]).Replace('+', ' '));
+            var value = equals < 0 ? string.Empty : Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
+            if (!values.TryGetValue(key, out var list))
+            {
+                values[key] = list = [];
+            }
+
+            list.Add(value);
+        }
+
+        var body = new JObject();
+        foreach (var (key, list) in values)
+        {
+            body[key] = list.Count == 1 ? new JValue(list[0]) : new JArray(list);
+        }
+
+        return (body, null);
     }
 
     private static JObject ToObject(IReadOnlyDictionary<string, StringValues> values)

@@ -1,36 +1,49 @@
+using Flows.Sdk.Components;
+using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Hooks;
 
-/// <summary>The answer to a hook request: a status code, headers and a JSON body (a problem details object for errors).</summary>
+/// <summary>The answer to a hook request: a status code, headers and a body (a problem details object for errors).</summary>
 public sealed class WebhookResponse
 {
-    private WebhookResponse(int statusCode, JObject body, bool isProblem, IReadOnlyDictionary<string, string> headers)
+    private WebhookResponse(int statusCode, JObject? body, string? text, string contentType, bool isProblem, IReadOnlyDictionary<string, string> headers)
     {
         StatusCode = statusCode;
         Body = body;
+        Text = text;
+        ContentType = contentType;
         IsProblem = isProblem;
         Headers = headers;
     }
 
+    /// <summary>The response header that names the execution a hook request started (<c>x-execution-id</c>).</summary>
+    public const string ExecutionIdHeader = "x-execution-id";
+
     /// <summary>The HTTP status code.</summary>
     public int StatusCode { get; }
 
-    /// <summary>The JSON body.</summary>
-    public JObject Body { get; }
+    /// <summary>The JSON body of an acknowledgement or a problem; <see langword="null"/> for a flow's reply that is not a JSON object.</summary>
+    public JObject? Body { get; }
 
-    /// <summary>Whether <see cref="Body"/> is an RFC 9457 problem details object (content type <c>application/problem+json</c>).</summary>
+    /// <summary>The body as text, when it is not <see cref="Body"/> (a flow's reply); <see langword="null"/> otherwise.</summary>
+    public string? Text { get; }
+
+    /// <summary>Whether the body is an RFC 9457 problem details object (content type <c>application/problem+json</c>).</summary>
     public bool IsProblem { get; }
 
-    /// <summary>Headers to add to the response (for example <c>WWW-Authenticate</c> or <c>Retry-After</c>).</summary>
+    /// <summary>Headers to add to the response (for example <c>WWW-Authenticate</c>, <c>Retry-After</c> or <c>x-execution-id</c>).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; }
 
-    /// <summary>The content type of <see cref="Body"/>.</summary>
-    public string ContentType => IsProblem ? "application/problem+json" : "application/json";
+    /// <summary>The content type of the body.</summary>
+    public string ContentType { get; }
+
+    /// <summary>The body as it goes on the wire.</summary>
+    public string Content => Text ?? Body?.ToString(Formatting.None) ?? string.Empty;
 
     /// <summary>The request was accepted: <c>200 {"requestId": "...", "message": "thank you"}</c>.</summary>
-    public static WebhookResponse Accepted(string requestId) =>
-        new(200, new JObject { ["requestId"] = requestId, ["message"] = "thank you" }, false, NoHeaders);
+    public static WebhookResponse Accepted(string requestId, IReadOnlyDictionary<string, string>? headers = null) =>
+        new(200, new JObject { ["requestId"] = requestId, ["message"] = "thank you" }, null, "application/json", false, headers ?? NoHeaders);
 
     /// <summary>A problem details response.</summary>
     /// <param name="statusCode">The HTTP status code.</param>
@@ -44,7 +57,36 @@ public sealed class WebhookResponse
             ["title"] = title,
             ["status"] = statusCode,
             ["detail"] = detail,
-        }, true, headers ?? NoHeaders);
+        }, null, "application/problem+json", true, headers ?? NoHeaders);
+
+    /// <summary>A flow's reply, sent as the flow built it.</summary>
+    /// <param name="reply">The reply.</param>
+    /// <param name="headers">Headers to add besides the reply's own, or <see langword="null"/>.</param>
+    public static WebhookResponse FromReply(HttpReply reply, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        var all = new Dictionary<string, string>(reply.Headers, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in headers ?? NoHeaders)
+        {
+            all[name] = value;
+        }
+
+        var isJson = reply.ContentType.Contains("json", StringComparison.OrdinalIgnoreCase);
+        var text = reply.Body switch
+        {
+            null => string.Empty,
+            JValue { Type: JTokenType.String } s when !isJson => (string)s!,
+            var token => token.ToString(Formatting.None),
+        };
+        return new(reply.StatusCode, null, text, reply.ContentType, false, all);
+    }
+
+    /// <summary>A copy of this response with <paramref name="name"/> set to <paramref name="value"/>.</summary>
+    public WebhookResponse WithHeader(string name, string value)
+    {
+        var headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase) { [name] = value };
+        return new(StatusCode, Body, Text, ContentType, IsProblem, headers);
+    }
 
     private static readonly IReadOnlyDictionary<string, string> NoHeaders = new Dictionary<string, string>();
 }

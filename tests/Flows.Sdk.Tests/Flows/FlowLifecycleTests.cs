@@ -2,7 +2,7 @@ using Flows.Sdk.Flows;
 using Flows.Sdk.Tests.Support;
 using Newtonsoft.Json.Linq;
 
-namespace Flows.Sdk.Tests.Flows;
+namespace Flows.Sdk.Tests.Lifecycle;
 
 public sealed class FlowLifecycleTests
 {
@@ -146,8 +146,8 @@ public sealed class FlowLifecycleTests
         await _host.Flows.UpdateDraftAsync(flow.Id, new FlowDraft("renamed", [TestHost.Trigger(), TestHost.Action("step_2", "echo", credential, ("value", "b"))]));
         var second = await _host.Flows.PublishAsync(flow.Id);
 
-        first.Number.Should().Be(1);
-        second.Number.Should().Be(2);
+        first.Version.Number.Should().Be(1);
+        second.Version.Number.Should().Be(2);
         var stored = await _host.Flows.GetVersionAsync(flow.Id, 1);
         stored!.Definition.Name.Should().Be("flow");
         stored.Definition.Steps[1].Mapping!["value"].Should().Be("a");
@@ -164,7 +164,7 @@ public sealed class FlowLifecycleTests
         var version = await _host.Flows.PublishAsync(flow.Id);
 
         var after = await _host.Flows.GetAsync(flow.Id);
-        version.Number.Should().Be(2);
+        version.Version.Number.Should().Be(2);
         after!.State.Should().Be(FlowState.Running);
         after.LiveVersion.Should().Be(2);
     }
@@ -210,7 +210,7 @@ public sealed class FlowLifecycleTests
         var bad = async () => await CreateAsync(TestHost.Trigger() with { Sample = new SampleDefinition("json", "[1, 2]") });
         var malformed = async () => await CreateAsync(TestHost.Trigger() with { Sample = new SampleDefinition("json", "{\"a\": ") });
 
-        (await bad.Should().ThrowAsync<FlowValidationException>()).Which.Errors.Should().ContainSingle(e => e.Field == "steps[0].sample.data" && e.Message.Contains("must be a JSON object"));
+        (await bad.Should().ThrowAsync<FlowValidationException>()).Which.Errors.Should().ContainSingle(e => e.Field == "steps[0].sample" && e.Message.Contains("must be a JSON object"));
         (await malformed.Should().ThrowAsync<FlowValidationException>()).Which.Errors.Should().ContainSingle(e => e.Message.Contains("line 1"));
         var good = await CreateAsync(TestHost.Trigger() with { Sample = new SampleDefinition("json", "{\"petname\": \"Gromit\"}") });
         good.Draft.Steps[0].Sample!.Sample!["petname"]!.ToString().Should().Be("Gromit");

@@ -24,9 +24,9 @@ public sealed class WebhookReceiverTests
             query: new Dictionary<string, string> { ["source"] = "test" }, additionalPath: "extra/path"));
 
         response.StatusCode.Should().Be(200);
-        response.Body["message"]!.ToString().Should().Be("thank you");
+        response.Body!["message"]!.ToString().Should().Be("thank you");
         var message = await _host.DequeueAsync();
-        message.RequestId.Should().Be(response.Body["requestId"]!.ToString());
+        message.RequestId.Should().Be(response.Body!["requestId"]!.ToString());
         message.FlowVersion.Should().Be(1);
         message.Body["petname"]!.ToString().Should().Be("Gromit");
         message.Body["_method"]!.ToString().Should().Be("POST");
@@ -59,7 +59,7 @@ public sealed class WebhookReceiverTests
 
         stopped.StatusCode.Should().Be(404);
         stopped.IsProblem.Should().BeTrue();
-        stopped.Body.ToString().Should().Be(unknown.Body.ToString());
+        stopped.Body!.ToString().Should().Be(unknown.Body!.ToString());
     }
 
     [Test]
@@ -87,8 +87,8 @@ public sealed class WebhookReceiverTests
         response.StatusCode.Should().Be(401);
         response.IsProblem.Should().BeTrue();
         response.Headers["WWW-Authenticate"].Should().StartWith("Basic realm=");
-        response.Body["detail"]!.ToString().Should().Contain(detail);
-        response.Body.ToString().Should().NotContain("pass");
+        response.Body!["detail"]!.ToString().Should().Contain(detail);
+        response.Body!.ToString().Should().NotContain("pass");
         _host.Queue.Count.Should().Be(0);
     }
 
@@ -113,7 +113,7 @@ public sealed class WebhookReceiverTests
 
         response.StatusCode.Should().Be(400);
         response.IsProblem.Should().BeTrue();
-        response.Body["detail"]!.ToString().Should().Contain("line 2");
+        response.Body!["detail"]!.ToString().Should().Contain("line 2");
     }
 
     [TestCase("[1, 2]", "an array")]
@@ -126,7 +126,7 @@ public sealed class WebhookReceiverTests
         var response = await _host.Receiver.ReceiveAsync(TestHost.Request(flow.Id, body: body));
 
         response.StatusCode.Should().Be(400);
-        response.Body["detail"]!.ToString().Should().Contain(detail);
+        response.Body!["detail"]!.ToString().Should().Contain(detail);
     }
 
     [Test]
@@ -138,7 +138,7 @@ public sealed class WebhookReceiverTests
         var response = await _host.Receiver.ReceiveAsync(TestHost.Request(flow.Id, body: deep));
 
         response.StatusCode.Should().Be(400);
-        response.Body["detail"]!.ToString().Should().Contain("deeper than 64");
+        response.Body!["detail"]!.ToString().Should().Contain("deeper than 64");
     }
 
     [Test]

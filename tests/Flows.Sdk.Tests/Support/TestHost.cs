@@ -24,7 +24,8 @@ internal sealed class TestHost : IAsyncDisposable
         services.AddLogging();
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
         services.AddSingleton<TimeProvider>(Time);
-        services.AddWebhookFlowsCore(configure).AddComponent<TestComponent>();
+        services.AddSingleton<EngineTestState>();
+        services.AddWebhookFlowsCore(configure).AddComponent<TestComponent>().AddComponent<EngineTestComponent>();
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -44,6 +45,24 @@ internal sealed class TestHost : IAsyncDisposable
 
     public static StepDefinition Trigger(string? credentialId = null) =>
         new() { Id = "step_1", ComponentId = "webhook", Function = "receive", CredentialId = credentialId };
+
+    public EngineTestState State => _services.GetRequiredService<EngineTestState>();
+
+    public static StepDefinition Engine(string id, string function, params (string Field, string Expression)[] mapping) =>
+        Action(id, function, null, mapping) with { ComponentId = EngineTestComponent.Id };
+
+    /// <summary>Advances the fake clock in steps until <paramref name="task"/> completes (retries and rebounds wait on it).</summary>
+    public async Task<T> WithClockAsync<T>(Task<T> task, TimeSpan step)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+            Time.Advance(step);
+        }
+
+        return await task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
 
     public static StepDefinition Action(string id, string function, string? credentialId, params (string Field, string Expression)[] mapping) =>
         new()

@@ -1,0 +1,10 @@
+using Flows.Sdk.Execution;
+using Microsoft.Extensions.Hosting;
+
+namespace Flows.Sdk.Hosting;
+
+/// <summary>Prunes the run log in the background, every <c>RunLogPruneInterval</c>.</summary>
+internal sealed class RunLogRetentionService(RunLogPruner pruner) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => pruner.RunAsync(stoppingToken);
+}
