@@ -40,10 +40,9 @@ internal sealed class SqliteCredentialStore(SqliteDatabase database, ICredential
         }
 
         var generation = _cache.Generation;
-        var credential = await database.ReadAsync(connection =>
+        var credential = await database.ReadAsync(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT data, secret FROM credentials WHERE id = $id;";
+            var command = context.Command("SELECT data, secret FROM credentials WHERE id = $id;");
             command.Parameters.AddWithValue("$id", credentialId);
             using var reader = command.ExecuteReader();
             return reader.Read() ? Read(reader.GetString(0), (byte[])reader.GetValue(1)) : null;
@@ -59,10 +58,9 @@ internal sealed class SqliteCredentialStore(SqliteDatabase database, ICredential
     private static Credential Copy(Credential c) => c with { Fields = (JObject)c.Fields.DeepClone() };
 
     public async ValueTask<IReadOnlyList<Credential>> ListAsync(CancellationToken cancellationToken = default) =>
-        await database.ReadAsync<IReadOnlyList<Credential>>(connection =>
+        await database.ReadAsync<IReadOnlyList<Credential>>(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT data, secret FROM credentials ORDER BY created_at, id;";
+            var command = context.Command("SELECT data, secret FROM credentials ORDER BY created_at, id;");
             using var reader = command.ExecuteReader();
             var credentials = new List<Credential>();
             while (reader.Read())

@@ -18,10 +18,12 @@ namespace Flows.Sdk.Sqlite;
 internal sealed class SqliteDatabase : IAsyncDisposable
 {
     private const int MaxBatch = 512;
+    private const int MaxIdleReaders = 16;
 
     private readonly SqliteStorageOptions _options;
     private readonly ILogger<SqliteDatabase> _logger;
     private readonly Lazy<Task> _initialized;
+    private readonly System.Collections.Concurrent.ConcurrentBag<ReadContext> _readers = [];
     private readonly Channel<WriteItem> _writes = Channel.CreateUnbounded<WriteItem>(new UnboundedChannelOptions { SingleReader = true });
     private SqliteConnection? _writer;
     private Task? _writerLoop;
@@ -116,13 +118,40 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     public Task FlushAsync() =>
         Interlocked.CompareExchange(ref _pendingWriteBehind, 0, 0) == 0 ? Task.CompletedTask : WriteAsync(static _ => 0);
 
-    /// <summary>Runs <paramref name="read"/> on a pooled read connection.</summary>
-    public async ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> read)
+    /// <summary>
+    /// Runs <paramref name="read"/> on a read connection of the store's own pool, whose prepared commands are kept (WAL lets
+    /// readers read while the writer commits).
+    /// </summary>
+    public async ValueTask<T> ReadAsync<T>(Func<ReadContext, T> read)
     {
-        await EnsureInitializedAsync().ConfigureAwait(false);
-        using var connection = new SqliteConnection(ConnectionString);
-        connection.Open();
-        return read(connection);
+        var initialized = EnsureInitializedAsync();
+        if (!initialized.IsCompletedSuccessfully)
+        {
+            await initialized.ConfigureAwait(false);
+        }
+
+        if (!_readers.TryTake(out var context))
+        {
+            var connection = new SqliteConnection(ConnectionString);
+            connection.Open();
+            context = new ReadContext(connection);
+        }
+
+        try
+        {
+            return read(context);
+        }
+        finally
+        {
+            if (_disposed || _readers.Count >= MaxIdleReaders)
+            {
+                context.Dispose();
+            }
+            else
+            {
+                _readers.Add(context);
+            }
+        }
     }
 
     private void Initialize()
@@ -317,6 +346,10 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
 
         SqliteConnection.ClearAllPools();
     }
@@ -357,6 +390,36 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
 
         public void Execute(string sql) => Command(sql).ExecuteNonQuery();
+    }
+
+    /// <summary>A read connection with its prepared commands kept by SQL text.</summary>
+    internal sealed class ReadContext(SqliteConnection connection) : IDisposable
+    {
+        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+        /// <summary>A prepared command for <paramref name="sql"/>, its parameters cleared. Do not dispose it.</summary>
+        public SqliteCommand Command(string sql)
+        {
+            if (!_commands.TryGetValue(sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                _commands[sql] = command;
+            }
+
+            command.Parameters.Clear();
+            return command;
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
+
+            connection.Dispose();
+        }
     }
 
     private abstract class WriteItem(bool multiStatement)

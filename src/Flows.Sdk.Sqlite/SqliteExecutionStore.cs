@@ -104,10 +104,9 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
             }
         }
 
-        return await database.ReadAsync(connection =>
+        return await database.ReadAsync(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT data, delivery_count FROM executions WHERE id = $id;";
+            var command = context.Command("SELECT data, delivery_count FROM executions WHERE id = $id;");
             command.Parameters.AddWithValue("$id", executionId);
             using var reader = command.ExecuteReader();
             return reader.Read() ? Read(reader) : null;
@@ -118,33 +117,20 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
     {
         ArgumentNullException.ThrowIfNull(query);
         await database.FlushAsync().ConfigureAwait(false);
-        return await database.ReadAsync<IReadOnlyList<FlowExecution>>(connection =>
+        return await database.ReadAsync<IReadOnlyList<FlowExecution>>(context =>
         {
-            using var command = connection.CreateCommand();
-            var sql = new StringBuilder("SELECT data, delivery_count FROM executions WHERE flow_id = $flow");
+            var command = context.Command("""
+                SELECT data, delivery_count FROM executions
+                WHERE flow_id = $flow AND ($status IS NULL OR status = $status)
+                  AND ($from IS NULL OR started_at >= $from) AND ($to IS NULL OR started_at < $to)
+                ORDER BY started_at DESC, id DESC LIMIT $limit OFFSET $skip;
+                """);
             command.Parameters.AddWithValue("$flow", query.FlowId);
-            if (query.Status is { } status)
-            {
-                sql.Append(" AND status = $status");
-                command.Parameters.AddWithValue("$status", status.ToString());
-            }
-
-            if (query.From is { } from)
-            {
-                sql.Append(" AND started_at >= $from");
-                command.Parameters.AddWithValue("$from", from.UtcTicks);
-            }
-
-            if (query.To is { } to)
-            {
-                sql.Append(" AND started_at < $to");
-                command.Parameters.AddWithValue("$to", to.UtcTicks);
-            }
-
-            sql.Append(" ORDER BY started_at DESC, id DESC LIMIT $limit OFFSET $skip;");
+            command.Parameters.AddWithValue("$status", query.Status is { } status ? status.ToString() : DBNull.Value);
+            command.Parameters.AddWithValue("$from", query.From is { } from ? from.UtcTicks : DBNull.Value);
+            command.Parameters.AddWithValue("$to", query.To is { } to ? to.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$limit", Math.Max(query.Limit, 0));
             command.Parameters.AddWithValue("$skip", Math.Max(query.Skip, 0));
-            command.CommandText = sql.ToString();
             using var reader = command.ExecuteReader();
             var executions = new List<FlowExecution>();
             while (reader.Read())

@@ -125,6 +125,11 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
         var leasedAt = _time.GetUtcNow().UtcTicks;
         _ = _database.WriteBehind(context =>
         {
+            if (Volatile.Read(ref row.Acknowledged))
+            {
+                return 0; // Run and acknowledged before the writer got here: the DELETE queued after this makes the lease moot.
+            }
+
             var command = context.Command("UPDATE queue SET deliveries = $deliveries, leased_at = $leased WHERE seq = $seq;");
             command.Parameters.AddWithValue("$deliveries", deliveries);
             command.Parameters.AddWithValue("$leased", leasedAt);
@@ -142,6 +147,7 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
     {
         ArgumentNullException.ThrowIfNull(message);
         var row = RowOf(message);
+        Volatile.Write(ref row.Acknowledged, true);
         _ = _database.WriteBehind(context =>
         {
             var command = context.Command("DELETE FROM queue WHERE seq = $seq;");
@@ -157,10 +163,9 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
     public async ValueTask<long> CountRowsAsync()
     {
         await _database.FlushAsync().ConfigureAwait(false);
-        return await _database.ReadAsync(connection =>
+        return await _database.ReadAsync(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COUNT(*) FROM queue;";
+            var command = context.Command("SELECT COUNT(*) FROM queue;");
             return (long)command.ExecuteScalar()!;
         }).ConfigureAwait(false);
     }
@@ -178,10 +183,9 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
 
     private async Task LoadAsync()
     {
-        var rows = await _database.ReadAsync(connection =>
+        var rows = await _database.ReadAsync(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT seq, deliveries, data FROM queue ORDER BY seq;";
+            var command = context.Command("SELECT seq, deliveries, data FROM queue ORDER BY seq;");
             using var reader = command.ExecuteReader();
             var result = new List<(Row Row, QueuedMessage Message)>();
             while (reader.Read())
@@ -239,6 +243,7 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
     {
         public readonly long Seq = seq;
         public int Deliveries = deliveries;
+        public bool Acknowledged;
     }
 
     private void Schedule(QueuedMessage message)

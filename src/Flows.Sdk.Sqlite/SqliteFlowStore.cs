@@ -20,10 +20,9 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
         }
 
         var generation = _cache.Generation;
-        var flow = await database.ReadAsync(connection =>
+        var flow = await database.ReadAsync(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT data FROM flows WHERE id = $id;";
+            var command = context.Command("SELECT data FROM flows WHERE id = $id;");
             command.Parameters.AddWithValue("$id", flowId);
             return command.ExecuteScalar() is string json ? SqliteJson.Deserialize<Flow>(json) : null;
         }).ConfigureAwait(false);
@@ -36,10 +35,9 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
     }
 
     public async ValueTask<IReadOnlyList<Flow>> ListAsync(CancellationToken cancellationToken = default) =>
-        await database.ReadAsync<IReadOnlyList<Flow>>(connection =>
+        await database.ReadAsync<IReadOnlyList<Flow>>(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT data FROM flows ORDER BY created_at, id;";
+            var command = context.Command("SELECT data FROM flows ORDER BY created_at, id;");
             using var reader = command.ExecuteReader();
             var flows = new List<Flow>();
             while (reader.Read())
@@ -110,10 +108,9 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
     }
 
     public async ValueTask<FlowVersion?> GetVersionAsync(string flowId, int version, CancellationToken cancellationToken = default) =>
-        await database.ReadAsync(connection =>
+        await database.ReadAsync(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT data FROM flow_versions WHERE flow_id = $flow AND number = $number;";
+            var command = context.Command("SELECT data FROM flow_versions WHERE flow_id = $flow AND number = $number;");
             command.Parameters.AddWithValue("$flow", flowId);
             command.Parameters.AddWithValue("$number", version);
             return command.ExecuteScalar() is string json ? SqliteJson.Deserialize<FlowVersion>(json) : null;

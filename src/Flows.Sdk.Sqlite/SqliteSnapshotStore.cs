@@ -8,10 +8,9 @@ namespace Flows.Sdk.Sqlite;
 internal sealed class SqliteSnapshotStore(SqliteDatabase database) : ISnapshotStore
 {
     public async ValueTask<JObject?> GetAsync(string flowId, string stepId, CancellationToken cancellationToken = default) =>
-        await database.ReadAsync(connection =>
+        await database.ReadAsync(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT data FROM snapshots WHERE flow_id = $flow AND step_id = $step;";
+            var command = context.Command("SELECT data FROM snapshots WHERE flow_id = $flow AND step_id = $step;");
             command.Parameters.AddWithValue("$flow", flowId);
             command.Parameters.AddWithValue("$step", stepId);
             return command.ExecuteScalar() is string json ? SqliteJson.Deserialize<JObject>(json) : null;

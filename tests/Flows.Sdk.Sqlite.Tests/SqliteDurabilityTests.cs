@@ -272,10 +272,9 @@ public sealed class SqliteDurabilityTests
     private static async ValueTask<long> Deliveries(SqliteStoreFactory stores, string messageId)
     {
         await stores.Database.FlushAsync();
-        return await stores.Database.ReadAsync(connection =>
+        return await stores.Database.ReadAsync(context =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT deliveries FROM queue WHERE message_id = $id;";
+            var command = context.Command("SELECT deliveries FROM queue WHERE message_id = $id;");
             command.Parameters.AddWithValue("$id", messageId);
             return (long)command.ExecuteScalar()!;
         });
