@@ -15,7 +15,7 @@ namespace Flows.Sdk.Sqlite;
 /// together: durability costs one disk sync per group, not per request. A write that throws rolls back to its savepoint and
 /// fails alone. Readers use their own connections; WAL lets them read while the writer commits.
 /// </remarks>
-internal sealed class SqliteDatabase : IAsyncDisposable
+internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 {
     private const int MaxBatch = 512;
     private const int MaxIdleReaders = 16;
@@ -318,6 +318,9 @@ internal sealed class SqliteDatabase : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>For containers disposed synchronously: drains the writer all the same.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
     {
