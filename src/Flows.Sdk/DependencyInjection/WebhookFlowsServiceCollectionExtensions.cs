@@ -58,6 +58,7 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IFlowManager>(sp => sp.GetRequiredService<FlowManager>());
         services.TryAddSingleton<CredentialManager>();
         services.TryAddSingleton<ICredentialManager>(sp => sp.GetRequiredService<CredentialManager>());
+        services.TryAddSingleton<HookGuards>();
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
         services.TryAddSingleton<FlowRunner>();

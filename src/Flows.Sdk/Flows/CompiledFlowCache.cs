@@ -11,11 +11,19 @@ namespace Flows.Sdk.Flows;
 /// </summary>
 internal sealed class CompiledFlow
 {
-    public CompiledFlow(FlowVersion version, IReadOnlyList<CompiledStep> steps)
+    public CompiledFlow(FlowVersion version, IReadOnlyList<CompiledStep> steps, Hooks.HookSettings hook)
     {
         Version = version;
         Steps = steps;
+        Hook = hook;
+        ExpectsReply = steps.Any(step => step.Component.Descriptor.Id == ReplyComponent.ComponentId);
     }
+
+    /// <summary>The hook settings from the trigger's configuration.</summary>
+    public Hooks.HookSettings Hook { get; }
+
+    /// <summary>Whether the flow has a reply step, so that its hook waits for the reply.</summary>
+    public bool ExpectsReply { get; }
 
     public FlowVersion Version { get; }
 
@@ -117,7 +125,10 @@ internal sealed class CompiledFlowCache(IFlowStore store, ComponentRegistry comp
             steps.Add(new(step, component, action, fields) { InputExpression = inputExpression });
         }
 
-        return errors.Count == 0 ? new CompiledFlow(version, steps) : null;
+        var hook = version.Definition.Steps.Count > 0 && version.Definition.Steps[0].ComponentId == WebhookComponent.ComponentId
+            ? Hooks.HookSettings.Read(version.Definition.Steps[0], errors)
+            : Hooks.HookSettings.Default;
+        return errors.Count == 0 ? new CompiledFlow(version, steps, hook!) : null;
     }
 
     private static readonly IReadOnlyDictionary<string, string> EmptyMapping = new Dictionary<string, string>();
