@@ -108,6 +108,21 @@ public sealed class CrashTests
             "only requests in flight at the kill may have been committed without their 200 reaching the client");
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task The_tutorial_flow_is_seeded_once_and_kept_across_restarts(CancellationToken cancellationToken)
+    {
+        using var directory = new TempDirectory();
+        var database = directory.File("flows.db");
+
+        for (var start = 0; start < 2; start++)
+        {
+            using var app = await PetstoreProcess.StartAsync(database, cancellationToken, seedTutorial: true);
+            var flows = await app.WaitForFlowsAsync(cancellationToken);
+            flows.Should().ContainSingle("the tutorial's flow is created at the first start and found at the next").Which["state"]!.Value<string>().Should().Be("running");
+        }
+    }
+
     private static async Task<string> CreateTutorialFlowAsync(PetstoreProcess app, CancellationToken cancellationToken)
     {
         var hookCredential = await app.ApiAsync(HttpMethod.Post, "/api/credentials", """{"name": "No Auth", "componentId": "webhook", "fields": {"type": "none"}}""", cancellationToken);
@@ -182,7 +197,7 @@ public sealed class CrashTests
 
         public Uri BaseAddress { get; }
 
-        public static async Task<PetstoreProcess> StartAsync(string database, CancellationToken cancellationToken)
+        public static async Task<PetstoreProcess> StartAsync(string database, CancellationToken cancellationToken, bool seedTutorial = false)
         {
             var dll = FindExample();
             var port = FreePort();
@@ -197,7 +212,7 @@ public sealed class CrashTests
             {
                 dll, "--urls", $"http://127.0.0.1:{port}", "--Storage:Sqlite:Path", database,
                 "--Storage:Sqlite:EncryptionKey", SqliteStoreFactory.TestKey, "--Management:ApiKey", ManagementKey,
-                "--Tutorial:Seed", "false", "--Logging:LogLevel:Default", "Warning",
+                "--Tutorial:Seed", seedTutorial ? "true" : "false", "--Logging:LogLevel:Default", "Warning",
             })
             {
                 start.ArgumentList.Add(argument);
@@ -220,6 +235,18 @@ public sealed class CrashTests
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             response.IsSuccessStatusCode.Should().BeTrue($"{method} {path} answered {(int)response.StatusCode} {text}");
             return text.Length == 0 ? [] : JObject.Parse(text);
+        }
+
+        /// <summary>The flows listed by the management API once the tutorial's setup printed that it ran.</summary>
+        public async Task<JArray> WaitForFlowsAsync(CancellationToken cancellationToken)
+        {
+            while (!Output.Contains("Petstore tutorial is running", StringComparison.Ordinal))
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+
+            var flows = JObject.Parse(await _api.GetStringAsync("/api/flows", cancellationToken));
+            return (JArray)flows["items"]!;
         }
 
         /// <summary>SIGKILL: no shutdown code runs, exactly as a crash.</summary>
