@@ -4,6 +4,7 @@ using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
 using Flows.Sdk.Hooks;
 using Flows.Sdk.Mapping;
+using Flows.Sdk.Mapping.Jsonata;
 using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,7 +42,8 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IExecutionStore, InMemoryExecutionStore>();
         services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
-        services.TryAddSingleton<IMappingEngine, FieldPathMappingEngine>();
+        services.AddOptions<JsonataOptions>();
+        services.TryAddSingleton<IMappingEngine, JsonataMappingEngine>();
 
         services.AddOptions<SampleParseOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SampleParseOptions>, SampleParseOptionsValidator>());

@@ -1,0 +1,192 @@
+using Newtonsoft.Json.Linq;
+
+namespace Flows.Sdk.Mapping.Jsonata;
+
+/// <summary>
+/// A function supplied by the host application and callable from expressions as <c>$name(...)</c>.
+/// Arguments arrive as tokens (<see langword="null"/> for undefined); return <see langword="null"/> for undefined.
+/// Throw <see cref="MappingException"/> to fail with a code of your own; any other exception becomes a
+/// <see cref="MappingException"/> with code <c>D3199</c> (the original as its inner exception).
+/// </summary>
+/// <param name="arguments">The evaluated arguments, after signature validation when a signature was given.</param>
+/// <returns>The result, or <see langword="null"/> for undefined.</returns>
+public delegate JToken? JsonataFunction(JToken?[] arguments);
+
+/// <summary>Options for <see cref="JsonataMappingEngine"/>.</summary>
+public sealed class JsonataOptions
+{
+    private readonly Dictionary<string, (JsonataFunction Function, string? Signature)> _functions = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Maximum evaluation depth (nested evaluation steps, including function calls). Exceeding it raises
+    /// a <see cref="MappingException"/> with code <c>U1001</c> (so does running short of thread stack, whatever the limit). Default 10000.
+    /// </summary>
+    public int MaxDepth { get; set; } = 10000;
+
+    /// <summary>Optional wall-clock limit for one evaluation; exceeding it raises code <c>U1001</c>.</summary>
+    public TimeSpan? TimeLimit { get; set; }
+
+    /// <summary>Match timeout for regular expressions. Default one second.</summary>
+    public TimeSpan RegexTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The registered host functions.</summary>
+    internal IReadOnlyDictionary<string, (JsonataFunction Function, string? Signature)> Functions => _functions;
+
+    /// <summary>
+    /// Registers a host function callable as <c>$name(...)</c>. It replaces a built-in of the same name.
+    /// </summary>
+    /// <param name="name">The function name without the leading <c>$</c>.</param>
+    /// <param name="function">The implementation.</param>
+    /// <param name="signature">An optional JSONata signature such as <c>&lt;s-n?:s&gt;</c> validating the arguments.</param>
+    /// <returns>These options, for chaining.</returns>
+    public JsonataOptions RegisterFunction(string name, JsonataFunction function, string? signature = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(function);
+        if (signature != null)
+        {
+            _ = Signature.Parse(signature, 0);
+        }
+
+        _functions[name.StartsWith('$') ? name[1..] : name] = (function, signature);
+        return this;
+    }
+}
+
+/// <summary>A JSONata 2.x mapping engine over Newtonsoft.Json tokens.</summary>
+public sealed class JsonataMappingEngine : IMappingEngine
+{
+    private readonly JsonataOptions _options;
+    private readonly Dictionary<string, Fn> _globals;
+
+    /// <summary>Creates an engine with default options.</summary>
+    public JsonataMappingEngine()
+        : this(new JsonataOptions())
+    {
+    }
+
+    /// <summary>Creates an engine from configured options (<c>services.Configure&lt;JsonataOptions&gt;(...)</c>).</summary>
+    /// <param name="options">The options.</param>
+    public JsonataMappingEngine(Microsoft.Extensions.Options.IOptions<JsonataOptions> options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value)
+    {
+    }
+
+    /// <summary>Creates an engine with <paramref name="options"/>. The options are captured at construction.</summary>
+    /// <param name="options">The options.</param>
+    public JsonataMappingEngine(JsonataOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = new JsonataOptions
+        {
+            MaxDepth = options.MaxDepth,
+            TimeLimit = options.TimeLimit,
+            RegexTimeout = options.RegexTimeout,
+        };
+        _globals = new Dictionary<string, Fn>(Jsonata.Functions.Builtins, StringComparer.Ordinal);
+        foreach (var kv in options.Functions)
+        {
+            _options.RegisterFunction(kv.Key, kv.Value.Function, kv.Value.Signature);
+            _globals[kv.Key] = new HostFn(kv.Key, kv.Value.Function, kv.Value.Signature);
+        }
+    }
+
+    /// <inheritdoc />
+    public IMappingExpression Compile(string expression)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        var ast = Parser.Parse(expression, _options.RegexTimeout);
+        try
+        {
+            Rewriter.ResolveGlobals(ast, _globals);
+        }
+        catch (InsufficientExecutionStackException ex)
+        {
+            throw new MappingException("U1001", "Expression is nested too deeply", -1, null, ex);
+        }
+
+        return new JsonataExpression(expression, ast, _options, _globals);
+    }
+
+    /// <summary>Compiles and evaluates <paramref name="expression"/> once.</summary>
+    /// <param name="expression">The JSONata expression.</param>
+    /// <param name="input">The input document, or <see langword="null"/> for undefined.</param>
+    /// <param name="bindings">Variable bindings, or <see langword="null"/>.</param>
+    /// <returns>The result, or <see langword="null"/> when undefined.</returns>
+    public JToken? Evaluate(string expression, JToken? input, IReadOnlyDictionary<string, JToken?>? bindings = null)
+        => Compile(expression).Evaluate(input, bindings);
+}
+
+/// <summary>
+/// A compiled JSONata expression: immutable, thread-safe. Evaluation throws <see cref="MappingException"/>
+/// on failure and <see cref="OperationCanceledException"/> when the cancellation token fires.
+/// </summary>
+internal sealed class JsonataExpression : IMappingExpression
+{
+    private readonly Node _ast;
+    private readonly JsonataOptions _options;
+    private readonly IReadOnlyDictionary<string, Fn> _globals;
+
+    public JsonataExpression(string source, Node ast, JsonataOptions options, IReadOnlyDictionary<string, Fn> globals)
+    {
+        Source = source;
+        _ast = ast;
+        _options = options;
+        _globals = globals;
+    }
+
+    public string Source { get; }
+
+    internal Node Ast => _ast;
+
+    public JToken? Evaluate(JToken? input, IReadOnlyDictionary<string, JToken?>? bindings = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var ev = new Evaluator(_options, _globals, cancellationToken);
+        var value = Values.FromToken(input);
+        var env = new Frame(null);
+        if (bindings is { Count: > 0 })
+        {
+            ev.HasBindings = true;
+            foreach (var kv in bindings)
+            {
+                env.Bind(kv.Key.StartsWith('$') ? kv.Key[1..] : kv.Key, Values.FromToken(kv.Value));
+            }
+        }
+
+        try
+        {
+            return Values.ToToken(EvaluateValue(ev, value, env));
+        }
+        catch (InsufficientExecutionStackException ex)
+        {
+            throw new MappingException("U1001", "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.", -1, null, ex);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException ex)
+        {
+            throw new MappingException("U1001", "Regular expression match timed out", -1, null, ex);
+        }
+    }
+
+    internal object? EvaluateValue(Evaluator ev, object? input, Frame env)
+    {
+        ev.RootInput = input;
+        ev.RootFrame = env;
+        if (input is JList l && !l.Sequence)
+        {
+            var wrapped = JList.Seq();
+            wrapped.Add(l);
+            wrapped.OuterWrapper = true;
+            input = wrapped;
+        }
+
+        var result = ev.Eval(_ast, input, env);
+        if (result is JList { Sequence: true } rs)
+        {
+            // sequences escaping to the caller behave as arrays
+            rs.Sequence = false;
+        }
+
+        return result;
+    }
+}
