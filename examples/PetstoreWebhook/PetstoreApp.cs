@@ -1,3 +1,5 @@
+using Flows.Sdk.DependencyInjection;
+using Flows.Sdk.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -13,7 +15,10 @@ public static class PetstoreApp
     {
         var builder = WebApplication.CreateBuilder(args);
 
-        builder.Services.AddWebhookFlows().AddPetstore();
+        // Engine settings (body limit, concurrency, retries, run-log retention, ...) from the "WebhookFlows" section.
+        builder.Services.Configure<WebhookFlowsOptions>(builder.Configuration.GetSection("WebhookFlows"));
+        var flows = builder.Services.AddWebhookFlows().AddPetstore();
+        UseStorage(flows, builder);
 
         // Unless Petstore:BaseUrl says otherwise, the component calls the stand-in served by this very app.
         builder.Services.AddOptions<PetstoreOptions>()
@@ -37,6 +42,33 @@ public static class PetstoreApp
         app.MapWebhookFlowsApi();
         PetstoreStandIn.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// <c>Storage:Provider</c> <c>Sqlite</c> (the default): flows, credentials, run log and accepted messages in the file
+    /// <c>Storage:Sqlite:Path</c> (default <c>./data/flows.db</c> under the content root), kept across restarts.
+    /// <c>InMemory</c>: everything ends with the process.
+    /// </summary>
+    private static void UseStorage(IWebhookFlowsBuilder flows, WebApplicationBuilder builder)
+    {
+        var provider = builder.Configuration["Storage:Provider"] ?? "Sqlite";
+        if (string.Equals(provider, "InMemory", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        if (!string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OptionsValidationException("Storage:Provider", typeof(string), [$"Storage:Provider must be Sqlite or InMemory; it is '{provider}'."]);
+        }
+
+        var path = builder.Configuration["Storage:Sqlite:Path"];
+        var synchronous = builder.Configuration.GetValue("Storage:Sqlite:Synchronous", SqliteSynchronousMode.Full);
+        flows.UseSqlite(options =>
+        {
+            options.Path = Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? "./data/flows.db" : path, builder.Environment.ContentRootPath);
+            options.Synchronous = synchronous;
+        });
     }
 
     /// <summary>Runs the app: starts it, sets up the tutorial's flow (unless <c>Tutorial:Seed</c> is false), and waits for shutdown.</summary>

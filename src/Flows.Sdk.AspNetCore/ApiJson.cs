@@ -125,6 +125,7 @@ internal static class ApiJson
         var json = ExecutionSummary(execution);
         json["messageId"] = execution.MessageId;
         json["pendingRebounds"] = execution.PendingRebounds;
+        json["deliveryCount"] = execution.DeliveryCount;
         if (execution.Failure is { } failure)
         {
             json["failedStepId"] = failure.StepId;

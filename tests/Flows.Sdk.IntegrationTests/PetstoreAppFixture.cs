@@ -8,13 +8,19 @@ using PetstoreWebhook;
 
 namespace Flows.Sdk.IntegrationTests;
 
-/// <summary>The tutorial app on a real Kestrel on 127.0.0.1 (a free port), called with a real <see cref="HttpClient"/>.</summary>
+/// <summary>
+/// The tutorial app on a real Kestrel on 127.0.0.1 (a free port), called with a real <see cref="HttpClient"/>. It runs on its
+/// default store, SQLite, in a database file of its own in a temporary directory, deleted at the end.
+/// </summary>
 public sealed class PetstoreAppFixture : IAsyncDisposable
 {
     public const string ManagementKey = "test-management-key";
 
-    private PetstoreAppFixture(WebApplication app, string baseUrl)
+    private readonly string _dataDirectory;
+
+    private PetstoreAppFixture(WebApplication app, string baseUrl, string dataDirectory)
     {
+        _dataDirectory = dataDirectory;
         App = app;
         BaseUrl = baseUrl;
         Client = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
@@ -36,15 +42,17 @@ public sealed class PetstoreAppFixture : IAsyncDisposable
 
     public static async Task<PetstoreAppFixture> StartAsync()
     {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "flows-integration-tests", Guid.NewGuid().ToString("N"));
         var app = PetstoreApp.Create(
         [
             "--urls=http://127.0.0.1:0",
+            $"--Storage:Sqlite:Path={Path.Combine(dataDirectory, "flows.db")}",
             $"--Management:ApiKey={ManagementKey}",
             "--Tutorial:Seed=false",
             "--Logging:LogLevel:Default=Warning",
         ]);
         await app.StartAsync();
-        return new PetstoreAppFixture(app, PetstoreApp.OwnBaseUrl(app.Services.GetRequiredService<IServer>()));
+        return new PetstoreAppFixture(app, PetstoreApp.OwnBaseUrl(app.Services.GetRequiredService<IServer>()), dataDirectory);
     }
 
     public static StringContent Json(string json, string contentType = "application/json") => new(json, Encoding.UTF8, contentType);
@@ -66,5 +74,13 @@ public sealed class PetstoreAppFixture : IAsyncDisposable
         Api.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left to the system's temp cleaning.
+        }
     }
 }

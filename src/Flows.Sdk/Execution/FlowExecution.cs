@@ -27,6 +27,13 @@ public sealed record FlowExecution
     /// <summary>When it ended, or <see langword="null"/> while it runs.</summary>
     public DateTimeOffset? FinishedAt { get; init; }
 
+    /// <summary>
+    /// How many times the message was delivered to a worker for this execution: 1 normally, more when a durable queue delivered it
+    /// again after a crash or restart (the execution is then run again and recorded under the same id, not duplicated).
+    /// Stores that do not track deliveries leave it at 1.
+    /// </summary>
+    public int DeliveryCount { get; init; } = 1;
+
     /// <summary>How many rebounds of this execution wait in the queue.</summary>
     public int PendingRebounds { get; init; }
 

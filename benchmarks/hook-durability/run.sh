@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Hook requests acknowledged per second: the example app on the in-memory store and on SQLite (synchronous=FULL), same load,
+# same machine, one after the other. Usage: benchmarks/hook-durability/run.sh [seconds=20] [connections=32] [flow=tutorial|trigger]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${1:-20}
+CONNECTIONS=${2:-32}
+FLOW=${3:-tutorial}
+KEY='bench-key'
+AUTH="Authorization: Bearer $KEY"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
+
+dotnet build -c Release examples/PetstoreWebhook -v q -nologo >/dev/null
+OUT=$PWD/examples/PetstoreWebhook/bin/Release/net10.0
+DATA=$(mktemp -d)
+trap 'rm -rf "$DATA"' EXIT
+id() { grep -o '"id":"[^"]*"' | head -n 1 | cut -d '"' -f 4; }
+
+PORT=5398
+for PROVIDER in ${PROVIDERS:-InMemory Sqlite}; do
+  PORT=$((PORT + 1))
+  # Run from its output folder, so its appsettings.json (with the development encryption key) is read.
+  (cd "$OUT" && exec dotnet PetstoreWebhook.dll --urls "http://127.0.0.1:$PORT" --Storage:Provider=$PROVIDER --Storage:Sqlite:Path="$DATA/$PROVIDER.db" --Storage:Sqlite:Synchronous=${SYNCHRONOUS:-Full} \
+    --Management:ApiKey=$KEY --Tutorial:Seed=false --Logging:LogLevel:Default=Warning) >"$DATA/$PROVIDER.log" 2>&1 &
+  APP=$!
+  BASE=http://127.0.0.1:$PORT
+  for _ in $(seq 300); do curl -sf -H "$AUTH" $BASE/api/flows >/dev/null && break; sleep 0.1; done
+  curl -sf -H "$AUTH" $BASE/api/flows >/dev/null || { echo "$PROVIDER did not start:"; cat "$DATA/$PROVIDER.log"; exit 1; }
+  HOOK=$(curl -s -X POST $BASE/api/credentials -H "$AUTH" -H 'Content-Type: application/json' \
+    -d '{"name": "No Auth", "componentId": "webhook", "fields": {"type": "none"}}' | id)
+  PET=$(curl -s -X POST $BASE/api/credentials -H "$AUTH" -H 'Content-Type: application/json' \
+    -d '{"name": "Petstore key", "componentId": "petstore", "fields": {"apiKey": "secret"}}' | id)
+  TRIGGER='{"id": "step_1", "componentId": "webhook", "function": "receive", "credentialId": "'$HOOK'",
+     "sample": {"format": "json", "data": "{\"petname\": \"Gromit\", \"petstatus\": \"sold\"}"}}'
+  ACTION='{"id": "step_2", "componentId": "petstore", "function": "createPetWithPromise", "credentialId": "'$PET'",
+     "mapping": {"name": "petname", "status": "petstatus"}}'
+  if [ "$FLOW" = trigger ]; then STEPS="[$TRIGGER]"; else STEPS="[$TRIGGER, $ACTION]"; fi
+  FLOW_ID=$(curl -s -X POST $BASE/api/flows -H "$AUTH" -H 'Content-Type: application/json' -d '{"name": "bench", "steps": '"$STEPS"'}' | id)
+  curl -sf -X POST $BASE/api/flows/$FLOW_ID/publish -H "$AUTH" >/dev/null
+  curl -sf -X POST $BASE/api/flows/$FLOW_ID/start -H "$AUTH" >/dev/null
+  wrk -t2 -c$CONNECTIONS -d5s -s benchmarks/hook-durability/post.lua $BASE/hook/$FLOW_ID >/dev/null   # warm-up
+  sleep 2
+  echo "== $PROVIDER ($FLOW flow, $CONNECTIONS connections, ${DURATION}s)"
+  wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency -s benchmarks/hook-durability/post.lua $BASE/hook/$FLOW_ID
+  kill $APP; wait $APP 2>/dev/null || true
+  sleep 1
+done

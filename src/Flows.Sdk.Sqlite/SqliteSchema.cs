@@ -1,0 +1,60 @@
+namespace Flows.Sdk.Sqlite;
+
+/// <summary>
+/// The database's schema as numbered migrations. A migration is never changed once shipped: add the next one.
+/// <c>schema_version</c> holds one row per applied migration.
+/// </summary>
+internal static class SqliteSchema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        // 1: flows with drafts and versions, credentials, run log, snapshots, queue of accepted messages.
+        """
+        CREATE TABLE flows (
+            id TEXT NOT NULL PRIMARY KEY,
+            revision INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE TABLE flow_versions (
+            flow_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (flow_id, number)
+        ) WITHOUT ROWID;
+        CREATE TABLE credentials (
+            id TEXT NOT NULL PRIMARY KEY,
+            created_at INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            secret BLOB NOT NULL
+        );
+        CREATE TABLE executions (
+            id TEXT NOT NULL PRIMARY KEY,
+            flow_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            delivery_count INTEGER NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX executions_by_flow ON executions (flow_id, started_at DESC, id DESC);
+        CREATE TABLE snapshots (
+            flow_id TEXT NOT NULL,
+            step_id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (flow_id, step_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE queue (
+            seq INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            execution_id TEXT NOT NULL,
+            flow_id TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            not_before INTEGER NULL,
+            deliveries INTEGER NOT NULL DEFAULT 0,
+            leased_at INTEGER NULL,
+            data TEXT NOT NULL
+        );
+        """,
+    ];
+}
