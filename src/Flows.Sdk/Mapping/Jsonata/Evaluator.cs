@@ -959,8 +959,14 @@ internal sealed partial class Evaluator
 
         if (inList.Count == 0)
         {
+            if (reduce)
+            {
+                // as the reference: an empty tuple stream (bindings that matched nothing) groups to an empty object
+                return result;
+            }
+
+            // otherwise a single undefined item, so that a literal object is still produced
             inList = new JList { null };
-            reduce = false;
         }
 
         foreach (var item in inList)
