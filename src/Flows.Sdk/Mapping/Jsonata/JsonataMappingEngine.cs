@@ -74,9 +74,25 @@ public sealed class JsonataMappingEngine : IMappingEngine
 
     /// <summary>Creates an engine with <paramref name="options"/>. The options are captured at construction.</summary>
     /// <param name="options">The options.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is zero or negative.</exception>
     public JsonataMappingEngine(JsonataOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxDepth <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxDepth, "MaxDepth must be positive.");
+        }
+
+        if (options.TimeLimit is { } limit && limit <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), limit, "TimeLimit must be positive when set.");
+        }
+
+        if (options.RegexTimeout <= TimeSpan.Zero && options.RegexTimeout != System.Text.RegularExpressions.Regex.InfiniteMatchTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.RegexTimeout, "RegexTimeout must be positive (or Regex.InfiniteMatchTimeout).");
+        }
+
         _options = new JsonataOptions
         {
             MaxDepth = options.MaxDepth,
