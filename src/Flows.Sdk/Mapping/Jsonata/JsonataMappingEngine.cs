@@ -35,14 +35,21 @@ public sealed class JsonataOptions
     /// <summary>
     /// Registers a host function callable as <c>$name(...)</c>. It replaces a built-in of the same name.
     /// </summary>
-    /// <param name="name">The function name without the leading <c>$</c>.</param>
+    /// <param name="name">The function name, with or without the leading <c>$</c>.</param>
     /// <param name="function">The implementation.</param>
     /// <param name="signature">An optional JSONata signature such as <c>&lt;s-n?:s&gt;</c> validating the arguments.</param>
     /// <returns>These options, for chaining.</returns>
+    /// <exception cref="ArgumentException">The name is empty.</exception>
+    /// <exception cref="MappingException">The signature is not valid (code <c>S0401</c> or <c>S0402</c>).</exception>
     public JsonataOptions RegisterFunction(string name, JsonataFunction function, string? signature = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(function);
+        if (name.Length == 0 || name == "$")
+        {
+            throw new ArgumentException("The function name is empty.", nameof(name));
+        }
+
         if (signature != null)
         {
             _ = Signature.Parse(signature, 0);
