@@ -1,3 +1,11 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
+using Flows.Sdk.Benchmarks;
+
+if (args.Length > 0 && args[0] == "interleaved-hmac")
+{
+    HmacInterleavedCheck.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60);
+    return;
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

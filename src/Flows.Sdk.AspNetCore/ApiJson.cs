@@ -64,7 +64,11 @@ internal static class ApiJson
             };
         }
 
-        if (step.Mapping is not null)
+        if (step.MappingExpression is not null)
+        {
+            json["mapping"] = step.MappingExpression;
+        }
+        else if (step.Mapping is not null)
         {
             json["mapping"] = new JObject(step.Mapping.Select(m => new JProperty(m.Key, m.Value)));
         }
@@ -74,9 +78,19 @@ internal static class ApiJson
             json["configuration"] = step.Configuration.DeepClone();
         }
 
+        if (step.InMetadata is not null)
+        {
+            json["inMetadata"] = step.InMetadata.DeepClone();
+        }
+
+        if (step.OutMetadata is not null)
+        {
+            json["outMetadata"] = step.OutMetadata.DeepClone();
+        }
+
         if (components is not null)
         {
-            var schema = step.Sample?.Schema ?? components.Find(step.ComponentId)?.Descriptor.FindAction(step.Function)?.OutMetadata;
+            var schema = step.Sample?.Schema ?? step.OutMetadata ?? components.Find(step.ComponentId)?.Descriptor.FindAction(step.Function)?.OutMetadata;
             json["fields"] = schema is null ? new JArray() : Fields(schema);
         }
 
@@ -177,7 +191,12 @@ internal static class ApiJson
             }
 
             Dictionary<string, string>? mapping = null;
-            if (step["mapping"] is JObject mappingJson)
+            string? mappingExpression = null;
+            if (step["mapping"] is JValue { Type: JTokenType.String } wholeMapping)
+            {
+                mappingExpression = (string)wholeMapping!;
+            }
+            else if (step["mapping"] is JObject mappingJson)
             {
                 mapping = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var property in mappingJson.Properties())
@@ -194,7 +213,7 @@ internal static class ApiJson
             }
             else if (step["mapping"] is { Type: not JTokenType.Null })
             {
-                errors.Add(new(id, $"{path}.mapping", "'mapping' must be an object of input field to expression."));
+                errors.Add(new(id, $"{path}.mapping", "'mapping' must be an object of input field to expression, or one expression (a string) that gives the whole input."));
             }
 
             JObject? configuration = null;
@@ -217,6 +236,7 @@ internal static class ApiJson
                     CredentialId = credentialId,
                     Sample = sample,
                     Mapping = mapping,
+                    MappingExpression = mappingExpression,
                     Configuration = configuration,
                 });
             }

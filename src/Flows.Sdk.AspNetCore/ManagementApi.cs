@@ -2,6 +2,7 @@ using Flows.Sdk.Components;
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
+using Flows.Sdk.Mapping;
 using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -36,6 +37,7 @@ internal static class ManagementApi
         api.MapPost("/flows/{id}/steps/{stepId}/sample", RetrieveSampleAsync);
         api.MapGet("/flows/{id}/executions", ListExecutionsAsync);
         api.MapPost("/samples/parse", ParseSampleAsync);
+        api.MapPost("/mapping/evaluate", EvaluateMappingAsync);
         api.MapGet("/executions/{id}", GetExecutionAsync);
         api.MapPost("/executions/{id}/retry", RetryExecutionAsync);
     }
@@ -233,6 +235,84 @@ internal static class ManagementApi
             }
 
             await HttpJson.WriteProblemAsync(context, 400, "Invalid sample", e.MessageWithLocation, details).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Previews a mapping: <c>{"expression", "input", "bindings"?}</c> gives <c>{"result"}</c> (no <c>result</c> when undefined);
+    /// <c>{"mapping": {field: expression}, ...}</c> gives <c>{"result": {field: value}}</c>. A bad expression is a 400 with its code and position.
+    /// </summary>
+    private static async Task EvaluateMappingAsync(HttpContext context, IMappingEngine engine)
+    {
+        var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            return;
+        }
+
+        var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal);
+        if (body["bindings"] is JObject given)
+        {
+            foreach (var property in given.Properties())
+            {
+                bindings[property.Name.TrimStart('$')] = property.Value;
+            }
+        }
+        else if (body["bindings"] is { Type: not JTokenType.Null })
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'bindings' must be an object of variable name to value.").ConfigureAwait(false);
+            return;
+        }
+
+        var input = body["input"];
+        var field = "expression";
+        try
+        {
+            var result = new JObject();
+            if (body["expression"] is JValue { Type: JTokenType.String } expression)
+            {
+                if (engine.Compile((string)expression!).Evaluate(input, bindings, context.RequestAborted) is { } value)
+                {
+                    result["result"] = value;
+                }
+            }
+            else if (body["mapping"] is JObject mapping)
+            {
+                var mapped = new JObject();
+                foreach (var property in mapping.Properties())
+                {
+                    field = $"mapping.{property.Name}";
+                    if (property.Value is not JValue { Type: JTokenType.String } text)
+                    {
+                        await HttpJson.WriteProblemAsync(context, 400, "Bad Request", $"'{field}' must be an expression string.").ConfigureAwait(false);
+                        return;
+                    }
+
+                    if (engine.Compile((string)text!).Evaluate(input, bindings, context.RequestAborted) is { } value)
+                    {
+                        mapped[property.Name] = value;
+                    }
+                }
+
+                result["result"] = mapped;
+            }
+            else
+            {
+                await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "Give 'expression' (a string) or 'mapping' (an object of field to expression), and 'input'.").ConfigureAwait(false);
+                return;
+            }
+
+            await HttpJson.WriteAsync(context, 200, result).ConfigureAwait(false);
+        }
+        catch (MappingException e)
+        {
+            var details = new JObject { ["code"] = e.Code, ["message"] = e.Message, ["position"] = e.Position, ["field"] = field };
+            if (e.Token is not null)
+            {
+                details["token"] = e.Token;
+            }
+
+            await HttpJson.WriteProblemAsync(context, 400, "Invalid mapping expression", $"{field}: {e.Code} at position {e.Position}: {e.Message}", details).ConfigureAwait(false);
         }
     }
 

@@ -24,5 +24,12 @@ public interface IComponent
     /// Returns a sample of what an action emits, for example by calling the API it wraps, so that later steps can map from it.
     /// <see langword="null"/> (the default) lets the engine build one from the action's output metadata.
     /// </summary>
-    ValueTask<JObject?> RetrieveSampleAsync(SampleRequest request, CancellationToken cancellationToken) => new((JObject?)null);
+    ValueTask<JObject?> RetrieveSampleAsync(ActionRequest request, CancellationToken cancellationToken) => new((JObject?)null);
+
+    /// <summary>
+    /// Computes an action's metadata from the step's configuration (dynamic metadata), for example the fields of the object type
+    /// the step is configured for. Called at publish; the version keeps the result. <see langword="null"/> (the default) keeps
+    /// the descriptor's static metadata.
+    /// </summary>
+    ValueTask<ActionMetadata?> GetActionMetadataAsync(ActionRequest request, CancellationToken cancellationToken) => new((ActionMetadata?)null);
 }

@@ -53,7 +53,7 @@ internal sealed class CredentialManager(
 
         if (descriptor.Id == WebhookComponent.ComponentId)
         {
-            errors.AddRange(WebhookCredentialRules.Validate(fields));
+            errors.AddRange(WebhookCredentialValidator.Validate(fields).Select(e => new CredentialFieldError($"fields.{e.Field}", e.Message)));
         }
 
         if (errors.Count > 0)

@@ -22,6 +22,25 @@ public static class WebhookFlowsBuilderExtensions
     }
 
     /// <summary>
+    /// Adds every public, concrete <see cref="IComponent"/> class of <paramref name="assembly"/>. Their actions are found through
+    /// their descriptors, as with <see cref="AddComponent{TComponent}"/>.
+    /// </summary>
+    public static IWebhookFlowsBuilder AddComponentsFromAssembly(this IWebhookFlowsBuilder builder, System.Reflection.Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(assembly);
+        foreach (var type in assembly.GetExportedTypes())
+        {
+            if (type is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false } && typeof(IComponent).IsAssignableFrom(type))
+            {
+                builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IComponent), type));
+            }
+        }
+
+        return builder;
+    }
+
+    /// <summary>
     /// Adds a sample format. A parser whose <see cref="ISampleParser.Format"/> is a built-in one (<c>json</c>, <c>xml</c>,
     /// <c>properties</c>) replaces it.
     /// </summary>

@@ -4,6 +4,7 @@ using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
 using Flows.Sdk.Hooks;
 using Flows.Sdk.Mapping;
+using Flows.Sdk.Mapping.Jsonata;
 using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,7 +42,8 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IExecutionStore, InMemoryExecutionStore>();
         services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
-        services.TryAddSingleton<IMappingEngine, FieldPathMappingEngine>();
+        services.AddOptions<JsonataOptions>();
+        services.TryAddSingleton<IMappingEngine, JsonataMappingEngine>();
 
         services.AddOptions<SampleParseOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SampleParseOptions>, SampleParseOptionsValidator>());
@@ -58,6 +60,7 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IFlowManager>(sp => sp.GetRequiredService<FlowManager>());
         services.TryAddSingleton<CredentialManager>();
         services.TryAddSingleton<ICredentialManager>(sp => sp.GetRequiredService<CredentialManager>());
+        services.TryAddSingleton<HookGuards>();
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
         services.TryAddSingleton<FlowRunner>();

@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(2003, LogLevel.Warning, "Hook request for flow {FlowId} refused: the queue is full")]
     public static partial void HookQueueFull(ILogger logger, string flowId);
 
+    [LoggerMessage(2004, LogLevel.Information, "Hook request for flow {FlowId} is a replay of request {FirstRequestId}: acknowledged, not run again")]
+    public static partial void HookReplay(ILogger logger, string flowId, string firstRequestId);
+
     [LoggerMessage(3001, LogLevel.Debug, "Execution {ExecutionId} of flow {FlowId} version {Version} started")]
     public static partial void ExecutionStarted(ILogger logger, string executionId, string flowId, int version);
 

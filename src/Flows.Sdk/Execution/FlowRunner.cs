@@ -380,6 +380,22 @@ internal sealed class FlowRunner
         {
             var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = stepOutputs };
             var input = new JObject();
+            if (step.InputExpression is { } whole)
+            {
+                JToken? value;
+                try
+                {
+                    value = whole.Evaluate(body, bindings);
+                }
+                catch (MappingException e)
+                {
+                    throw new StepInputException("MappingError", $"The mapping expression failed ({e.Code}): {e.Message}", e);
+                }
+
+                input = value as JObject ?? throw new StepInputException("MappingError",
+                    $"The mapping expression must give an object, but gave {(value is null ? "nothing" : value.Type.ToString().ToLowerInvariant())}.");
+            }
+
             foreach (var field in step.Mapping)
             {
                 JToken? value;
@@ -398,13 +414,18 @@ internal sealed class FlowRunner
                 }
             }
 
-            foreach (var required in step.Action!.RequiredInputs)
+            foreach (var required in step.RequiredInputs)
             {
                 if (input[required] is null or { Type: JTokenType.Null })
                 {
                     var source = step.Mapping.FirstOrDefault(m => m.Field == required)?.Expression.Source ?? "(unmapped)";
                     throw new StepInputException("InputValidationError", $"The required input field '{required}' is missing: its mapping '{source}' gave no value.");
                 }
+            }
+
+            if (InputValidator.Validate(input, step.InMetadata) is { } violation)
+            {
+                throw new StepInputException("InputValidationError", violation);
             }
 
             return input;

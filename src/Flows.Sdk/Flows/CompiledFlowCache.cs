@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Flows.Sdk.Components;
 using Flows.Sdk.Mapping;
 using Flows.Sdk.Storage;
+using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Flows;
 
@@ -10,19 +11,41 @@ namespace Flows.Sdk.Flows;
 /// </summary>
 internal sealed class CompiledFlow
 {
-    public CompiledFlow(FlowVersion version, IReadOnlyList<CompiledStep> steps)
+    public CompiledFlow(FlowVersion version, IReadOnlyList<CompiledStep> steps, Hooks.HookSettings hook)
     {
         Version = version;
         Steps = steps;
+        Hook = hook;
+        ExpectsReply = steps.Any(step => step.Component.Descriptor.Id == ReplyComponent.ComponentId);
     }
+
+    /// <summary>The hook settings from the trigger's configuration.</summary>
+    public Hooks.HookSettings Hook { get; }
+
+    /// <summary>Whether the flow has a reply step, so that its hook waits for the reply.</summary>
+    public bool ExpectsReply { get; }
 
     public FlowVersion Version { get; }
 
     public IReadOnlyList<CompiledStep> Steps { get; }
 }
 
-/// <summary>A step with its component resolved and its mapping compiled.</summary>
-internal sealed record CompiledStep(StepDefinition Definition, IComponent Component, ActionDescriptor? Action, IReadOnlyList<CompiledField> Mapping);
+/// <summary>A step with its component resolved, its metadata settled and its mapping compiled.</summary>
+internal sealed record CompiledStep(StepDefinition Definition, IComponent Component, ActionDescriptor? Action, IReadOnlyList<CompiledField> Mapping)
+{
+    /// <summary>The developer-mode expression that produces the whole input, or <see langword="null"/>.</summary>
+    public IMappingExpression? InputExpression { get; init; }
+
+    /// <summary>The input metadata in force: the step's (dynamic) or the action's.</summary>
+    public JObject? InMetadata => Definition.InMetadata ?? Action?.InMetadata;
+
+    /// <summary>The output metadata in force: the step's (dynamic) or the action's.</summary>
+    public JObject? OutMetadata => Definition.OutMetadata ?? Action?.OutMetadata;
+
+    /// <summary>The input fields the action requires.</summary>
+    public IReadOnlyList<string> RequiredInputs { get; } =
+        (Definition.InMetadata ?? Action?.InMetadata)?["required"] is JArray required ? required.Select(static r => r.ToString()).ToArray() : [];
+}
 
 /// <summary>One input field and the compiled expression that computes it.</summary>
 internal sealed record CompiledField(string Field, IMappingExpression Expression);
@@ -85,10 +108,27 @@ internal sealed class CompiledFlowCache(IFlowStore store, ComponentRegistry comp
                 }
             }
 
-            steps.Add(new(step, component, action, fields));
+            IMappingExpression? inputExpression = null;
+            if (step.MappingExpression is { } whole)
+            {
+                try
+                {
+                    inputExpression = mappingEngine.Compile(whole);
+                }
+                catch (MappingException e)
+                {
+                    var at = e.Position >= 0 ? $" at position {e.Position}" : string.Empty;
+                    errors.Add(new(step.Id, "mapping", $"The expression does not compile ({e.Code}{at}): {e.Message}"));
+                }
+            }
+
+            steps.Add(new(step, component, action, fields) { InputExpression = inputExpression });
         }
 
-        return errors.Count == 0 ? new CompiledFlow(version, steps) : null;
+        var hook = version.Definition.Steps.Count > 0 && version.Definition.Steps[0].ComponentId == WebhookComponent.ComponentId
+            ? Hooks.HookSettings.Read(version.Definition.Steps[0], errors)
+            : Hooks.HookSettings.Default;
+        return errors.Count == 0 ? new CompiledFlow(version, steps, hook!) : null;
     }
 
     private static readonly IReadOnlyDictionary<string, string> EmptyMapping = new Dictionary<string, string>();

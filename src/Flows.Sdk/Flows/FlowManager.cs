@@ -62,11 +62,16 @@ internal sealed class FlowManager(
     {
         CompiledFlow? compiled = null;
         var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
-        await CheckCompleteAsync(current.Draft, cancellationToken).ConfigureAwait(false);
+        var definition = await CheckCompleteAsync(current.Draft, cancellationToken).ConfigureAwait(false);
         var (flow, version) = await UpdateAsync(flowId, flow =>
         {
+            if (!ReferenceEquals(flow.Draft, current.Draft))
+            {
+                throw new FlowStateException($"The draft of flow '{flow.Id}' changed while it was being published; publish again.");
+            }
+
             var number = (flow.LatestVersion ?? 0) + 1;
-            var version = new FlowVersion(flow.Id, number, flow.Draft, time.GetUtcNow());
+            var version = new FlowVersion(flow.Id, number, definition, time.GetUtcNow());
             var errors = new List<FlowValidationError>();
             compiled = compiledFlows.Compile(version, errors) ?? throw new FlowValidationException(errors);
             var published = flow with
@@ -209,9 +214,10 @@ internal sealed class FlowManager(
     }
 
     /// <summary>What a draft must be to be published: a trigger first, known components and functions, required inputs mapped, credentials that exist and fit.</summary>
-    private async ValueTask CheckCompleteAsync(FlowDraft draft, CancellationToken cancellationToken)
+    private async ValueTask<FlowDraft> CheckCompleteAsync(FlowDraft draft, CancellationToken cancellationToken)
     {
         var errors = new List<FlowValidationError>();
+        var resolved = draft.Steps.ToArray();
         if (draft.Steps.Count == 0)
         {
             errors.Add(new(null, "steps", "A flow needs at least a trigger step."));
@@ -248,6 +254,7 @@ internal sealed class FlowManager(
                 }
                 else
                 {
+                    resolved[i] = step = await ResolveMetadataAsync(step, component, action, errors, cancellationToken).ConfigureAwait(false);
                     CheckMapping(step, action, errors);
                 }
             }
@@ -259,12 +266,47 @@ internal sealed class FlowManager(
         {
             throw new FlowValidationException(errors);
         }
+
+        return draft with { Steps = resolved };
+    }
+
+    /// <summary>Asks the component for the step's dynamic metadata (at most 30 s) and keeps it on the step.</summary>
+    private async ValueTask<StepDefinition> ResolveMetadataAsync(
+        StepDefinition step, IComponent component, ActionDescriptor action, List<FlowValidationError> errors, CancellationToken cancellationToken)
+    {
+        var credential = step.CredentialId is null ? null : await credentials.GetAsync(step.CredentialId, cancellationToken).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            var metadata = await component.GetActionMetadataAsync(
+                new ActionRequest(action, step.Configuration ?? [], credential?.Fields ?? [], services), timeout.Token).ConfigureAwait(false);
+            return metadata is null ? step with { InMetadata = null, OutMetadata = null } : step with { InMetadata = metadata.InMetadata, OutMetadata = metadata.OutMetadata };
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            errors.Add(new(step.Id, "configuration", $"The component could not compute the action's metadata: {e.Message}"));
+            return step;
+        }
     }
 
     private static void CheckMapping(StepDefinition step, ActionDescriptor action, List<FlowValidationError> errors)
     {
+        if (step.MappingExpression is not null)
+        {
+            // Developer mode: which fields the expression produces is known only when it runs; the input is checked then.
+            if (step.Mapping is { Count: > 0 })
+            {
+                errors.Add(new(step.Id, "mapping", "A step has either a mapping per field or one mapping expression, not both."));
+            }
+
+            return;
+        }
+
         var mapping = step.Mapping ?? new Dictionary<string, string>();
-        foreach (var required in action.RequiredInputs)
+        var inMetadata = step.InMetadata ?? action.InMetadata;
+        var requiredInputs = inMetadata?["required"] is JArray requiredList ? requiredList.Select(r => r.ToString()) : [];
+        foreach (var required in requiredInputs)
         {
             if (!mapping.TryGetValue(required, out var expression) || string.IsNullOrWhiteSpace(expression))
             {
@@ -272,7 +314,7 @@ internal sealed class FlowManager(
             }
         }
 
-        if (action.InMetadata?["properties"] is JObject properties)
+        if (inMetadata?["properties"] is JObject properties)
         {
             foreach (var field in mapping.Keys)
             {
@@ -321,6 +363,21 @@ internal sealed class FlowManager(
             if (previous is not null && step.Action is not null)
             {
                 var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = samples };
+                if (step.InputExpression is { } whole)
+                {
+                    try
+                    {
+                        if (whole.Evaluate(previous, bindings) is not JObject)
+                        {
+                            warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' does not give an object on the sample of the incoming data."));
+                        }
+                    }
+                    catch (MappingException e)
+                    {
+                        warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' fails on the sample ({e.Code}): {e.Message}"));
+                    }
+                }
+
                 foreach (var field in step.Mapping)
                 {
                     try
@@ -354,7 +411,7 @@ internal sealed class FlowManager(
     /// <summary>The sample of what a step emits: its own sample, or one built from the action's output metadata.</summary>
     internal static JObject? SampleOf(CompiledStep step) =>
         step.Definition.Sample?.Sample
-        ?? (step.Action?.OutMetadata is { } schema ? SampleGenerator.FromSchema(schema) : null);
+        ?? (step.OutMetadata is { } schema ? SampleGenerator.FromSchema(schema) : null);
 
     public async ValueTask<Flow> RetrieveSampleAsync(string flowId, string stepId, CancellationToken cancellationToken = default)
     {
@@ -372,13 +429,12 @@ internal sealed class FlowManager(
             ?? throw new FlowValidationException([new(stepId, "function", $"Component '{component.Descriptor.Id}' has no action '{step.Function}': only actions have output samples to retrieve.")]);
 
         var credential = step.CredentialId is null ? null : await credentials.GetAsync(step.CredentialId, cancellationToken).ConfigureAwait(false);
-        var request = new SampleRequest(action, step.Configuration ?? [], credential?.Fields ?? [], services);
+        var request = new ActionRequest(action, step.Configuration ?? [], credential?.Fields ?? [], services);
         JObject sample;
         try
         {
             sample = await component.RetrieveSampleAsync(request, cancellationToken).ConfigureAwait(false)
-                ?? (action.OutMetadata is { } schema ? SampleGenerator.FromSchema(schema) : [])
-                ?? [];
+                ?? ((step.OutMetadata ?? action.OutMetadata) is { } schema ? SampleGenerator.FromSchema(schema) : []);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -28,6 +28,21 @@ public sealed record StepDefinition
     /// </summary>
     public IReadOnlyDictionary<string, string>? Mapping { get; init; }
 
+    /// <summary>
+    /// The step's input as one expression that produces the whole input object (developer mode), instead of
+    /// <see cref="Mapping"/>'s expression per field (integrator mode). A step has one or the other.
+    /// </summary>
+    public string? MappingExpression { get; init; }
+
     /// <summary>The step's configuration, passed to the component as it is.</summary>
     public JObject? Configuration { get; init; }
+
+    /// <summary>
+    /// The action's input metadata for this step when the component computes it from the configuration (set at publish);
+    /// <see langword="null"/> means the descriptor's.
+    /// </summary>
+    public JObject? InMetadata { get; init; }
+
+    /// <summary>The action's output metadata for this step when computed at publish; <see langword="null"/> means the descriptor's.</summary>
+    public JObject? OutMetadata { get; init; }
 }

@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Flows.Sdk.Credentials;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -27,6 +30,7 @@ internal sealed class WebhookReceiver(
     IOptions<WebhookFlowsOptions> options,
     TimeProvider time,
     ReplyBroker replies,
+    HookGuards guards,
     ILogger<WebhookReceiver> logger) : IWebhookReceiver
 {
     private static readonly string[] RedactedHeaders = ["authorization", "proxy-authorization", "cookie"];
@@ -77,22 +81,42 @@ internal sealed class WebhookReceiver(
             return WebhookResponse.Problem(404, "Not Found", "There is no running flow at this address.");
         }
 
+        var settings = compiled.Hook;
+        if (guards.Limiter(compiled) is { } limiter)
+        {
+            using var lease = limiter.AttemptAcquire();
+            if (!lease.IsAcquired)
+            {
+                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+                return WebhookResponse.Problem(429, "Too Many Requests", "The flow's rate limit is reached; try again later.",
+                    new Dictionary<string, string> { ["Retry-After"] = retryAfter.ToString(CultureInfo.InvariantCulture) });
+            }
+        }
+
         var trigger = compiled.Steps[0].Definition;
         var credential = trigger.CredentialId is null ? null : await credentials.GetAsync(trigger.CredentialId, cancellationToken).ConfigureAwait(false);
-        var authProblem = Authenticate(request, credential?.Fields);
-        if (authProblem is not null)
+        var authenticator = guards.Authenticator(credential);
+        using var session = authenticator.Begin(request.Headers, time.GetUtcNow());
+        if (session.IsDecided && session.Complete() is { Succeeded: false } refused)
         {
-            return authProblem;
+            // Refused from the headers alone: the body is not read.
+            return AuthenticationProblem(refused);
         }
 
         JObject payload;
         if (isGet)
         {
+            session.Append(ReadOnlySpan<byte>.Empty);
+            if (session.Complete() is { Succeeded: false } unsigned)
+            {
+                return AuthenticationProblem(unsigned);
+            }
+
             payload = ToObject(request.Query);
         }
         else
         {
-            var (body, problem) = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
+            var (body, problem) = await ReadBodyAsync(request, settings.MaxBodySize ?? options.Value.MaxBodySize, session, cancellationToken).ConfigureAwait(false);
             if (problem is not null)
             {
                 return problem;
@@ -101,20 +125,37 @@ internal sealed class WebhookReceiver(
             payload = body!;
         }
 
+        var requestId = Ids.New();
+        var accepted = session.Complete();
+        ReplayCache? replays = null;
+        if (accepted.MessageId is { } senderMessageId)
+        {
+            replays = guards.Replays(authenticator is HmacWebhookAuthenticator hmac ? hmac.Verifier.Tolerance : HmacSignatureOptions.DefaultTolerance);
+            if (!replays.TryRegister(flow.Id, senderMessageId, requestId, out var firstRequestId))
+            {
+                // A redelivery of a message already accepted: acknowledged again, not run again.
+                Log.HookReplay(logger, flow.Id, firstRequestId);
+                return WebhookResponse.Accepted(firstRequestId);
+            }
+        }
+
         payload["_query"] = ToObject(request.Query);
-        payload["_headers"] = HeadersToObject(request.Headers);
+        payload["_headers"] = HeadersToObject(request.Headers, authenticator);
         payload["_method"] = request.Method.ToUpperInvariant();
         payload["_url"] = request.Url;
         payload["_additionalUrlPath"] = request.AdditionalPath;
 
-        var requestId = Ids.New();
-        var expectsReply = compiled.Steps.Any(step => step.Component.Descriptor.Id == ReplyComponent.ComponentId);
-        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow()) { ExpectsReply = expectsReply };
+        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow()) { ExpectsReply = compiled.ExpectsReply };
         var executionHeader = new Dictionary<string, string> { [WebhookResponse.ExecutionIdHeader] = message.ExecutionId };
-        var reply = expectsReply ? replies.Register(message.ExecutionId) : null;
+        var reply = compiled.ExpectsReply ? replies.Register(message.ExecutionId) : null;
         if (!await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false))
         {
             replies.Unregister(message.ExecutionId);
+            if (accepted.MessageId is { } messageId)
+            {
+                replays!.Forget(flow.Id, messageId, requestId);
+            }
+
             Log.HookQueueFull(logger, flow.Id);
             return WebhookResponse.Problem(503, "Service Unavailable", "The flow's queue is full; try again later.",
                 new Dictionary<string, string> { ["Retry-After"] = "5" });
@@ -126,13 +167,19 @@ internal sealed class WebhookReceiver(
             return WebhookResponse.Accepted(requestId, executionHeader);
         }
 
-        return await WaitForReplyAsync(reply, message.ExecutionId, executionHeader, cancellationToken).ConfigureAwait(false);
+        return await WaitForReplyAsync(reply, message.ExecutionId, executionHeader, settings.ReplyTimeout ?? options.Value.ReplyTimeout, cancellationToken).ConfigureAwait(false);
     }
 
+    private static WebhookResponse AuthenticationProblem(WebhookAuthenticationResult result) =>
+        WebhookResponse.Problem(
+            result.StatusCode,
+            result.StatusCode == 400 ? "Bad Request" : "Unauthorized",
+            result.Message ?? "The request is not authenticated.",
+            result.WwwAuthenticate is { } challenge ? new Dictionary<string, string> { ["WWW-Authenticate"] = challenge } : null);
+
     private async Task<WebhookResponse> WaitForReplyAsync(
-        Task<ReplyOutcome> reply, string executionId, Dictionary<string, string> executionHeader, CancellationToken cancellationToken)
+        Task<ReplyOutcome> reply, string executionId, Dictionary<string, string> executionHeader, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var timeout = options.Value.ReplyTimeout;
         try
         {
             var outcome = await reply.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
@@ -151,80 +198,18 @@ internal sealed class WebhookReceiver(
         }
     }
 
-    private static WebhookResponse? Authenticate(WebhookRequest request, JObject? fields)
+    private async ValueTask<(JObject? Body, WebhookResponse? Problem)> ReadBodyAsync(
+        WebhookRequest request, long limit, WebhookAuthenticationSession session, CancellationToken cancellationToken)
     {
-        var type = (string?)fields?["type"] ?? "none";
-        if (type == "none")
-        {
-            return null;
-        }
-
-        if (type == "basic")
-        {
-            var realm = "Flows.Sdk webhook";
-            var challenge = new Dictionary<string, string> { ["WWW-Authenticate"] = $"Basic realm=\"{realm}\", charset=\"UTF-8\"" };
-            if (!request.Headers.TryGetValue("Authorization", out var header) || header.Count != 1 ||
-                !AuthenticationHeaderValue.TryParse(header[0], out var parsed) ||
-                !string.Equals(parsed.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || parsed.Parameter is null)
-            {
-                return WebhookResponse.Problem(401, "Unauthorized", "The request needs Basic Auth credentials in the Authorization header.", challenge);
-            }
-
-            string decoded;
-            try
-            {
-                decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parsed.Parameter));
-            }
-            catch (FormatException)
-            {
-                return WebhookResponse.Problem(401, "Unauthorized", "The Basic Auth credentials are not valid base64.", challenge);
-            }
-
-            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-            var ok = colon >= 0
-                & SecretEquals(decoded.AsSpan(0, Math.Max(colon, 0)), (string?)fields!["username"])
-                & SecretEquals(decoded.AsSpan(colon + 1), (string?)fields["password"]);
-            return ok ? null : WebhookResponse.Problem(401, "Unauthorized", "The Basic Auth credentials are wrong.", challenge);
-        }
-
-        return WebhookResponse.Problem(401, "Unauthorized", "The flow's webhook credential has a type this host does not support.");
-    }
-
-    /// <summary>Compares SHA-256 digests in constant time, so neither content nor length leaks through timing.</summary>
-    private static bool SecretEquals(ReadOnlySpan<char> given, string? expected)
-    {
-        Span<byte> a = stackalloc byte[32];
-        Span<byte> b = stackalloc byte[32];
-        Digest(given, a);
-        Digest((expected ?? string.Empty).AsSpan(), b);
-        return CryptographicOperations.FixedTimeEquals(a, b) && expected is not null;
-
-        static void Digest(ReadOnlySpan<char> text, Span<byte> destination)
-        {
-            var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-            try
-            {
-                var count = Encoding.UTF8.GetBytes(text, bytes);
-                SHA256.HashData(bytes.AsSpan(0, count), destination);
-                CryptographicOperations.ZeroMemory(bytes.AsSpan(0, count));
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(bytes);
-            }
-        }
-    }
-
-    private async ValueTask<(JObject? Body, WebhookResponse? Problem)> ReadBodyAsync(WebhookRequest request, CancellationToken cancellationToken)
-    {
-        var limit = options.Value.MaxBodySize;
         if (request.ContentLength > limit)
         {
             return (null, TooLarge(limit));
         }
 
-        // Read the whole body into the pipe's own buffers (no copy), refusing as soon as it passes the limit.
+        // Read the whole body into the pipe's own buffers (no copy), refusing as soon as it passes the limit. A signature is
+        // computed over each new stretch as it arrives: the same bytes the parser reads afterwards, hashed once.
         ReadResult read;
+        long hashed = 0;
         while (true)
         {
             read = await request.Body.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -232,6 +217,12 @@ internal sealed class WebhookReceiver(
             {
                 request.Body.AdvanceTo(read.Buffer.End);
                 return (null, TooLarge(limit));
+            }
+
+            if (session.NeedsBody && read.Buffer.Length > hashed)
+            {
+                session.Append(read.Buffer.Slice(hashed));
+                hashed = read.Buffer.Length;
             }
 
             if (read.IsCompleted || read.IsCanceled)
@@ -245,6 +236,12 @@ internal sealed class WebhookReceiver(
         var buffer = read.Buffer;
         try
         {
+            // Nothing unauthenticated is parsed.
+            if (session.Complete() is { Succeeded: false } refused)
+            {
+                return (null, AuthenticationProblem(refused));
+            }
+
             if (buffer.IsEmpty)
             {
                 return ([], null);
@@ -269,8 +266,9 @@ internal sealed class WebhookReceiver(
     {
         try
         {
-            using var reader = new JsonTextReader(new StreamReader(new ReadOnlySequenceStream(buffer), Encoding.UTF8))
+            using var reader = new JsonTextReader(new Utf8SequenceReader(buffer))
             {
+                ArrayPool = JsonCharPool.Shared,
                 DateParseHandling = DateParseHandling.None,
                 FloatParseHandling = FloatParseHandling.Double,
                 MaxDepth = maxDepth,
@@ -403,13 +401,16 @@ internal sealed class WebhookReceiver(
         return result;
     }
 
-    private static JObject HeadersToObject(IReadOnlyDictionary<string, StringValues> headers)
+    /// <summary>The headers for the message, with every credential-bearing header (and the API key's header) redacted.</summary>
+    private static JObject HeadersToObject(IReadOnlyDictionary<string, StringValues> headers, IWebhookAuthenticator authenticator)
     {
+        var secretHeader = (authenticator as ApiKeyWebhookAuthenticator)?.HeaderName;
         var result = new JObject();
         foreach (var (key, value) in headers)
         {
             var name = key.ToLowerInvariant();
-            result[name] = RedactedHeaders.Contains(name) ? CredentialManagerRedaction : value.ToString();
+            var secret = RedactedHeaders.Contains(name) || (secretHeader is not null && string.Equals(name, secretHeader, StringComparison.OrdinalIgnoreCase));
+            result[name] = secret ? CredentialManagerRedaction : value.ToString();
         }
 
         return result;

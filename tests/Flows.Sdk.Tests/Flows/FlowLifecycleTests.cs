@@ -2,7 +2,7 @@ using Flows.Sdk.Flows;
 using Flows.Sdk.Tests.Support;
 using Newtonsoft.Json.Linq;
 
-namespace Flows.Sdk.Tests.Flows;
+namespace Flows.Sdk.Tests.Lifecycle;
 
 public sealed class FlowLifecycleTests
 {

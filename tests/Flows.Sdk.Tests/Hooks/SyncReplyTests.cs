@@ -94,7 +94,7 @@ public sealed class SyncReplyTests
         response.Headers[WebhookResponse.ExecutionIdHeader].Should().Be((await _host.DequeueAsync()).ExecutionId);
     }
 
-    [TestCase("statusCode", "'abc'", "statusCode must be an integer")]
+    [TestCase("statusCode", "'abc'", "'statusCode' must be an integer")]
     [TestCase("statusCode", "99", "from 100 to 599")]
     [TestCase("headers", "bad", "cannot set the header 'content-length'")]
     public async Task An_invalid_reply_fails_the_step_and_the_hook_gets_502(string field, string expression, string message)

@@ -71,11 +71,11 @@ public sealed class WebhookReceiverTests
         (await _host.Receiver.ReceiveAsync(TestHost.Request(flow.Id, body: "{}"))).StatusCode.Should().Be(404);
     }
 
-    [TestCase(null, "The request needs Basic Auth credentials")]
-    [TestCase("Bearer abc", "The request needs Basic Auth credentials")]
-    [TestCase("Basic !!!", "not valid base64")]
-    [TestCase("Basic dXNlcjp3cm9uZw==", "wrong")]
-    [TestCase("Basic dXNlcg==", "wrong")]
+    [TestCase(null, "expected to carry credentials")]
+    [TestCase("Bearer abc", "not valid")]
+    [TestCase("Basic !!!", "not valid")]
+    [TestCase("Basic dXNlcjp3cm9uZw==", "not valid")]
+    [TestCase("Basic dXNlcg==", "not valid")]
     public async Task Basic_auth_refuses_missing_or_wrong_credentials_with_401_and_a_challenge(string? authorization, string detail)
     {
         var credential = await _host.Credentials.CreateAsync("basic", "webhook", new JObject { ["type"] = "basic", ["username"] = "user", ["password"] = "pass" });
@@ -190,5 +190,23 @@ public sealed class WebhookReceiverTests
         third.StatusCode.Should().Be(503);
         third.Headers.Should().ContainKey("Retry-After");
         _host.Queue.Count.Should().Be(2);
+    }
+
+    [Test]
+    public async Task A_body_that_is_not_utf8_is_a_400()
+    {
+        var flow = await _host.LiveFlowAsync(null);
+        var pipe = new System.IO.Pipelines.Pipe();
+        await pipe.Writer.WriteAsync(new byte[] { 0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D });
+        await pipe.Writer.CompleteAsync();
+        var request = TestHost.Request(flow.Id, body: "{}");
+
+        var response = await _host.Receiver.ReceiveAsync(new global::Flows.Sdk.Hooks.WebhookRequest
+        {
+            Method = "POST", FlowId = flow.Id, Headers = request.Headers, ContentType = "application/json", Body = pipe.Reader,
+        });
+
+        response.StatusCode.Should().Be(400);
+        response.Body!["detail"]!.ToString().Should().Contain("UTF-8");
     }
 }
