@@ -170,10 +170,15 @@ internal sealed class JsonataExpression : IMappingExpression
         var env = new Frame(null);
         if (bindings is { Count: > 0 })
         {
-            ev.HasBindings = true;
             foreach (var kv in bindings)
             {
-                env.Bind(kv.Key.StartsWith('$') ? kv.Key[1..] : kv.Key, Values.FromToken(kv.Value));
+                var name = kv.Key.StartsWith('$') ? kv.Key[1..] : kv.Key;
+                env.Bind(name, Values.FromToken(kv.Value));
+                if (_globals.ContainsKey(name))
+                {
+                    // this binding hides a global function: look names up at run time
+                    ev.BindingsShadowGlobals = true;
+                }
             }
         }
 
