@@ -313,3 +313,16 @@ public class HostFunctionErrorTests
         FluentActions.Invoking(() => engine.Compile("$mine()").Evaluate(null)).Should().Throw<MappingException>().Which.Code.Should().Be("X0001");
     }
 }
+
+[TestFixture]
+public class BindingShadowTests
+{
+    [Test]
+    public void BindingsHideGlobalFunctionsOnlyWhenNamedAlike()
+    {
+        var compiled = new JsonataMappingEngine().Compile("$sum([1, 2]) & '/' & $string($steps.a)");
+        ((string)compiled.Evaluate(null, new Dictionary<string, JToken?> { ["steps"] = JObject.Parse("{\"a\": 1}") })!).Should().Be("3/1");
+        var act = () => compiled.Evaluate(null, new Dictionary<string, JToken?> { ["sum"] = new JValue(5), ["steps"] = null });
+        act.Should().Throw<MappingException>().Which.Code.Should().Be("T1006");
+    }
+}

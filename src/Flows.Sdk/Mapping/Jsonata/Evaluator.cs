@@ -30,8 +30,8 @@ internal sealed partial class Evaluator
     /// <summary>The scope of the innermost function call being applied (used by <c>$eval</c>).</summary>
     public Frame? CallerFrame { get; set; }
 
-    /// <summary>Whether the caller supplied variable bindings (which may shadow global functions).</summary>
-    public bool HasBindings { get; set; }
+    /// <summary>Whether a caller-supplied binding has the name of a global function (which it then hides).</summary>
+    public bool BindingsShadowGlobals { get; set; }
 
     /// <summary>The evaluation input, bound to <c>$$</c>.</summary>
     public object? RootInput { get; set; }
@@ -220,7 +220,7 @@ internal sealed partial class Evaluator
                 {
                     result = input is JList { OuterWrapper: true } ow && ow.Count > 0 ? ow[0] : input;
                 }
-                else if (expr.ResolvedBuiltin != null && !HasBindings)
+                else if (expr.ResolvedBuiltin != null && !BindingsShadowGlobals)
                 {
                     result = expr.ResolvedBuiltin;
                 }
@@ -959,8 +959,14 @@ internal sealed partial class Evaluator
 
         if (inList.Count == 0)
         {
+            if (reduce)
+            {
+                // as the reference: an empty tuple stream (bindings that matched nothing) groups to an empty object
+                return result;
+            }
+
+            // otherwise a single undefined item, so that a literal object is still produced
             inList = new JList { null };
-            reduce = false;
         }
 
         foreach (var item in inList)

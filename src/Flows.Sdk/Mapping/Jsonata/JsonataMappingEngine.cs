@@ -35,14 +35,21 @@ public sealed class JsonataOptions
     /// <summary>
     /// Registers a host function callable as <c>$name(...)</c>. It replaces a built-in of the same name.
     /// </summary>
-    /// <param name="name">The function name without the leading <c>$</c>.</param>
+    /// <param name="name">The function name, with or without the leading <c>$</c>.</param>
     /// <param name="function">The implementation.</param>
     /// <param name="signature">An optional JSONata signature such as <c>&lt;s-n?:s&gt;</c> validating the arguments.</param>
     /// <returns>These options, for chaining.</returns>
+    /// <exception cref="ArgumentException">The name is empty.</exception>
+    /// <exception cref="MappingException">The signature is not valid (code <c>S0401</c> or <c>S0402</c>).</exception>
     public JsonataOptions RegisterFunction(string name, JsonataFunction function, string? signature = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(function);
+        if (name.Length == 0 || name == "$")
+        {
+            throw new ArgumentException("The function name is empty.", nameof(name));
+        }
+
         if (signature != null)
         {
             _ = Signature.Parse(signature, 0);
@@ -74,9 +81,25 @@ public sealed class JsonataMappingEngine : IMappingEngine
 
     /// <summary>Creates an engine with <paramref name="options"/>. The options are captured at construction.</summary>
     /// <param name="options">The options.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is zero or negative.</exception>
     public JsonataMappingEngine(JsonataOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxDepth <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxDepth, "MaxDepth must be positive.");
+        }
+
+        if (options.TimeLimit is { } limit && limit <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), limit, "TimeLimit must be positive when set.");
+        }
+
+        if (options.RegexTimeout <= TimeSpan.Zero && options.RegexTimeout != System.Text.RegularExpressions.Regex.InfiniteMatchTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.RegexTimeout, "RegexTimeout must be positive (or Regex.InfiniteMatchTimeout).");
+        }
+
         _options = new JsonataOptions
         {
             MaxDepth = options.MaxDepth,
@@ -147,10 +170,15 @@ internal sealed class JsonataExpression : IMappingExpression
         var env = new Frame(null);
         if (bindings is { Count: > 0 })
         {
-            ev.HasBindings = true;
             foreach (var kv in bindings)
             {
-                env.Bind(kv.Key.StartsWith('$') ? kv.Key[1..] : kv.Key, Values.FromToken(kv.Value));
+                var name = kv.Key.StartsWith('$') ? kv.Key[1..] : kv.Key;
+                env.Bind(name, Values.FromToken(kv.Value));
+                if (_globals.ContainsKey(name))
+                {
+                    // this binding hides a global function: look names up at run time
+                    ev.BindingsShadowGlobals = true;
+                }
             }
         }
 
