@@ -8,4 +8,10 @@ if (args.Length > 0 && args[0] == "interleaved-hmac")
     return;
 }
 
+if (args.Length > 0 && args[0] == "jsonata-compare")
+{
+    Environment.ExitCode = JsonataCompare.Run(args[1..]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
