@@ -106,6 +106,11 @@ internal static class DateTimePictureFormatter
 
         public bool IsName => Presentation is "N" or "n" or "Nn";
 
+        /// <summary>The numeric presentation for formatting, analysed once per (cached) picture; never mutated after.</summary>
+        public IntegerFormatSpec FormatSpec => _formatSpec ??= NumericSpec(this);
+
+        private IntegerFormatSpec? _formatSpec;
+
         public bool IsDecimal() => !IsName && Presentation.Any(ch => IntegerFormatSpec.DigitValue(ch) >= 0);
     }
 
@@ -314,7 +319,7 @@ internal static class DateTimePictureFormatter
                 var ampm = local.Hour < 12 ? "am" : "pm";
                 return marker.Presentation == "N" ? ampm.ToUpperInvariant() : ampm;
             case 'f':
-                if (!marker.IsName && NumericSpec(marker).Style == IntegerStyle.Decimal)
+                if (!marker.IsName && marker.FormatSpec.Style == IntegerStyle.Decimal)
                 {
                     return FormatFraction(marker, local.Millisecond);
                 }
@@ -366,7 +371,7 @@ internal static class DateTimePictureFormatter
             _ => 0,
         };
 
-        var spec = NumericSpec(marker);
+        var spec = marker.FormatSpec;
         int? minWidth = null;
         if (spec.Style == IntegerStyle.Decimal)
         {

@@ -272,7 +272,11 @@ internal sealed class IntegerFormatSpec
 
     private string FormatDecimal(double abs, int? minWidth)
     {
-        var digits = DecimalDigits.FromDouble(Math.Floor(abs)).Split().Integer;
+        // Whole numbers below 2^53 print exactly as a long; larger ones go through the exact decimal expansion.
+        var floor = Math.Floor(abs);
+        var digits = floor < 9007199254740992d
+            ? ((long)floor).ToString(CultureInfo.InvariantCulture)
+            : DecimalDigits.FromDouble(floor).Split().Integer;
         if (digits.Length == 0)
         {
             digits = "0";
@@ -280,7 +284,12 @@ internal sealed class IntegerFormatSpec
         var min = minWidth ?? MandatoryDigits;
         if (digits.Length < min)
         {
-            digits = new string('0', min - digits.Length) + digits;
+            digits = digits.PadLeft(min, '0');
+        }
+
+        if (Zero == '0' && Grouping.Count == 0)
+        {
+            return Ordinal ? digits + OrdinalSuffix(digits) : digits;
         }
 
         var sb = new StringBuilder();
