@@ -326,3 +326,56 @@ public class BindingShadowTests
         act.Should().Throw<MappingException>().Which.Code.Should().Be("T1006");
     }
 }
+
+[TestFixture]
+public class FieldCopyShortcutTests
+{
+    // MaxDepth below 16 turns the object-of-field-paths shortcut off, so the same expression runs through the evaluator.
+    private static readonly JsonataMappingEngine Shortcut = new();
+    private static readonly JsonataMappingEngine Evaluator = new(new JsonataOptions { MaxDepth = 15 });
+
+    [TestCase("""{"name": petname, "status": petstatus}""", """{"petname": "Gromit", "petstatus": "sold"}""")]
+    [TestCase("""{"name": petname, "status": petstatus}""", """{"petname": "Gromit"}""")]
+    [TestCase("""{"name": petname, "status": petstatus}""", """{}""")]
+    [TestCase("""{"a": a, "b": b, "c": c, "d": d, "e": e, "f": f}""", """{"a": null, "b": true, "c": 2.0, "d": -0.0, "e": 1.5, "f": 9007199254740993}""")]
+    [TestCase("""{"big": a, "neg": b}""", """{"a": 9007199254740992, "b": -9007199254740992}""")]
+    [TestCase("""{"city": customer.address.city, "id": customer.id}""", """{"customer": {"id": 7, "address": {"city": "London"}}}""")]
+    [TestCase("""{"city": customer.address.city}""", """{"customer": {"address": "London"}}""")]
+    [TestCase("""{"city": customer.address.city}""", """{"customer": [{"address": {"city": "London"}}, {"address": {"city": "Paris"}}]}""")]
+    [TestCase("""{"tags": tags, "one": one, "nested": nested}""", """{"tags": ["a", "b"], "one": ["x"], "nested": [[1, 2], [3]]}""")]
+    [TestCase("""{"obj": o, "name": `the name`}""", """{"o": {"x": 1, "y": [1, {"z": 2}]}, "the name": "n"}""")]
+    [TestCase("""{"name": petname}""", """[{"petname": "a"}, {"petname": "b"}]""")]
+    [TestCase("""{"name": petname}""", "\"text\"")]
+    public void GivesTheEvaluatorsResult(string expression, string input)
+    {
+        var token = ConformanceTests.Parse(input);
+        var expected = Evaluator.Compile(expression).Evaluate(token);
+        var actual = Shortcut.Compile(expression).Evaluate(token);
+        (actual?.ToString(Newtonsoft.Json.Formatting.None)).Should().Be(expected?.ToString(Newtonsoft.Json.Formatting.None));
+        if (expected is JObject eo)
+        {
+            foreach (var p in eo.Properties())
+            {
+                actual![p.Name]!.Type.Should().Be(p.Value.Type, p.Name);
+            }
+        }
+    }
+
+    [Test]
+    public void DatesReadFromJsonFallBackToTheEvaluator()
+    {
+        var token = JObject.Parse("""{"when": "2026-01-02T03:04:05Z"}"""); // DateParseHandling.DateTime: a Date token
+        var expected = Evaluator.Compile("""{"w": when}""").Evaluate(token);
+        Shortcut.Compile("""{"w": when}""").Evaluate(token)!.ToString(Newtonsoft.Json.Formatting.None)
+            .Should().Be(expected!.ToString(Newtonsoft.Json.Formatting.None));
+    }
+
+    [Test]
+    public void ResultDoesNotShareTokensWithTheInput()
+    {
+        var input = JObject.Parse("""{"a": "x", "b": 1}""");
+        var result = (JObject)Shortcut.Compile("""{"a": a, "b": b}""").Evaluate(input)!;
+        result["a"]!.Parent!.Parent.Should().BeSameAs(result);
+        input["a"]!.Parent!.Parent.Should().BeSameAs(input);
+    }
+}

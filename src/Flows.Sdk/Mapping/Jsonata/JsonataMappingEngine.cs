@@ -150,13 +150,129 @@ internal sealed class JsonataExpression : IMappingExpression
     private readonly JsonataOptions _options;
     private readonly IReadOnlyDictionary<string, Fn> _globals;
 
+    /// <summary>
+    /// For an object constructor with literal keys whose values are all plain field paths (<c>{"name": petname,
+    /// "city": address.city}</c>): the keys and, per key, the field names of its path. Null for any other expression.
+    /// </summary>
+    private readonly (string Key, string[] Path)[]? _fieldCopy;
+
+    /// <summary>Below this depth limit the shortcut is not taken, so that the limit applies exactly as it would.</summary>
+    private const int FieldCopyMinDepth = 16;
+
     public JsonataExpression(string source, Node ast, JsonataOptions options, IReadOnlyDictionary<string, Fn> globals)
     {
         Source = source;
         _ast = ast;
         _options = options;
         _globals = globals;
+        _fieldCopy = options.MaxDepth >= FieldCopyMinDepth ? FieldCopyPlan(ast) : null;
     }
+
+    private static (string Key, string[] Path)[]? FieldCopyPlan(Node ast)
+    {
+        if (ast.Type != NodeType.ObjectCons || ast.ConstantKeys is not { } keys || ast.Predicates != null || ast.Group != null
+            || ast.KeepArray || ast.Stages != null || ast.Tuple || ast.FocusVar != null || ast.IndexVar != null)
+        {
+            return null;
+        }
+
+        var plan = new (string Key, string[] Path)[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var value = ast.Pairs![i].Value;
+            string[] path;
+            if (IsPlainName(value))
+            {
+                path = [value.Value];
+            }
+            else if (value.Type == NodeType.Path && value.Items is { Count: > 0 } steps && !value.KeepSingletonArray && !value.KeepArray
+                && value.Group == null && !value.Tuple && value.Predicates == null && value.Stages == null && steps.TrueForAll(IsPlainName))
+            {
+                path = steps.ConvertAll(step => step.Value).ToArray();
+            }
+            else
+            {
+                return null;
+            }
+
+            plan[i] = (keys[i], path);
+        }
+
+        return plan;
+
+        static bool IsPlainName(Node n) => n.Type == NodeType.Name && n.Stages == null && n.Predicates == null && n.Group == null
+            && !n.Tuple && !n.KeepArray && !n.ConsArray && n.FocusVar == null && n.IndexVar == null && n.Ancestor == null
+            && n.ParentSlot == null && n.SeekingParent == null;
+    }
+
+    /// <summary>
+    /// The shortcut for <see cref="_fieldCopy"/> plans: builds the result object straight from the input's tokens when
+    /// every path ends at a string, number, boolean or null (or is missing) through objects only. Anything else (an
+    /// array on the way, a date token, a number beyond 2^53) returns null and the expression is evaluated normally,
+    /// so the result is always the evaluator's.
+    /// </summary>
+    private static JObject? CopyFields((string Key, string[] Path)[] plan, JObject input)
+    {
+        var result = new JObject();
+        foreach (var (key, path) in plan)
+        {
+            JToken? token = input;
+            foreach (var name in path)
+            {
+                if (token is not JObject o)
+                {
+                    return null;
+                }
+
+                token = o.TryGetValue(name, out var next) ? next : null;
+                if (token is null)
+                {
+                    break;
+                }
+            }
+
+            if (token is null)
+            {
+                continue; // undefined: no property
+            }
+
+            if (token is not JValue v)
+            {
+                return null;
+            }
+
+            JValue copy;
+            switch (v.Type)
+            {
+                case JTokenType.String:
+                    copy = new JValue((string)v.Value!);
+                    break;
+                case JTokenType.Boolean:
+                    copy = new JValue((bool)v.Value!);
+                    break;
+                case JTokenType.Null:
+                    copy = JValue.CreateNull();
+                    break;
+                case JTokenType.Integer when v.Value is long l && l is >= -MaxSafeInteger and <= MaxSafeInteger:
+                    copy = new JValue(l);
+                    break;
+                case JTokenType.Integer when v.Value is int n:
+                    copy = new JValue((long)n);
+                    break;
+                case JTokenType.Float when v.Value is double d:
+                    copy = Values.NumberToken(d);
+                    break;
+                default:
+                    return null;
+            }
+
+            result.Add(new JProperty(key, copy));
+        }
+
+        return result;
+    }
+
+    private const long MaxSafeInteger = 9_007_199_254_740_992;
 
     public string Source { get; }
 
@@ -165,6 +281,12 @@ internal sealed class JsonataExpression : IMappingExpression
     public JToken? Evaluate(JToken? input, IReadOnlyDictionary<string, JToken?>? bindings = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_fieldCopy is { } plan && input is JObject inputObject && bindings is not { Count: > 0 }
+            && CopyFields(plan, inputObject) is { } copied)
+        {
+            return copied;
+        }
+
         var ev = new Evaluator(_options, _globals, cancellationToken);
         var value = Values.FromToken(input);
         var env = new Frame(null);
