@@ -90,8 +90,9 @@ internal static partial class Functions
                 return null;
             }
 
-            var cps = CodePoints(s);
-            var len = cps.Length;
+            // without surrogate pairs, code points are chars: no code point array needed
+            var cps = HasSurrogates(s) ? CodePoints(s) : null;
+            var len = cps?.Length ?? s.Length;
             var start = Trunc((double)a[1]!);
             if (len + start < 0)
             {
@@ -125,7 +126,7 @@ internal static partial class Functions
                 return string.Empty;
             }
 
-            return FromCodePoints(cps, start, end - start);
+            return cps is null ? s.Substring(start, end - start) : FromCodePoints(cps, start, end - start);
         });
         Add(d, "substringBefore", "<s-s:s>", (ev, a, i, p) =>
         {
@@ -161,7 +162,7 @@ internal static partial class Functions
         });
         Add(d, "lowercase", "<s-:s>", (ev, a, i, p) => (Arg(a, 0) as string)?.ToLowerInvariant());
         Add(d, "uppercase", "<s-:s>", (ev, a, i, p) => Arg(a, 0) is string s ? ToUpper(s) : null);
-        Add(d, "length", "<s-:n>", (ev, a, i, p) => Arg(a, 0) is string s ? (double)CodePoints(s).Length : null);
+        Add(d, "length", "<s-:n>", (ev, a, i, p) => Arg(a, 0) is string s ? (double)CodePointCount(s) : null);
         Add(d, "trim", "<s-:s>", (ev, a, i, p) =>
         {
             if (Arg(a, 0) is not string s)
@@ -169,18 +170,7 @@ internal static partial class Functions
                 return null;
             }
 
-            var r = Regex.Replace(s, "[ \t\n\r]+", " ");
-            if (r.Length > 0 && r[0] == ' ')
-            {
-                r = r[1..];
-            }
-
-            if (r.Length > 0 && r[^1] == ' ')
-            {
-                r = r[..^1];
-            }
-
-            return r;
+            return Trim(s);
         });
         Add(d, "pad", "<s-ns?:s>", (ev, a, i, p) =>
         {
@@ -196,7 +186,7 @@ internal static partial class Functions
                 ch = " ";
             }
 
-            var padLength = Math.Abs(width) - CodePoints(s).Length;
+            var padLength = Math.Abs(width) - CodePointCount(s);
             if (padLength <= 0)
             {
                 return s;
@@ -947,6 +937,60 @@ internal static partial class Functions
     }
 
     private static int Trunc(double d) => d >= int.MaxValue ? int.MaxValue : d <= int.MinValue ? int.MinValue : (int)Math.Truncate(d);
+
+    /// <summary>Whether <paramref name="s"/> holds any surrogate char (then chars and code points differ).</summary>
+    public static bool HasSurrogates(string s) => s.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0;
+
+    /// <summary>The number of code points, without building them.</summary>
+    public static int CodePointCount(string s) => HasSurrogates(s) ? CodePoints(s).Length : s.Length;
+
+    /// <summary>
+    /// <c>$trim</c>: every run of space, tab, newline and carriage return becomes one space, then a leading and a trailing
+    /// space go. Returns <paramref name="s"/> itself when there is nothing to change.
+    /// </summary>
+    public static string Trim(string s)
+    {
+        var span = s.AsSpan();
+        var needsWork = false;
+        for (var k = 0; k < span.Length && !needsWork; k++)
+        {
+            var c = span[k];
+            if (c is '\t' or '\n' or '\r')
+            {
+                needsWork = true;
+            }
+            else if (c == ' ' && (k == 0 || k == span.Length - 1 || span[k + 1] is ' ' or '\t' or '\n' or '\r'))
+            {
+                needsWork = true;
+            }
+        }
+
+        if (!needsWork)
+        {
+            return s;
+        }
+
+        var sb = new StringBuilder(s.Length);
+        var pendingSpace = false;
+        foreach (var c in span)
+        {
+            if (c is ' ' or '\t' or '\n' or '\r')
+            {
+                pendingSpace = true;
+                continue;
+            }
+
+            if (pendingSpace && sb.Length > 0)
+            {
+                sb.Append(' ');
+            }
+
+            pendingSpace = false;
+            sb.Append(c);
+        }
+
+        return sb.ToString();
+    }
 
     public static int[] CodePoints(string s)
     {
