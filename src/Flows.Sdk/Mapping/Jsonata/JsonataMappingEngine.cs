@@ -207,9 +207,10 @@ internal sealed class JsonataExpression : IMappingExpression
 
     /// <summary>
     /// The shortcut for <see cref="_fieldCopy"/> plans: builds the result object straight from the input's tokens when
-    /// every path ends at a string, number, boolean or null (or is missing) through objects only. Anything else (an
-    /// array on the way, a date token, a number beyond 2^53) returns null and the expression is evaluated normally,
-    /// so the result is always the evaluator's.
+    /// every path goes through objects only and ends at a string, number, boolean or null, at an array of those (or of
+    /// such arrays), or is missing. Anything else (an array on the way, an object at the end, a date token, a number
+    /// beyond 2^53) returns null and the expression is evaluated normally, so the result is always the evaluator's.
+    /// An expression whose inputs miss the shortcut 16 times stops trying it.
     /// </summary>
     private static JObject? CopyFields((string Key, string[] Path)[] plan, JObject input)
     {
@@ -236,34 +237,10 @@ internal sealed class JsonataExpression : IMappingExpression
                 continue; // undefined: no property
             }
 
-            if (token is not JValue v)
+            JToken? copy = token is JArray array ? CopyArray(array) : token is JValue v ? CopyScalar(v) : null;
+            if (copy is null)
             {
                 return null;
-            }
-
-            JValue copy;
-            switch (v.Type)
-            {
-                case JTokenType.String:
-                    copy = new JValue((string)v.Value!);
-                    break;
-                case JTokenType.Boolean:
-                    copy = new JValue((bool)v.Value!);
-                    break;
-                case JTokenType.Null:
-                    copy = JValue.CreateNull();
-                    break;
-                case JTokenType.Integer when v.Value is long l && l is >= -MaxSafeInteger and <= MaxSafeInteger:
-                    copy = new JValue(l);
-                    break;
-                case JTokenType.Integer when v.Value is int n:
-                    copy = new JValue((long)n);
-                    break;
-                case JTokenType.Float when v.Value is double d:
-                    copy = Values.NumberToken(d);
-                    break;
-                default:
-                    return null;
             }
 
             result.Add(new JProperty(key, copy));
@@ -272,7 +249,41 @@ internal sealed class JsonataExpression : IMappingExpression
         return result;
     }
 
+    /// <summary>An array at the end of a path comes out as it is, its numbers as the evaluator writes them; null if it holds objects.</summary>
+    private static JArray? CopyArray(JArray array)
+    {
+        var copy = new JArray();
+        for (var item = array.First; item != null; item = item.Next)
+        {
+            JToken? element = item is JArray inner ? CopyArray(inner) : item is JValue v ? CopyScalar(v) : null;
+            if (element is null)
+            {
+                return null;
+            }
+
+            copy.Add(element);
+        }
+
+        return copy;
+    }
+
+    /// <summary>A string, boolean, null or number (within 2^53) as the evaluator writes it; null for any other token.</summary>
+    private static JValue? CopyScalar(JValue v) => v.Type switch
+    {
+        JTokenType.String => new JValue((string)v.Value!),
+        JTokenType.Boolean => new JValue((bool)v.Value!),
+        JTokenType.Null => JValue.CreateNull(),
+        JTokenType.Integer when v.Value is long l && l is >= -MaxSafeInteger and <= MaxSafeInteger => new JValue(l),
+        JTokenType.Integer when v.Value is int n => new JValue((long)n),
+        JTokenType.Float when v.Value is double d => Values.NumberToken(d),
+        _ => null,
+    };
+
     private const long MaxSafeInteger = 9_007_199_254_740_992;
+
+    private const int FieldCopyMaxMisses = 16;
+
+    private int _fieldCopyMisses;
 
     public string Source { get; }
 
@@ -282,9 +293,16 @@ internal sealed class JsonataExpression : IMappingExpression
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (_fieldCopy is { } plan && input is JObject inputObject && bindings is not { Count: > 0 }
-            && CopyFields(plan, inputObject) is { } copied)
+            && _fieldCopyMisses < FieldCopyMaxMisses)
         {
-            return copied;
+            if (CopyFields(plan, inputObject) is { } copied)
+            {
+                return copied;
+            }
+
+            // inputs this expression sees do not suit the shortcut: after a few misses, stop trying it
+            // (a benign race: a lost update only delays that)
+            _fieldCopyMisses++;
         }
 
         var ev = new Evaluator(_options, _globals, cancellationToken);
