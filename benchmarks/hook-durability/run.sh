@@ -21,7 +21,8 @@ for PROVIDER in ${PROVIDERS:-InMemory Sqlite}; do
   PORT=$((PORT + 1))
   # Run from its output folder, so its appsettings.json (with the development encryption key) is read.
   (cd "$OUT" && exec dotnet PetstoreWebhook.dll --urls "http://127.0.0.1:$PORT" --Storage:Provider=$PROVIDER --Storage:Sqlite:Path="$DATA/$PROVIDER.db" --Storage:Sqlite:Synchronous=${SYNCHRONOUS:-Full} \
-    --Management:ApiKey=$KEY --Tutorial:Seed=false --Logging:LogLevel:Default=Warning) >"$DATA/$PROVIDER.log" 2>&1 &
+    --Management:ApiKey=$KEY --Tutorial:Seed=false --Logging:LogLevel:Default=Warning \
+    --WebhookFlows:RunLogMaxCountPerFlow=1000 --WebhookFlows:RunLogPruneInterval=00:00:01) >"$DATA/$PROVIDER.log" 2>&1 &
   APP=$!
   BASE=http://127.0.0.1:$PORT
   for _ in $(seq 300); do curl -sf -H "$AUTH" $BASE/api/flows >/dev/null && break; sleep 0.1; done

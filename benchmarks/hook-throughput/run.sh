@@ -30,7 +30,7 @@ kill $BARE; wait $BARE 2>/dev/null || true
 
 OUT=examples/PetstoreWebhook/bin/Release/net10.0
 (cd "$OUT" && exec dotnet PetstoreWebhook.dll --urls http://127.0.0.1:5392 --Storage:Provider=InMemory --Management:ApiKey=$KEY \
-  --Tutorial:Seed=false --Logging:LogLevel:Default=Warning --WebhookFlows:RunLogMaxCountPerFlow=1000) >"$LOGS/hook.log" 2>&1 &
+  --Tutorial:Seed=false --Logging:LogLevel:Default=Warning --WebhookFlows:RunLogMaxCountPerFlow=1000 --WebhookFlows:RunLogPruneInterval=00:00:01) >"$LOGS/hook.log" 2>&1 &
 APP=$!
 BASE=http://127.0.0.1:5392
 for _ in $(seq 300); do curl -sf -H "$AUTH" $BASE/api/flows >/dev/null && break; sleep 0.1; done

@@ -1,6 +1,7 @@
 using Flows.Sdk.AspNetCore;
 using Flows.Sdk.Hooks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -46,6 +47,14 @@ public static class WebhookFlowsEndpointRouteBuilderExtensions
     {
         var request = context.Request;
         var receiver = context.RequestServices.GetRequiredService<IWebhookReceiver>();
+
+        // The receiver enforces the flow's own body limit while it streams (413 as problem details); the server's default
+        // limit (30 MB in Kestrel) must not cut a flow that allows more, nor answer with an empty 413 of its own.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+
         var webhookRequest = new WebhookRequest
         {
             Method = request.Method,

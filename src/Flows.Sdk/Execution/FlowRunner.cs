@@ -209,7 +209,9 @@ internal sealed class FlowRunner
             foreach (var output in result.Emitted)
             {
                 var body = output as JObject ?? new JObject { ["value"] = output };
-                var outputs = (JObject)stepOutputs.DeepClone();
+                // A single output continues this branch: its outputs object is this branch's own, so it is extended in place.
+                // Several outputs fan out into branches that must not see each other's outputs: each gets a copy.
+                var outputs = result.Emitted.Count == 1 ? stepOutputs : (JObject)stepOutputs.DeepClone();
                 outputs[step.Definition.Id] = body;
                 var next = await RunStepAsync(index + 1, body, outputs, 1, 0).ConfigureAwait(false);
                 if (next == StepOutcome.Failed)
