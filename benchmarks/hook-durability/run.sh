@@ -16,13 +16,15 @@ DATA=$(mktemp -d)
 trap 'rm -rf "$DATA"' EXIT
 id() { grep -o '"id":"[^"]*"' | head -n 1 | cut -d '"' -f 4; }
 
+# The run log capped and pruned every second on both stores, so neither process grows during the run; RUNLOG_ARGS= (empty)
+# runs both with the product's defaults (in-memory run log pruned every 10 minutes).
+RUNLOG_ARGS=${RUNLOG_ARGS---WebhookFlows:RunLogMaxCountPerFlow=1000 --WebhookFlows:RunLogPruneInterval=00:00:01}
 PORT=5398
 for PROVIDER in ${PROVIDERS:-InMemory Sqlite}; do
   PORT=$((PORT + 1))
   # Run from its output folder, so its appsettings.json (with the development encryption key) is read.
   (cd "$OUT" && exec dotnet PetstoreWebhook.dll --urls "http://127.0.0.1:$PORT" --Storage:Provider=$PROVIDER --Storage:Sqlite:Path="$DATA/$PROVIDER.db" --Storage:Sqlite:Synchronous=${SYNCHRONOUS:-Full} \
-    --Management:ApiKey=$KEY --Tutorial:Seed=false --Logging:LogLevel:Default=Warning \
-    --WebhookFlows:RunLogMaxCountPerFlow=1000 --WebhookFlows:RunLogPruneInterval=00:00:01) >"$DATA/$PROVIDER.log" 2>&1 &
+    --Management:ApiKey=$KEY --Tutorial:Seed=false --Logging:LogLevel:Default=Warning $RUNLOG_ARGS) >"$DATA/$PROVIDER.log" 2>&1 &
   APP=$!
   BASE=http://127.0.0.1:$PORT
   for _ in $(seq 300); do curl -sf -H "$AUTH" $BASE/api/flows >/dev/null && break; sleep 0.1; done
