@@ -20,14 +20,14 @@ internal static class ApiJson
         ["createdAt"] = Time(credential.CreatedAt),
     };
 
-    public static JObject Flow(Flow flow, string hookPath, ComponentRegistry components) => new()
+    public static JObject Flow(Flow flow, string? hookPath, ComponentRegistry components) => new()
     {
         ["id"] = flow.Id,
         ["name"] = flow.Draft.Name,
         ["state"] = flow.State.ToString().ToLowerInvariant(),
         ["latestVersion"] = flow.LatestVersion is { } latest ? latest : null,
         ["liveVersion"] = flow.LiveVersion is { } live ? live : null,
-        ["hookUrl"] = flow.State == FlowState.Running ? $"{hookPath}/{flow.Id}" : null,
+        ["hookUrl"] = flow.State == FlowState.Running && hookPath is not null ? $"{hookPath}/{flow.Id}" : null,
         ["draft"] = Draft(flow.Draft, components),
         ["createdAt"] = Time(flow.CreatedAt),
         ["updatedAt"] = Time(flow.UpdatedAt),

@@ -17,7 +17,18 @@ namespace Flows.Sdk.AspNetCore;
 /// <summary>The management API: credentials, flows and their lifecycle, the run log. Every error is a problem details response.</summary>
 internal static class ManagementApi
 {
-    private const string HookPath = "/hook";
+    private const string FlowPlaceholder = "__flow__";
+
+    /// <summary>
+    /// Where this app serves hooks (path base and the prefix given to <c>MapWebhookFlows</c>), found through the hook endpoint's
+    /// name; <see langword="null"/> when the app maps no hook endpoint.
+    /// </summary>
+    private static string? HookPath(HttpContext context)
+    {
+        var path = context.RequestServices.GetRequiredService<LinkGenerator>()
+            .GetPathByName(context, WebhookFlowsEndpointRouteBuilderExtensions.HookEndpointName, new { flowId = FlowPlaceholder });
+        return path?[..path.LastIndexOf("/" + FlowPlaceholder, StringComparison.Ordinal)];
+    }
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -129,14 +140,14 @@ internal static class ManagementApi
         {
             var flow = await flows.CreateAsync(draft, context.RequestAborted).ConfigureAwait(false);
             context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{flow.Id}";
-            await HttpJson.WriteAsync(context, 201, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 201, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
     private static async Task ListFlowsAsync(HttpContext context, IFlowManager flows, ComponentRegistry components)
     {
         var all = await flows.ListAsync(context.RequestAborted).ConfigureAwait(false);
-        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(all.Select(f => ApiJson.Flow(f, HookPath, components))) }).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(all.Select(f => ApiJson.Flow(f, HookPath(context), components))) }).ConfigureAwait(false);
     }
 
     private static async Task GetFlowAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components)
@@ -148,7 +159,7 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
     }
 
     private static async Task UpdateDraftAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components)
@@ -162,7 +173,7 @@ internal static class ManagementApi
         await RunAsync(context, async () =>
         {
             var flow = await flows.UpdateDraftAsync(id, draft, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
@@ -188,7 +199,7 @@ internal static class ManagementApi
                 ["stepId"] = stepId,
                 ["sample"] = step.Sample?.Sample?.DeepClone(),
                 ["schema"] = step.Sample?.Schema?.DeepClone(),
-                ["flow"] = ApiJson.Flow(flow, HookPath, components),
+                ["flow"] = ApiJson.Flow(flow, HookPath(context), components),
             }).ConfigureAwait(false);
         });
 
@@ -332,14 +343,14 @@ internal static class ManagementApi
         RunAsync(context, async () =>
         {
             var flow = await flows.StartAsync(id, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         });
 
     private static Task StopAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components) =>
         RunAsync(context, async () =>
         {
             var flow = await flows.StopAsync(id, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath, components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         });
 
     private static async Task ListExecutionsAsync(HttpContext context, string id, IFlowManager flows, IExecutionStore executions)

@@ -23,7 +23,7 @@ public static class WebhookFlowsEndpointRouteBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
         return endpoints.Map(prefix.TrimEnd('/') + "/{flowId}/{**rest}", HandleHookAsync)
             .WithDisplayName("Webhook flows hook")
-            .WithName("WebhookFlowsHook");
+            .WithName(HookEndpointName);
     }
 
     /// <summary>
@@ -42,6 +42,9 @@ public static class WebhookFlowsEndpointRouteBuilderExtensions
         ManagementApi.Map(group);
         return group;
     }
+
+    /// <summary>The name of the hook endpoint, for link generation.</summary>
+    internal const string HookEndpointName = "WebhookFlowsHook";
 
     private static async Task HandleHookAsync(HttpContext context)
     {
