@@ -11,6 +11,7 @@ public class PublicApiTests
     [TestCase(typeof(global::Flows.Sdk.Hooks.IWebhookReceiver))]
     [TestCase(typeof(Microsoft.Extensions.DependencyInjection.WebhookFlowsHostingExtensions))]
     [TestCase(typeof(Microsoft.AspNetCore.Builder.WebhookFlowsEndpointRouteBuilderExtensions))]
+    [TestCase(typeof(global::Flows.Sdk.Sqlite.SqliteStorageOptions))]
     public void The_public_api_is_the_approved_one(Type typeInPackage)
     {
         var assembly = typeInPackage.Assembly;
