@@ -1,7 +1,5 @@
-using System.IO.Pipelines;
 using System.Text;
 using Flows.Sdk.Hooks;
-using Flows.Sdk.Samples;
 using Microsoft.AspNetCore.Http;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -66,56 +64,26 @@ internal static class HttpJson
             return null;
         }
 
-        var reader = request.BodyReader;
-        ReadResult read;
-        while (true)
+        var read = await RequestBody.ReadToEndAsync(request.BodyReader, MaxRequestSize, null, context.RequestAborted).ConfigureAwait(false);
+        if (read is null)
         {
-            read = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
-            if (read.Buffer.Length > MaxRequestSize)
-            {
-                reader.AdvanceTo(read.Buffer.End);
-                await WriteProblemAsync(context, 413, "Payload Too Large", $"The request body is larger than {MaxRequestSize} bytes.").ConfigureAwait(false);
-                return null;
-            }
-
-            if (read.IsCompleted)
-            {
-                break;
-            }
-
-            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            await WriteProblemAsync(context, 413, "Payload Too Large", $"The request body is larger than {MaxRequestSize} bytes.").ConfigureAwait(false);
+            return null;
         }
 
         try
         {
-            using var json = new JsonTextReader(new StreamReader(new ReadOnlySequenceStream(read.Buffer), Encoding.UTF8))
+            var (body, error) = RequestBody.ParseObject(read.Value.Buffer, MaxDepth, "The request body");
+            if (body is null)
             {
-                DateParseHandling = DateParseHandling.None,
-                MaxDepth = MaxDepth,
-            };
-            var token = JToken.ReadFrom(json);
-            if (json.Read())
-            {
-                await WriteProblemAsync(context, 400, "Bad Request", $"Unexpected content after the JSON value at line {json.LineNumber}, position {json.LinePosition}.").ConfigureAwait(false);
-                return null;
+                await WriteProblemAsync(context, 400, "Bad Request", error!).ConfigureAwait(false);
             }
 
-            if (token is not JObject obj)
-            {
-                await WriteProblemAsync(context, 400, "Bad Request", $"The request body must be a JSON object, not {token.Type.ToString().ToLowerInvariant()}.").ConfigureAwait(false);
-                return null;
-            }
-
-            return obj;
-        }
-        catch (JsonReaderException e)
-        {
-            await WriteProblemAsync(context, 400, "Bad Request", $"The request body is not valid JSON: {e.Message}").ConfigureAwait(false);
-            return null;
+            return body;
         }
         finally
         {
-            reader.AdvanceTo(read.Buffer.End);
+            request.BodyReader.AdvanceTo(read.Value.Buffer.End);
         }
     }
 }

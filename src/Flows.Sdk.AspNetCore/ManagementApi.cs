@@ -112,13 +112,17 @@ internal static class ManagementApi
 
     private static async Task VerifyCredentialAsync(HttpContext context, string id, ICredentialManager credentials)
     {
-        if (await credentials.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        CredentialVerificationResult result;
+        try
+        {
+            result = await credentials.VerifyAsync(id, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException)
         {
             await NotFoundAsync(context, "credential", id).ConfigureAwait(false);
             return;
         }
 
-        var result = await credentials.VerifyAsync(id, context.RequestAborted).ConfigureAwait(false);
         var json = new JObject { ["verified"] = result.Verified };
         if (result.Reason is not null)
         {
@@ -353,7 +357,7 @@ internal static class ManagementApi
             await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         });
 
-    private static async Task ListExecutionsAsync(HttpContext context, string id, IFlowManager flows, IExecutionStore executions)
+    private static async Task ListExecutionsAsync(HttpContext context, string id, IFlowManager flows, IExecutionManager executions)
     {
         if (await flows.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
         {
@@ -430,7 +434,7 @@ internal static class ManagementApi
         }
     }
 
-    private static async Task GetExecutionAsync(HttpContext context, string id, IExecutionStore executions)
+    private static async Task GetExecutionAsync(HttpContext context, string id, IExecutionManager executions)
     {
         var execution = await executions.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (execution is null)

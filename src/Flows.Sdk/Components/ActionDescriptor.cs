@@ -53,8 +53,9 @@ public sealed record ActionDescriptor
     public JObject? OutMetadata { get; init; }
 
     /// <summary>The names of the input fields the action requires (the <c>required</c> list of <see cref="InMetadata"/>).</summary>
-    public IReadOnlyList<string> RequiredInputs =>
-        InMetadata?["required"] is JArray required
-            ? required.Select(static r => r.ToString()).ToArray()
-            : [];
+    public IReadOnlyList<string> RequiredInputs => RequiredOf(InMetadata);
+
+    /// <summary>The <c>required</c> list of a JSON Schema, or an empty list.</summary>
+    internal static IReadOnlyList<string> RequiredOf(JObject? schema) =>
+        schema?["required"] is JArray required ? required.Select(static r => r.ToString()).ToArray() : [];
 }

@@ -135,7 +135,7 @@ internal sealed class FlowRunner
             };
         }, CancellationToken.None).ConfigureAwait(false);
 
-        if (message.ExpectsReply && finished.Status != ExecutionStatus.Rebounding)
+        if (compiled.ExpectsReply && finished.Status != ExecutionStatus.Rebounding)
         {
             _replies.Abandon(message.ExecutionId, finished.Status == ExecutionStatus.Failed
                 ? $"The flow failed before it replied: {run.FailureMessage}"

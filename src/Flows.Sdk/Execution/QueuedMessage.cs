@@ -39,7 +39,4 @@ public sealed record QueuedMessage(
 
     /// <summary>When set, the message must not be delivered before this time (rebounds wait this way).</summary>
     public DateTimeOffset? NotBefore { get; init; }
-
-    /// <summary>Whether the hook waits for an HTTP reply from the flow (the flow has a <c>reply</c> step).</summary>
-    public bool ExpectsReply { get; init; }
 }

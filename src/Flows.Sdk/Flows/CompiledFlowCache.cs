@@ -43,8 +43,7 @@ internal sealed record CompiledStep(StepDefinition Definition, IComponent Compon
     public JObject? OutMetadata => Definition.OutMetadata ?? Action?.OutMetadata;
 
     /// <summary>The input fields the action requires.</summary>
-    public IReadOnlyList<string> RequiredInputs { get; } =
-        (Definition.InMetadata ?? Action?.InMetadata)?["required"] is JArray required ? required.Select(static r => r.ToString()).ToArray() : [];
+    public IReadOnlyList<string> RequiredInputs { get; } = ActionDescriptor.RequiredOf(Definition.InMetadata ?? Action?.InMetadata);
 }
 
 /// <summary>One input field and the compiled expression that computes it.</summary>

@@ -305,8 +305,7 @@ internal sealed class FlowManager(
 
         var mapping = step.Mapping ?? new Dictionary<string, string>();
         var inMetadata = step.InMetadata ?? action.InMetadata;
-        var requiredInputs = inMetadata?["required"] is JArray requiredList ? requiredList.Select(r => r.ToString()) : [];
-        foreach (var required in requiredInputs)
+        foreach (var required in ActionDescriptor.RequiredOf(inMetadata))
         {
             if (!mapping.TryGetValue(required, out var expression) || string.IsNullOrWhiteSpace(expression))
             {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Flows;
+using Flows.Sdk.Storage;
 
 namespace Flows.Sdk.Hooks;
 
@@ -18,10 +19,36 @@ internal sealed class HookGuards(TimeProvider time) : IDisposable
     private readonly ConcurrentDictionary<(string FlowId, int Version), RateLimiter> _limiters = new();
     private readonly ConcurrentDictionary<TimeSpan, ReplayCache> _replays = new();
 
-    /// <summary>The authenticator of a credential; credentials never change once saved, so it is built once.</summary>
-    public IWebhookAuthenticator Authenticator(Credential? credential) => credential is null
-        ? NoAuthentication
-        : _authenticators.GetOrAdd(credential.Id, static (_, c) => WebhookAuthenticatorFactory.Create(c.Fields, Realm), credential);
+    /// <summary>
+    /// The authenticator of a trigger's credential: no authentication without one, <see langword="null"/> when the credential
+    /// is gone. Credentials never change once saved, so the store is read only the first time, not per request.
+    /// </summary>
+    public async ValueTask<IWebhookAuthenticator?> AuthenticatorAsync(string? credentialId, ICredentialStore store, CancellationToken cancellationToken)
+    {
+        if (credentialId is null)
+        {
+            return NoAuthentication;
+        }
+
+        if (_authenticators.TryGetValue(credentialId, out var cached))
+        {
+            return cached;
+        }
+
+        var credential = await store.GetAsync(credentialId, cancellationToken).ConfigureAwait(false);
+        if (credential is null)
+        {
+            return null;
+        }
+
+        var built = WebhookAuthenticatorFactory.Create(credential.Fields, Realm);
+        if (!_authenticators.TryAdd(credentialId, built))
+        {
+            (built as IDisposable)?.Dispose();
+        }
+
+        return _authenticators[credentialId];
+    }
 
     /// <summary>The flow version's rate limiter, or <see langword="null"/> when it sets no limit.</summary>
     public RateLimiter? Limiter(CompiledFlow flow)

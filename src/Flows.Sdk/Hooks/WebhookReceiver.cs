@@ -1,12 +1,9 @@
 using System.Buffers;
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
 using System.Threading.RateLimiting;
 using Flows.Sdk.Credentials;
-using System.IO.Pipelines;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
-using Flows.Sdk.Components;
 using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Diagnostics;
 using Flows.Sdk.Execution;
@@ -16,7 +13,6 @@ using Flows.Sdk.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Hooks;
@@ -61,8 +57,8 @@ internal sealed class WebhookReceiver(
 
     private async ValueTask<WebhookResponse> ReceiveCoreAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
-        var isGet = HttpMethods.Is(request.Method, "GET");
-        if (!isGet && !HttpMethods.Is(request.Method, "POST"))
+        var isGet = string.Equals(request.Method, "GET", StringComparison.OrdinalIgnoreCase);
+        if (!isGet && !string.Equals(request.Method, "POST", StringComparison.OrdinalIgnoreCase))
         {
             return WebhookResponse.Problem(405, "Method Not Allowed", $"A hook accepts POST and GET requests, not {request.Method}.",
                 new Dictionary<string, string> { ["Allow"] = "GET, POST" });
@@ -94,8 +90,13 @@ internal sealed class WebhookReceiver(
         }
 
         var trigger = compiled.Steps[0].Definition;
-        var credential = trigger.CredentialId is null ? null : await credentials.GetAsync(trigger.CredentialId, cancellationToken).ConfigureAwait(false);
-        var authenticator = guards.Authenticator(credential);
+        var authenticator = await guards.AuthenticatorAsync(trigger.CredentialId, credentials, cancellationToken).ConfigureAwait(false);
+        if (authenticator is null)
+        {
+            // The credential was removed from the store after publish: refuse rather than fall back to no authentication.
+            return WebhookResponse.Problem(401, "Unauthorized", "The flow's webhook credential does not exist any more; no request is accepted.");
+        }
+
         using var session = authenticator.Begin(request.Headers, time.GetUtcNow());
         if (session.IsDecided && session.Complete() is { Succeeded: false } refused)
         {
@@ -145,7 +146,7 @@ internal sealed class WebhookReceiver(
         payload["_url"] = request.Url;
         payload["_additionalUrlPath"] = request.AdditionalPath;
 
-        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow()) { ExpectsReply = compiled.ExpectsReply };
+        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow());
         var executionHeader = new Dictionary<string, string> { [WebhookResponse.ExecutionIdHeader] = message.ExecutionId };
         var reply = compiled.ExpectsReply ? replies.Register(message.ExecutionId) : null;
         if (!await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false))
@@ -206,34 +207,15 @@ internal sealed class WebhookReceiver(
             return (null, TooLarge(limit));
         }
 
-        // Read the whole body into the pipe's own buffers (no copy), refusing as soon as it passes the limit. A signature is
-        // computed over each new stretch as it arrives: the same bytes the parser reads afterwards, hashed once.
-        ReadResult read;
-        long hashed = 0;
-        while (true)
+        // The signature is computed over each new stretch as it arrives: the same bytes the parser reads afterwards, hashed once.
+        var read = await RequestBody.ReadToEndAsync(
+            request.Body, limit, session.NeedsBody ? bytes => session.Append(bytes) : null, cancellationToken).ConfigureAwait(false);
+        if (read is null)
         {
-            read = await request.Body.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (read.Buffer.Length > limit)
-            {
-                request.Body.AdvanceTo(read.Buffer.End);
-                return (null, TooLarge(limit));
-            }
-
-            if (session.NeedsBody && read.Buffer.Length > hashed)
-            {
-                session.Append(read.Buffer.Slice(hashed));
-                hashed = read.Buffer.Length;
-            }
-
-            if (read.IsCompleted || read.IsCanceled)
-            {
-                break;
-            }
-
-            request.Body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            return (null, TooLarge(limit));
         }
 
-        var buffer = read.Buffer;
+        var buffer = read.Value.Buffer;
         try
         {
             // Nothing unauthenticated is parsed.
@@ -264,51 +246,9 @@ internal sealed class WebhookReceiver(
 
     private static (JObject? Body, WebhookResponse? Problem) ParseJson(ReadOnlySequence<byte> buffer, int maxDepth)
     {
-        try
-        {
-            using var reader = new JsonTextReader(new Utf8SequenceReader(buffer))
-            {
-                ArrayPool = JsonCharPool.Shared,
-                DateParseHandling = DateParseHandling.None,
-                FloatParseHandling = FloatParseHandling.Double,
-                MaxDepth = maxDepth,
-            };
-            var token = JToken.ReadFrom(reader);
-            if (reader.Read())
-            {
-                return (null, WebhookResponse.Problem(400, "Bad Request",
-                    $"The body is not valid JSON: unexpected content after the JSON value at line {reader.LineNumber}, position {reader.LinePosition}."));
-            }
-
-            if (token is not JObject body)
-            {
-                return (null, WebhookResponse.Problem(400, "Bad Request", $"The body must be a JSON object, but it is {Describe(token.Type)}."));
-            }
-
-            return (body, null);
-        }
-        catch (JsonReaderException e)
-        {
-            var detail = e.Message.Contains("MaxDepth", StringComparison.Ordinal)
-                ? $"The body is nested deeper than {maxDepth} levels (line {e.LineNumber}, position {e.LinePosition})."
-                : $"The body is not valid JSON: {e.Message}";
-            return (null, WebhookResponse.Problem(400, "Bad Request", detail));
-        }
-        catch (DecoderFallbackException)
-        {
-            return (null, WebhookResponse.Problem(400, "Bad Request", "The body is not valid UTF-8."));
-        }
+        var (body, error) = RequestBody.ParseObject(buffer, maxDepth, "The body");
+        return body is not null ? (body, null) : (null, WebhookResponse.Problem(400, "Bad Request", error!));
     }
-
-    private static string Describe(JTokenType type) => type switch
-    {
-        JTokenType.Array => "an array",
-        JTokenType.Integer or JTokenType.Float => "a number",
-        JTokenType.String => "a string",
-        JTokenType.Boolean => "a boolean",
-        JTokenType.Null => "null",
-        _ => type.ToString().ToLowerInvariant(),
-    };
 
     private static WebhookResponse TooLarge(long limit) =>
         WebhookResponse.Problem(413, "Payload Too Large", $"The body is larger than the limit of {limit} bytes.");
@@ -410,16 +350,9 @@ internal sealed class WebhookReceiver(
         {
             var name = key.ToLowerInvariant();
             var secret = RedactedHeaders.Contains(name) || (secretHeader is not null && string.Equals(name, secretHeader, StringComparison.OrdinalIgnoreCase));
-            result[name] = secret ? CredentialManagerRedaction : value.ToString();
+            result[name] = secret ? CredentialManager.Redacted : value.ToString();
         }
 
         return result;
-    }
-
-    private const string CredentialManagerRedaction = "***";
-
-    private static class HttpMethods
-    {
-        public static bool Is(string method, string expected) => string.Equals(method, expected, StringComparison.OrdinalIgnoreCase);
     }
 }

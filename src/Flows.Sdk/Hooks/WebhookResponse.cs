@@ -81,12 +81,5 @@ public sealed class WebhookResponse
         return new(reply.StatusCode, null, text, reply.ContentType, false, all);
     }
 
-    /// <summary>A copy of this response with <paramref name="name"/> set to <paramref name="value"/>.</summary>
-    public WebhookResponse WithHeader(string name, string value)
-    {
-        var headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase) { [name] = value };
-        return new(StatusCode, Body, Text, ContentType, IsProblem, headers);
-    }
-
     private static readonly IReadOnlyDictionary<string, string> NoHeaders = new Dictionary<string, string>();
 }

@@ -12,6 +12,19 @@ internal static partial class Functions
 
     private static object? Arg(List<object?> a, int i) => i < a.Count ? a[i] : null;
 
+    /// <summary>The optional limit argument of split, match and replace: absent means no limit; negative is an error.</summary>
+    private static int Limit(object? argument, string code, string which, int position)
+    {
+        if (argument is not double limit)
+        {
+            return int.MaxValue;
+        }
+
+        return limit < 0
+            ? throw new MappingException(code, which + " must evaluate to a positive number", position)
+            : (int)Math.Min(Math.Floor(limit), int.MaxValue);
+    }
+
     private static Dictionary<string, Fn> CreateBuiltins()
     {
         var d = new Dictionary<string, Fn>(StringComparer.Ordinal);
@@ -229,16 +242,7 @@ internal static partial class Functions
                 return null;
             }
 
-            var limit = int.MaxValue;
-            if (Arg(a, 2) is double ld)
-            {
-                if (ld < 0)
-                {
-                    throw new MappingException("D3020", "Third argument of split function must evaluate to a positive number", p);
-                }
-
-                limit = (int)Math.Floor(ld);
-            }
+            var limit = Limit(Arg(a, 2), "D3020", "Third argument of split function", p);
 
             var result = new JList();
             var sep = Arg(a, 1);
@@ -307,16 +311,7 @@ internal static partial class Functions
                 return null;
             }
 
-            var limit = int.MaxValue;
-            if (Arg(a, 2) is double ld)
-            {
-                if (ld < 0)
-                {
-                    throw new MappingException("D3040", "Third argument of match function must evaluate to a positive number", p);
-                }
-
-                limit = (int)Math.Floor(ld);
-            }
+            var limit = Limit(Arg(a, 2), "D3040", "Third argument of match function", p);
 
             var result = JList.Seq();
             foreach (var m in FindMatches(ev, Arg(a, 1), s, limit, p))
@@ -1403,21 +1398,12 @@ internal static partial class Functions
 
         var pattern = Arg(a, 1);
         var replacement = Arg(a, 2);
-        var limit = int.MaxValue;
         if (pattern is string ps && ps.Length == 0)
         {
             throw new MappingException("D3010", "Second argument of replace function cannot be an empty string", p);
         }
 
-        if (Arg(a, 3) is double ld)
-        {
-            if (ld < 0)
-            {
-                throw new MappingException("D3011", "Fourth argument of replace function must evaluate to a positive number", p);
-            }
-
-            limit = (int)Math.Floor(ld);
-        }
+        var limit = Limit(Arg(a, 3), "D3011", "Fourth argument of replace function", p);
 
         List<MatchInfo> matches;
         if (pattern is string pstr)
