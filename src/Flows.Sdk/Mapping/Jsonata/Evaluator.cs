@@ -14,10 +14,10 @@ internal sealed partial class Evaluator
     private int _depth;
     private int _ticks;
 
-    public Evaluator(JsonataOptions options, IReadOnlyDictionary<string, Fn> globals, CancellationToken ct)
+    public Evaluator(JsonataOptions options, IReadOnlyDictionary<string, Fn> globals, EvaluationLimits limits, CancellationToken ct)
     {
         _maxDepth = options.MaxDepth;
-        _deadline = options.TimeLimit is { } tl ? Stopwatch.GetTimestamp() + (long)(tl.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        _deadline = (limits.TimeLimit ?? options.TimeLimit) is { } tl ? Stopwatch.GetTimestamp() + (long)(tl.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         _ct = ct;
         _globals = globals;
         Options = options;

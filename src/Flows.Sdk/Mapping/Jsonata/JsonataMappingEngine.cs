@@ -23,8 +23,17 @@ public sealed class JsonataOptions
     /// </summary>
     public int MaxDepth { get; set; } = 10000;
 
-    /// <summary>Optional wall-clock limit for one evaluation; exceeding it raises code <c>U1001</c>.</summary>
-    public TimeSpan? TimeLimit { get; set; }
+    /// <summary>
+    /// The wall-clock limit of one evaluation (default 5 s; <see langword="null"/> for none); exceeding it raises code <c>U1001</c>.
+    /// <see cref="EvaluationLimits.TimeLimit"/> overrides it for one evaluation.
+    /// </summary>
+    public TimeSpan? TimeLimit { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The most one evaluation may produce, counted in sequence items and string characters as they are produced
+    /// (default 50,000,000); exceeding it raises code <c>U1002</c>. <see cref="EvaluationLimits.MaxSize"/> overrides it for one evaluation.
+    /// </summary>
+    public long MaxEvaluationSize { get; set; } = 50_000_000;
 
     /// <summary>Match timeout for regular expressions. Default one second.</summary>
     public TimeSpan RegexTimeout { get; set; } = TimeSpan.FromSeconds(1);
@@ -104,6 +113,7 @@ public sealed class JsonataMappingEngine : IMappingEngine
         {
             MaxDepth = options.MaxDepth,
             TimeLimit = options.TimeLimit,
+            MaxEvaluationSize = options.MaxEvaluationSize,
             RegexTimeout = options.RegexTimeout,
         };
         _globals = new Dictionary<string, Fn>(Jsonata.Functions.Builtins, StringComparer.Ordinal);
@@ -290,6 +300,9 @@ internal sealed class JsonataExpression : IMappingExpression
     internal Node Ast => _ast;
 
     public JToken? Evaluate(JToken? input, IReadOnlyDictionary<string, JToken?>? bindings = null, CancellationToken cancellationToken = default)
+        => Evaluate(input, bindings, default, cancellationToken);
+
+    public JToken? Evaluate(JToken? input, IReadOnlyDictionary<string, JToken?>? bindings, EvaluationLimits limits, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (_fieldCopy is { } plan && input is JObject inputObject && bindings is not { Count: > 0 }
@@ -305,7 +318,7 @@ internal sealed class JsonataExpression : IMappingExpression
             _fieldCopyMisses++;
         }
 
-        var ev = new Evaluator(_options, _globals, cancellationToken);
+        var ev = new Evaluator(_options, _globals, limits, cancellationToken);
         var value = Values.FromToken(input);
         var env = new Frame(null);
         if (bindings is { Count: > 0 })
