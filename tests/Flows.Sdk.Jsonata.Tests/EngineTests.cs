@@ -240,17 +240,26 @@ public class EngineCompileLimitTests
     public void VeryLongPathsAndChainsCompileOrFailCleanly()
     {
         var engine = new JsonataMappingEngine();
-        foreach (var expr in new[] { "a" + string.Concat(Enumerable.Repeat(".a", 200000)), "1" + string.Concat(Enumerable.Repeat("+1", 200000)) })
+        var cases = new (string Expression, JToken? Expected)[]
         {
+            ("a" + string.Concat(Enumerable.Repeat(".a", 200000)), null),
+            ("1" + string.Concat(Enumerable.Repeat("+1", 200000)), new JValue(200001L)),
+        };
+        foreach (var (expr, expected) in cases)
+        {
+            JToken? result;
             try
             {
-                var compiled = engine.Compile(expr);
-                _ = compiled.Evaluate(JObject.Parse("{\"a\": {}}"));
+                result = engine.Compile(expr).Evaluate(JObject.Parse("{\"a\": {}}"));
             }
             catch (MappingException ex)
             {
-                ex.Code.Should().Be("U1001");
+                ex.Code.Should().Be("U1001", "an expression too deep to compile or evaluate fails cleanly");
+                continue;
             }
+
+            // it compiled and ran: then the result must be the right one
+            JToken.DeepEquals(result, expected).Should().BeTrue($"expected {expected?.ToString() ?? "undefined"}, got {result?.ToString() ?? "undefined"}");
         }
     }
 

@@ -43,11 +43,17 @@ internal readonly struct WebhookAuthenticationResult
     public static WebhookAuthenticationResult Unauthorized(string message, string? wwwAuthenticate = null, SignatureVerificationStatus? signatureStatus = null) =>
         new(401, message, wwwAuthenticate, null, signatureStatus);
 
-    /// <summary>Maps a signature outcome: missing or malformed parts are the sender's mistake (400); a mismatch or an expired timestamp is refused (401).</summary>
+    /// <summary>
+    /// Maps a signature outcome: a missing part (signature, timestamp, message id) is the sender's mistake (400, naming the header);
+    /// a signature or timestamp that is there but wrong, whether it does not match, cannot be read or is out of tolerance, is
+    /// refused as a wrong signature (401).
+    /// </summary>
     public static WebhookAuthenticationResult FromSignature(in SignatureVerificationResult result) => result.Status switch
     {
         SignatureVerificationStatus.Valid => Authenticated(result.MessageId, result.Status),
-        SignatureVerificationStatus.Mismatch or SignatureVerificationStatus.Expired => Unauthorized(result.Message, null, result.Status),
+        SignatureVerificationStatus.Mismatch or SignatureVerificationStatus.Expired
+            or SignatureVerificationStatus.MalformedSignature or SignatureVerificationStatus.MalformedTimestamp
+            => Unauthorized(result.Message, null, result.Status),
         _ => BadRequest(result.Message, result.Status),
     };
 

@@ -166,10 +166,38 @@ public class WebhookAuthenticatorTests
         result.Message.Should().Be("The request is expected to be signed. Please send the signature using the X-Hub-Signature-256 HTTP header");
     }
 
-    [Test]
-    public void Hmac_with_a_malformed_signature_is_400()
+    [TestCase("sha256=xyz", TestName = "Hmac_with_a_signature_that_is_not_hex_is_401")]
+    [TestCase("sha256=abcd", TestName = "Hmac_with_a_signature_of_the_wrong_length_is_401")]
+    [TestCase("757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17", TestName = "Hmac_with_a_signature_without_its_prefix_is_401")]
+    public void Hmac_with_a_malformed_signature_is_a_wrong_signature(string signature)
     {
-        Authenticate(Hmac(), Headers(("X-Hub-Signature-256", "sha256=xyz")), "Hello, World!").StatusCode.Should().Be(400);
+        var result = Authenticate(Hmac(), Headers(("X-Hub-Signature-256", signature)), "Hello, World!");
+
+        result.StatusCode.Should().Be(401);
+        result.SignatureStatus.Should().Be(SignatureVerificationStatus.MalformedSignature);
+        result.Message.Should().Be("The signature in the X-Hub-Signature-256 HTTP header is not well formed.");
+    }
+
+    [Test]
+    public void Hmac_with_a_malformed_timestamp_is_401_and_a_missing_one_is_400()
+    {
+        var authenticator = WebhookAuthenticatorFactory.Create(new JObject
+        {
+            ["type"] = "hmac",
+            ["preset"] = "standard-webhooks",
+            ["secret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        });
+        var body = new System.Buffers.ReadOnlySequence<byte>(Utf8("{\"test\": 2432232314}"));
+        const string Signature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+        var malformed = authenticator.Authenticate(
+            Headers(("webhook-id", "msg_1"), ("webhook-timestamp", "yesterday"), ("webhook-signature", Signature)), body, Now);
+        var missing = authenticator.Authenticate(Headers(("webhook-id", "msg_1"), ("webhook-signature", Signature)), body, Now);
+
+        malformed.StatusCode.Should().Be(401);
+        malformed.SignatureStatus.Should().Be(SignatureVerificationStatus.MalformedTimestamp);
+        missing.StatusCode.Should().Be(400);
+        missing.SignatureStatus.Should().Be(SignatureVerificationStatus.MissingTimestamp);
     }
 
     [Test]
