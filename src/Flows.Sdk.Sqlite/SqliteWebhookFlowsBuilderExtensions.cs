@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Flows.Sdk.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -45,14 +46,19 @@ public static class SqliteWebhookFlowsBuilderExtensions
             .ValidateOnStart();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStorageOptions>, SqliteStorageOptionsValidator>());
-        services.TryAddSingleton<SqliteDatabase>();
+        // One protector for the store and the key check at start: the registered one, else AES-GCM with the configured key.
+        services.TryAddSingleton(provider => new SqliteProtector(provider.GetService<ICredentialProtector>()
+            ?? new AesGcmCredentialProtector(provider.GetRequiredService<IOptions<SqliteStorageOptions>>().Value.EncryptionKey)));
+        services.TryAddSingleton(provider => new SqliteDatabase(
+            provider.GetRequiredService<IOptions<SqliteStorageOptions>>(),
+            provider.GetRequiredService<ILogger<SqliteDatabase>>(),
+            provider.GetRequiredService<SqliteProtector>().Protector,
+            provider.GetService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SqliteStartup>());
 
         services.Replace(ServiceDescriptor.Singleton<IFlowStore, SqliteFlowStore>());
         services.Replace(ServiceDescriptor.Singleton<ICredentialStore>(provider => new SqliteCredentialStore(
-            provider.GetRequiredService<SqliteDatabase>(),
-            provider.GetService<ICredentialProtector>()
-                ?? new AesGcmCredentialProtector(provider.GetRequiredService<IOptions<SqliteStorageOptions>>().Value.EncryptionKey))));
+            provider.GetRequiredService<SqliteDatabase>(), provider.GetRequiredService<SqliteProtector>().Protector)));
         services.Replace(ServiceDescriptor.Singleton<IExecutionStore, SqliteExecutionStore>());
         services.Replace(ServiceDescriptor.Singleton<ISnapshotStore, SqliteSnapshotStore>());
         services.Replace(ServiceDescriptor.Singleton<IFlowQueue, SqliteFlowQueue>());
