@@ -92,6 +92,13 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// </summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, int> Deliveries { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Executions whose latest run-log write was not kept (a storage fault): their message's acknowledgement keeps the queue
+    /// row, so the message is delivered again after a restart instead of being gone with its run log incomplete. Touched only
+    /// on the writer.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, bool> UnloggedExecutions { get; } = new(StringComparer.Ordinal);
+
     /// <summary>How many group commits the writer made (tests show that concurrent writes share commits).</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
@@ -118,10 +125,11 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// Whether <paramref name="work"/> runs more than one changing statement and so needs a savepoint to be undone as a whole
     /// when it throws (a single statement is atomic by itself).
     /// </param>
-    public Task<T> WriteAsync<T>(Func<WriteContext, T> work, bool multiStatement = false)
+    /// <param name="onFailed">Runs on the writer when the write is not kept (see <see cref="WriteBehind{T}"/>).</param>
+    public Task<T> WriteAsync<T>(Func<WriteContext, T> work, bool multiStatement = false, Action? onFailed = null)
     {
         // Queued synchronously, before any await: writes are committed in the order their callers made them.
-        var item = new WriteItem<T>(work, multiStatement);
+        var item = new WriteItem<T>(work, multiStatement, onFailed);
         if (!_writes.Writer.TryWrite(item))
         {
             return Task.FromException<T>(new ObjectDisposedException(nameof(SqliteDatabase), "The SQLite store is shut down."));
@@ -143,10 +151,15 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// queued, so an acknowledgement is never on disk before the run-log entry written before it. A failure is logged.
     /// </summary>
     /// <returns>The commit, for a caller that wants to wait after all (its failure is already observed).</returns>
-    public Task WriteBehind<T>(Func<WriteContext, T> work)
+    /// <param name="work">The writes.</param>
+    /// <param name="onFailed">
+    /// Runs on the writer, in order, when the write is not kept (before any later write runs): how a later write learns that
+    /// this one is lost.
+    /// </param>
+    public Task WriteBehind<T>(Func<WriteContext, T> work, Action? onFailed = null)
     {
         Interlocked.Increment(ref _pendingWriteBehind);
-        var task = WriteAsync(work);
+        var task = WriteAsync(work, onFailed: onFailed);
         return task.ContinueWith(
             t =>
             {
@@ -294,6 +307,28 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             return true;
         }
 
+        // A read-only connection leaves an empty -wal and -shm behind where there were none: removed again, so a refused start
+        // leaves the files as they were (this process holds the lock, and no connection has them open any more).
+        var created = new[] { FilePath + "-wal", FilePath + "-shm" }.Where(f => !File.Exists(f)).ToArray();
+        try
+        {
+            return CheckKeyReadOnly();
+        }
+        finally
+        {
+            foreach (var file in created)
+            {
+                if (file.EndsWith("-shm", StringComparison.Ordinal) || (File.Exists(file) && new FileInfo(file).Length == 0))
+                {
+                    File.Delete(file);
+                }
+            }
+        }
+    }
+
+    private bool CheckKeyReadOnly()
+    {
+        var protector = _protector!;
         var readOnly = new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
         using var connection = new SqliteConnection(readOnly);
         connection.Open();
@@ -310,7 +345,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             byte[] plaintext;
             try
             {
-                plaintext = _protector.Unprotect(check, KeyCheckId);
+                plaintext = protector.Unprotect(check, KeyCheckId);
             }
             catch (CryptographicException e)
             {
@@ -329,7 +364,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             {
                 try
                 {
-                    CryptographicOperations.ZeroMemory(_protector.Unprotect((byte[])reader.GetValue(1), reader.GetString(0)));
+                    CryptographicOperations.ZeroMemory(protector.Unprotect((byte[])reader.GetValue(1), reader.GetString(0)));
                 }
                 catch (CryptographicException e)
                 {
@@ -730,7 +765,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         public abstract void Fail(Exception e);
     }
 
-    private sealed class WriteItem<T>(Func<WriteContext, T> work, bool multiStatement) : WriteItem(multiStatement)
+    private sealed class WriteItem<T>(Func<WriteContext, T> work, bool multiStatement, Action? onFailed) : WriteItem(multiStatement)
     {
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
@@ -762,10 +797,15 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             }
             else
             {
+                onFailed?.Invoke();
                 _completion.TrySetException(_error);
             }
         }
 
-        public override void Fail(Exception e) => _completion.TrySetException(e);
+        public override void Fail(Exception e)
+        {
+            onFailed?.Invoke();
+            _completion.TrySetException(e);
+        }
     }
 }

@@ -249,7 +249,13 @@ public sealed class StorageFaultTests
 
                 if (deadline.Elapsed > TimeSpan.FromSeconds(20))
                 {
-                    Assert.Fail($"{missing} of {requestIds.Count} accepted requests have no succeeded execution after 20 s.");
+                    var state = await Database.ReadAsync(context =>
+                    {
+                        var command = context.Command("SELECT (SELECT COUNT(*) FROM queue) || ' queue rows; executions: ' || COALESCE((SELECT group_concat(request_id || '=' || status, ', ') FROM executions), '');");
+                        return (string)command.ExecuteScalar()!;
+                    });
+                    Assert.Fail($"{missing} of {requestIds.Count} accepted requests have no succeeded execution after 20 s " +
+                        $"(missing: {string.Join(", ", requestIds.Where(id => !succeeded.Contains(id)))}; {state}).");
                 }
 
                 await Task.Delay(50, cancellationToken);
