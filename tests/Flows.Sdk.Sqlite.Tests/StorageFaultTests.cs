@@ -85,7 +85,7 @@ public sealed class StorageFaultTests
 
         var path = Path.Combine(mount!.Path, "flows.db");
         var filler = Path.Combine(mount.Path, "filler");
-        File.WriteAllBytes(filler, new byte[512 * 1024]);
+        File.WriteAllBytes(filler, new byte[1536 * 1024]); // Deleted once the disk is full: the room the store needs to recover.
         var accepted = new List<string>();
         string? flowId;
         await using (var app = await App.StartAsync(path))
