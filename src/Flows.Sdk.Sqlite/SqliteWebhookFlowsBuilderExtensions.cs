@@ -30,7 +30,10 @@ public static class SqliteWebhookFlowsBuilderExtensions
 
     /// <summary>
     /// Stores everything in one SQLite file configured by <paramref name="configure"/>; see <see cref="UseSqlite(IWebhookFlowsBuilder, string)"/>.
-    /// A missing path or a missing or malformed encryption key fails the host at start, naming the setting.
+    /// A missing path or a missing or malformed encryption key fails the host at start, naming the setting; so do a key that is
+    /// not the one the file's credentials were encrypted with, and a file owned by another process (an OS lock on
+    /// <c>&lt;path&gt;.lock</c>). A write the disk refuses (full, I/O error) fails with a
+    /// <see cref="StorageUnavailableException"/>, answered <c>503</c>.
     /// </summary>
     /// <param name="builder">The builder from <c>AddWebhookFlows()</c>.</param>
     /// <param name="configure">Sets the <see cref="SqliteStorageOptions"/>.</param>

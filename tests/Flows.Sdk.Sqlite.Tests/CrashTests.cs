@@ -12,11 +12,11 @@ namespace Flows.Sdk.Sqlite.Tests;
 /// pour in, started again on the same file, and every request that got a 200 must end as exactly one succeeded execution.
 /// </summary>
 /// <remarks>
-/// The flow is the tutorial's (webhook, then the Petstore action "Create a Pet With Promise"). The action's only external
-/// state is the stand-in Petstore API inside the same process, whose pets are in memory and die with it; creating a pet needs
-/// no earlier state, so a message delivered again after the restart succeeds just as well. The test therefore counts
-/// executions in the run log (by request id), never pets: a pet created before the kill is gone, and one created twice (the
-/// action ran, the process died before the acknowledgement) is indistinguishable from once after the restart.
+/// The flow is the tutorial's (webhook, then the Petstore action "Create a Pet With Promise"); the action's API is a stand-in in
+/// the test process (<see cref="GatedPetstore"/>) that lets the first pets through and then holds every call, so the kill finds
+/// accepted messages provably unfinished (the test asserts it), and the restarted process must deliver them again. Creating a
+/// pet needs no earlier state, so a message delivered again succeeds just as well. The test counts executions in the run log
+/// (by request id), never pets: a pet created twice (the action ran, the process died before the acknowledgement) is allowed.
 /// A request whose 200 never reached the client (the process died between the commit and the answer) may still run: that is
 /// at-least-once, and allowed; what must never exist is a record left half-written (an execution not succeeded, a queue row
 /// never delivered).
