@@ -14,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(5004, LogLevel.Error, "SQLite write-behind failed (a run-log entry, lease or acknowledgement); an unacknowledged message is delivered again after a restart")]
     public static partial void WriteBehindFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(5005, LogLevel.Warning, "SQLite background WAL checkpoint failed; it is tried again shortly")]
+    [LoggerMessage(5005, LogLevel.Warning, "SQLite background WAL checkpoint failed; it is tried again shortly (logged again only after one succeeded)")]
     public static partial void CheckpointFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(5003, LogLevel.Information, "SQLite queue: {Count} accepted messages not yet finished are delivered again")]

@@ -603,12 +603,14 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        var failing = false;
         while (!_stopping.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200), _stopping.Token).ConfigureAwait(false);
                 command.ExecuteNonQuery();
+                failing = false;
             }
             catch (OperationCanceledException)
             {
@@ -616,7 +618,13 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             }
             catch (SqliteException e)
             {
-                Log.CheckpointFailed(_logger, e);
+                // Logged once per run of failures (a full disk fails every attempt, five times a second).
+                if (!failing)
+                {
+                    Log.CheckpointFailed(_logger, e);
+                }
+
+                failing = true;
             }
         }
     }
