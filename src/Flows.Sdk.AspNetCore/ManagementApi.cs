@@ -32,6 +32,22 @@ internal static class ManagementApi
 
     public static void Map(RouteGroupBuilder api)
     {
+        // A store that cannot work for now (disk full, I/O error, lock timeout) is a 503 with Retry-After, not a 500.
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context).ConfigureAwait(false);
+            }
+            catch (StorageUnavailableException e) when (!context.HttpContext.Response.HasStarted)
+            {
+                context.HttpContext.Response.Headers.RetryAfter = Hooks.WebhookReceiver.RetryAfterSeconds(e);
+                await HttpJson.WriteProblemAsync(context.HttpContext, 503, "Service Unavailable",
+                    $"The storage is unavailable, so nothing was changed; try again later. {e.Message}").ConfigureAwait(false);
+                return Results.Empty;
+            }
+        });
+
         api.MapPost("/credentials", CreateCredentialAsync);
         api.MapGet("/credentials", ListCredentialsAsync);
         api.MapGet("/credentials/{id}", GetCredentialAsync);

@@ -67,8 +67,10 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
             command.Parameters.AddWithValue("$started", state.StartedAt.UtcTicks);
             command.Parameters.AddWithValue("$deliveries", state.DeliveryCount);
             command.Parameters.AddWithValue("$data", data);
-            return command.ExecuteNonQuery();
-        }).ContinueWith(
+            var written = command.ExecuteNonQuery();
+            database.UnloggedExecutions.TryRemove(state.Id, out _); // The whole state is written: the log is complete again.
+            return written;
+        }, onFailed: () => database.UnloggedExecutions[execution.Id] = true).ContinueWith(
             _ =>
             {
                 // Committed (or failed and logged): from now on a read finds this state, or a newer one, in the database.

@@ -148,8 +148,15 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
         ArgumentNullException.ThrowIfNull(message);
         var row = RowOf(message);
         Volatile.Write(ref row.Acknowledged, true);
+        var executionId = message.ExecutionId;
         _ = _database.WriteBehind(context =>
         {
+            if (_database.UnloggedExecutions.TryRemove(executionId, out _))
+            {
+                // Its run log was not kept (a storage fault): the row stays, and the message is delivered again after a restart.
+                return 0;
+            }
+
             var command = context.Command("DELETE FROM queue WHERE seq = $seq;");
             command.Parameters.AddWithValue("$seq", row.Seq);
             return command.ExecuteNonQuery();

@@ -56,5 +56,13 @@ internal static class SqliteSchema
             data TEXT NOT NULL
         );
         """,
+
+        // 2: the key check value: the encryption key's proof, an encryption of a fixed text, written once the key is known to be right.
+        """
+        CREATE TABLE key_check (
+            id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+            value BLOB NOT NULL
+        );
+        """,
     ];
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Flows.Sdk.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -29,7 +30,10 @@ public static class SqliteWebhookFlowsBuilderExtensions
 
     /// <summary>
     /// Stores everything in one SQLite file configured by <paramref name="configure"/>; see <see cref="UseSqlite(IWebhookFlowsBuilder, string)"/>.
-    /// A missing path or a missing or malformed encryption key fails the host at start, naming the setting.
+    /// A missing path or a missing or malformed encryption key fails the host at start, naming the setting; so do a key that is
+    /// not the one the file's credentials were encrypted with, and a file owned by another process (an OS lock on
+    /// <c>&lt;path&gt;.lock</c>). A write the disk refuses (full, I/O error) fails with a
+    /// <see cref="StorageUnavailableException"/>, answered <c>503</c>.
     /// </summary>
     /// <param name="builder">The builder from <c>AddWebhookFlows()</c>.</param>
     /// <param name="configure">Sets the <see cref="SqliteStorageOptions"/>.</param>
@@ -45,14 +49,19 @@ public static class SqliteWebhookFlowsBuilderExtensions
             .ValidateOnStart();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStorageOptions>, SqliteStorageOptionsValidator>());
-        services.TryAddSingleton<SqliteDatabase>();
+        // One protector for the store and the key check at start: the registered one, else AES-GCM with the configured key.
+        services.TryAddSingleton(provider => new SqliteProtector(provider.GetService<ICredentialProtector>()
+            ?? new AesGcmCredentialProtector(provider.GetRequiredService<IOptions<SqliteStorageOptions>>().Value.EncryptionKey)));
+        services.TryAddSingleton(provider => new SqliteDatabase(
+            provider.GetRequiredService<IOptions<SqliteStorageOptions>>(),
+            provider.GetRequiredService<ILogger<SqliteDatabase>>(),
+            provider.GetRequiredService<SqliteProtector>().Protector,
+            provider.GetService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SqliteStartup>());
 
         services.Replace(ServiceDescriptor.Singleton<IFlowStore, SqliteFlowStore>());
         services.Replace(ServiceDescriptor.Singleton<ICredentialStore>(provider => new SqliteCredentialStore(
-            provider.GetRequiredService<SqliteDatabase>(),
-            provider.GetService<ICredentialProtector>()
-                ?? new AesGcmCredentialProtector(provider.GetRequiredService<IOptions<SqliteStorageOptions>>().Value.EncryptionKey))));
+            provider.GetRequiredService<SqliteDatabase>(), provider.GetRequiredService<SqliteProtector>().Protector)));
         services.Replace(ServiceDescriptor.Singleton<IExecutionStore, SqliteExecutionStore>());
         services.Replace(ServiceDescriptor.Singleton<ISnapshotStore, SqliteSnapshotStore>());
         services.Replace(ServiceDescriptor.Singleton<IFlowQueue, SqliteFlowQueue>());

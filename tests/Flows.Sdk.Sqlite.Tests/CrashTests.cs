@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using Flows.Sdk.Sqlite.Tests.Support;
 using Microsoft.Data.Sqlite;
@@ -15,11 +12,11 @@ namespace Flows.Sdk.Sqlite.Tests;
 /// pour in, started again on the same file, and every request that got a 200 must end as exactly one succeeded execution.
 /// </summary>
 /// <remarks>
-/// The flow is the tutorial's (webhook, then the Petstore action "Create a Pet With Promise"). The action's only external
-/// state is the stand-in Petstore API inside the same process, whose pets are in memory and die with it; creating a pet needs
-/// no earlier state, so a message delivered again after the restart succeeds just as well. The test therefore counts
-/// executions in the run log (by request id), never pets: a pet created before the kill is gone, and one created twice (the
-/// action ran, the process died before the acknowledgement) is indistinguishable from once after the restart.
+/// The flow is the tutorial's (webhook, then the Petstore action "Create a Pet With Promise"); the action's API is a stand-in in
+/// the test process (<see cref="GatedPetstore"/>) that lets the first pets through and then holds every call, so the kill finds
+/// accepted messages provably unfinished (the test asserts it), and the restarted process must deliver them again. Creating a
+/// pet needs no earlier state, so a message delivered again succeeds just as well. The test counts executions in the run log
+/// (by request id), never pets: a pet created twice (the action ran, the process died before the acknowledgement) is allowed.
 /// A request whose 200 never reached the client (the process died between the commit and the answer) may still run: that is
 /// at-least-once, and allowed; what must never exist is a record left half-written (an execution not succeeded, a queue row
 /// never delivered).
@@ -27,26 +24,31 @@ namespace Flows.Sdk.Sqlite.Tests;
 [NonParallelizable]
 public sealed class CrashTests
 {
-    private const string ManagementKey = "crash-test-key";
     private const int Requests = 400;
     private const int Senders = 8;
     private const int KillAfterAccepted = 150;
+    private const int PetsBeforeTheGate = 40;
 
     [Test]
-    [CancelAfter(60_000)]
+    [CancelAfter(90_000)]
     public async Task Every_request_answered_200_before_a_SIGKILL_runs_exactly_once_after_the_restart(CancellationToken cancellationToken)
     {
         using var directory = new TempDirectory();
         var database = directory.File("flows.db");
 
-        using var first = await PetstoreProcess.StartAsync(database, cancellationToken);
+        // The action's API lives in the test process: it lets the first pets through, then holds every call until released,
+        // so the process is killed while accepted messages are provably unfinished (running or waiting).
+        await using var petstore = await GatedPetstore.StartAsync(PetsBeforeTheGate);
+        var settings = new Dictionary<string, string> { ["Petstore:BaseUrl"] = petstore.BaseUrl };
+        using var first = await PetstoreProcess.StartAsync(database, cancellationToken, settings: settings);
         var flowId = await CreateTutorialFlowAsync(first, cancellationToken);
 
-        // Several concurrent senders; once enough requests were accepted, the process is killed mid-stream.
+        // Several concurrent senders; once enough requests were accepted and actions are held at the gate, the process is killed.
         var accepted = new ConcurrentDictionary<string, int>();
         var refusedOrLost = 0;
         var next = -1;
         var killed = 0;
+        var heldAtKill = 0;
         var senders = Enumerable.Range(0, Senders).Select(_ => Task.Run(async () =>
         {
             using var client = new HttpClient { BaseAddress = first.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
@@ -76,22 +78,30 @@ public sealed class CrashTests
                     Interlocked.Increment(ref refusedOrLost);
                 }
 
-                if (accepted.Count >= KillAfterAccepted && Interlocked.Exchange(ref killed, 1) == 0)
+                if (accepted.Count >= KillAfterAccepted && petstore.Held > 0 && Interlocked.Exchange(ref killed, 1) == 0)
                 {
+                    heldAtKill = petstore.Held;
                     first.Kill();
                 }
             }
         }, cancellationToken)).ToArray();
         await Task.WhenAll(senders);
 
-        killed.Should().Be(1, "the process was killed while requests were arriving");
+        killed.Should().Be(1, "the process was killed while requests were arriving and actions were held at the gate");
         refusedOrLost.Should().BeGreaterThan(0, "requests sent after the kill got no 200");
         var acceptedIds = accepted.Keys.ToHashSet(StringComparer.Ordinal);
-        TestContext.Out.WriteLine($"{acceptedIds.Count} requests answered 200 before the kill, {refusedOrLost} not.");
 
-        // Same file, new process: the messages accepted but not finished are delivered again.
-        using var second = await PetstoreProcess.StartAsync(database, cancellationToken);
-        var state = await WaitUntilDrainedAsync(database, acceptedIds, cancellationToken);
+        // What the killed process left: accepted messages not finished (their rows are still in the queue).
+        var atKill = ReadState(database);
+        var finishedAtKill = atKill.Executions.Values.Count(e => e.Status == "Succeeded");
+        TestContext.Out.WriteLine($"{acceptedIds.Count} requests answered 200 before the kill, {refusedOrLost} not; at the kill {heldAtKill} actions were " +
+            $"held at the gate, {atKill.QueueRows} accepted messages were unfinished (queue rows) and {finishedAtKill} executions had succeeded.");
+        atKill.QueueRows.Should().BeGreaterThan(0, "the kill must find accepted messages unfinished, or the test proves nothing");
+
+        // Same file, new process; then the gate opens: the messages accepted but not finished must be delivered again.
+        using var second = await PetstoreProcess.StartAsync(database, cancellationToken, settings: settings);
+        petstore.Open();
+        var state = await WaitUntilDrainedAsync(database, acceptedIds, TimeSpan.FromSeconds(30), cancellationToken);
         TestContext.Out.WriteLine($"After the restart: {state.Executions.Count} executions, {state.Executions.Values.Count(e => e.DeliveryCount > 1)} of them delivered more than once.");
 
         foreach (var requestId in acceptedIds)
@@ -141,15 +151,27 @@ public sealed class CrashTests
         return flowId;
     }
 
-    /// <summary>Reads the database file beside the running process (WAL lets another process read) until all work is done.</summary>
-    private static async Task<DatabaseState> WaitUntilDrainedAsync(string database, IReadOnlySet<string> acceptedIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the database file beside the running process (WAL lets another process read) until all work is done, at most
+    /// <paramref name="timeout"/>: then it fails saying what is missing (a restart that does not deliver again fails here, fast).
+    /// </summary>
+    private static async Task<DatabaseState> WaitUntilDrainedAsync(string database, IReadOnlySet<string> acceptedIds, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var state = ReadState(database);
-            if (state.QueueRows == 0 && acceptedIds.All(state.Executions.ContainsKey) && state.Executions.Values.All(e => e.Status != "Running"))
+            var missing = acceptedIds.Count(id => !state.Executions.TryGetValue(id, out var e) || e.Status != "Succeeded");
+            if (state.QueueRows == 0 && missing == 0 && state.Executions.Values.All(e => e.Status != "Running"))
             {
                 return state;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"{timeout.TotalSeconds:0} s after the restart, {missing} of the {acceptedIds.Count} requests answered 200 have no succeeded " +
+                    $"execution, {state.Executions.Values.Count(e => e.Status == "Running")} executions are still 'Running' and {state.QueueRows} " +
+                    "accepted messages are still in the queue: the restarted process did not deliver the messages the killed one left.");
             }
 
             await Task.Delay(200, cancellationToken);
@@ -179,172 +201,4 @@ public sealed class CrashTests
     private sealed record ExecutionRow(int Count, string Status, int DeliveryCount);
 
     private sealed record DatabaseState(long QueueRows, Dictionary<string, ExecutionRow> Executions);
-
-    /// <summary>The built example (no <c>dotnet run</c>, no rebuild) as a child process on a free port of 127.0.0.1.</summary>
-    private sealed class PetstoreProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private readonly HttpClient _api;
-
-        private PetstoreProcess(Process process, Uri baseAddress)
-        {
-            _process = process;
-            BaseAddress = baseAddress;
-            _api = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
-            _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ManagementKey);
-        }
-
-        public Uri BaseAddress { get; }
-
-        public static async Task<PetstoreProcess> StartAsync(string database, CancellationToken cancellationToken, bool seedTutorial = false)
-        {
-            var dll = FindExample();
-            var port = FreePort();
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-            {
-                WorkingDirectory = Path.GetDirectoryName(dll)!,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in new[]
-            {
-                dll, "--urls", $"http://127.0.0.1:{port}", "--Storage:Sqlite:Path", database,
-                "--Storage:Sqlite:EncryptionKey", SqliteStoreFactory.TestKey, "--Management:ApiKey", ManagementKey,
-                "--Tutorial:Seed", seedTutorial ? "true" : "false", "--Logging:LogLevel:Default", "Warning",
-            })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            var process = Process.Start(start)!;
-            var app = new PetstoreProcess(process, new Uri($"http://127.0.0.1:{port}"));
-            process.OutputDataReceived += (_, e) => app.Append(e.Data);
-            process.ErrorDataReceived += (_, e) => app.Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            await app.WaitUntilReadyAsync(cancellationToken);
-            return app;
-        }
-
-        public async Task<JObject> ApiAsync(HttpMethod method, string path, string? json, CancellationToken cancellationToken)
-        {
-            using var request = new HttpRequestMessage(method, path) { Content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json") };
-            using var response = await _api.SendAsync(request, cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            response.IsSuccessStatusCode.Should().BeTrue($"{method} {path} answered {(int)response.StatusCode} {text}");
-            return text.Length == 0 ? [] : JObject.Parse(text);
-        }
-
-        /// <summary>The flows listed by the management API once the tutorial's setup printed that it ran.</summary>
-        public async Task<JArray> WaitForFlowsAsync(CancellationToken cancellationToken)
-        {
-            while (!Output.Contains("Petstore tutorial is running", StringComparison.Ordinal))
-            {
-                await Task.Delay(100, cancellationToken);
-            }
-
-            var flows = JObject.Parse(await _api.GetStringAsync("/api/flows", cancellationToken));
-            return (JArray)flows["items"]!;
-        }
-
-        /// <summary>SIGKILL: no shutdown code runs, exactly as a crash.</summary>
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                Kill();
-            }
-
-            _api.Dispose();
-            _process.Dispose();
-            TestContext.Out.WriteLine(Output);
-        }
-
-        private string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_output)
-                {
-                    _output.AppendLine(line);
-                }
-            }
-        }
-
-        private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
-        {
-            var deadline = Stopwatch.StartNew();
-            while (true)
-            {
-                if (_process.HasExited)
-                {
-                    throw new AssertionException($"The example exited with {_process.ExitCode}:\n{Output}");
-                }
-
-                try
-                {
-                    using var response = await _api.GetAsync("/api/flows", cancellationToken);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        return;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                if (deadline.Elapsed > TimeSpan.FromSeconds(20))
-                {
-                    throw new AssertionException($"The example did not answer within 20 s:\n{Output}");
-                }
-
-                await Task.Delay(100, cancellationToken);
-            }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        /// <summary>The example's own build output, in the configuration this test was built in (the test project builds it).</summary>
-        private static string FindExample()
-        {
-            var testDirectory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-            var framework = testDirectory.Name;
-            var configuration = testDirectory.Parent!.Name;
-            var root = testDirectory;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Flows.Sdk.sln")))
-            {
-                root = root.Parent;
-            }
-
-            root.Should().NotBeNull("the test runs inside the repository");
-            var dll = Path.Combine(root!.FullName, "examples", "PetstoreWebhook", "bin", configuration, framework, "PetstoreWebhook.dll");
-            File.Exists(dll).Should().BeTrue($"the example is built at {dll}");
-            return dll;
-        }
-    }
 }

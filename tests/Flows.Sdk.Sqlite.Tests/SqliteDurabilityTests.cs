@@ -233,7 +233,7 @@ public sealed class SqliteDurabilityTests
         raw.Open();
         using var command = raw.CreateCommand();
         command.CommandText = "SELECT group_concat(version) FROM schema_version; ";
-        command.ExecuteScalar().Should().Be("1");
+        command.ExecuteScalar().Should().Be("1,2");
         command.CommandText = "PRAGMA journal_mode;";
         command.ExecuteScalar().Should().Be("wal");
     }
@@ -295,7 +295,8 @@ public sealed class SqliteDurabilityTests
     private byte[] ReadAllDatabaseFiles()
     {
         using var all = new MemoryStream();
-        foreach (var file in Directory.GetFiles(_directory.Path))
+        // The lock file holds the owner's pid and host only, and is locked while the store is open.
+        foreach (var file in Directory.GetFiles(_directory.Path).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)))
         {
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             stream.CopyTo(all);

@@ -49,11 +49,26 @@ internal sealed class WebhookReceiver(
 
             return response;
         }
+        catch (StorageUnavailableException e)
+        {
+            // Not committed, so not accepted. The store logs its outage once per burst, not once per request.
+            FlowsTelemetry.HooksRefused.Add(1, new KeyValuePair<string, object?>("http.response.status_code", 503));
+            return StorageUnavailable(e);
+        }
         finally
         {
             await request.Body.CompleteAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>The <c>503</c> for a store that cannot work for now: nothing was accepted; the sender tries again after <c>Retry-After</c>.</summary>
+    internal static WebhookResponse StorageUnavailable(StorageUnavailableException e) =>
+        WebhookResponse.Problem(503, "Service Unavailable", $"The storage is unavailable, so nothing was accepted; try again later. {e.Message}",
+            new Dictionary<string, string> { ["Retry-After"] = RetryAfterSeconds(e) });
+
+    /// <summary>The exception's suggested delay in whole seconds (at least 1), for <c>Retry-After</c>.</summary>
+    internal static string RetryAfterSeconds(StorageUnavailableException e) =>
+        Math.Max(1L, (long)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     private async ValueTask<WebhookResponse> ReceiveCoreAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
@@ -149,7 +164,24 @@ internal sealed class WebhookReceiver(
         var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow());
         var executionHeader = new Dictionary<string, string> { [WebhookResponse.ExecutionIdHeader] = message.ExecutionId };
         var reply = compiled.ExpectsReply ? replies.Register(message.ExecutionId) : null;
-        if (!await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false))
+        bool queued;
+        try
+        {
+            queued = await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageUnavailableException)
+        {
+            // Not committed: the sender's retry must be accepted as new, not acknowledged as a replay.
+            replies.Unregister(message.ExecutionId);
+            if (accepted.MessageId is { } messageId)
+            {
+                replays!.Forget(flow.Id, messageId, requestId);
+            }
+
+            throw;
+        }
+
+        if (!queued)
         {
             replies.Unregister(message.ExecutionId);
             if (accepted.MessageId is { } messageId)
