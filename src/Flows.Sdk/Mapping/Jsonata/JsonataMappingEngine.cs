@@ -104,6 +104,11 @@ public sealed class JsonataMappingEngine : IMappingEngine
             throw new ArgumentOutOfRangeException(nameof(options), limit, "TimeLimit must be positive when set.");
         }
 
+        if (options.MaxEvaluationSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxEvaluationSize, "MaxEvaluationSize must be positive.");
+        }
+
         if (options.RegexTimeout <= TimeSpan.Zero && options.RegexTimeout != System.Text.RegularExpressions.Regex.InfiniteMatchTimeout)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.RegexTimeout, "RegexTimeout must be positive (or Regex.InfiniteMatchTimeout).");
@@ -304,6 +309,16 @@ internal sealed class JsonataExpression : IMappingExpression
 
     public JToken? Evaluate(JToken? input, IReadOnlyDictionary<string, JToken?>? bindings, EvaluationLimits limits, CancellationToken cancellationToken)
     {
+        if (limits.TimeLimit is { } timeLimit && timeLimit <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(limits), timeLimit, "EvaluationLimits.TimeLimit must be positive when set.");
+        }
+
+        if (limits.MaxSize is { } maxSize && maxSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(limits), maxSize, "EvaluationLimits.MaxSize must be positive when set.");
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         if (_fieldCopy is { } plan && input is JObject inputObject && bindings is not { Count: > 0 }
             && _fieldCopyMisses < FieldCopyMaxMisses)
@@ -337,7 +352,7 @@ internal sealed class JsonataExpression : IMappingExpression
 
         try
         {
-            return Values.ToToken(EvaluateValue(ev, value, env));
+            return Values.ToToken(EvaluateValue(ev, value, env), ev);
         }
         catch (InsufficientExecutionStackException ex)
         {
@@ -345,7 +360,12 @@ internal sealed class JsonataExpression : IMappingExpression
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException ex)
         {
-            throw new MappingException("U1001", "Regular expression match timed out", -1, null, ex);
+            throw new MappingException(
+                "U1001",
+                "A regular expression match exceeded its time limit of " + Evaluator.FormatDuration(_options.RegexTimeout) + " (JsonataOptions.RegexTimeout)",
+                -1,
+                null,
+                ex);
         }
     }
 
