@@ -1168,7 +1168,7 @@ internal sealed partial class Evaluator
     }
 
     /// <summary>
-    /// <see cref="Functions.Append"/> into an accumulator: the first append makes a new sequence (which
+    /// Appends (flattening arrays one level, as the reference's append helper) into an accumulator: the first append makes a new sequence (which
     /// <paramref name="owned"/> then marks as ours), later ones add to it in place instead of copying it again.
     /// </summary>
     private void AppendOwned(ref object? acc, ref bool owned, object? item, int position)

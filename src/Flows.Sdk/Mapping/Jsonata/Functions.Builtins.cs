@@ -266,17 +266,19 @@ internal static partial class Functions
 
             var limit = Limit(Arg(a, 2), "D3020", "Third argument of split function", p);
 
-            // the parts hold at most the string's characters
-            ev.Produce(s.Length, p);
             var result = new JList();
             var sep = Arg(a, 1);
             if (sep is string ss)
             {
                 if (ss.Length == 0)
                 {
-                    foreach (var c in s)
+                    // one item per character: counted before they are made
+                    var n = Math.Min(s.Length, limit);
+                    ev.Produce(n, p);
+                    result = new JList(n);
+                    for (var k = 0; k < n; k++)
                     {
-                        result.Add(c.ToString());
+                        result.Add(s[k].ToString());
                     }
                 }
                 else
@@ -301,7 +303,10 @@ internal static partial class Functions
             }
 
             result.Truncate(limit);
-            ev.Produce(result.Count, p);
+            if (sep is not string { Length: 0 })
+            {
+                ev.Produce(result.Count, p);
+            }
 
             return result;
         });
@@ -574,6 +579,8 @@ internal static partial class Functions
                 return l;
             }
 
+            // the sorted copy is counted before it is made
+            ev.Produce(l.Count, p);
             var arr = l.ToArray();
             if (Arg(a, 1) is Fn f)
             {
@@ -603,7 +610,6 @@ internal static partial class Functions
                 }
             }
 
-            ev.Produce(arr.Length, p);
             var r = new JList(arr.Length);
             r.AddRange(arr);
             return r;

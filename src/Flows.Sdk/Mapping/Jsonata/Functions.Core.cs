@@ -114,42 +114,6 @@ internal static partial class Functions
         }
     }
 
-    /// <summary>Appends (flattening arrays one level) as the reference's append helper.</summary>
-    public static object? Append(object? a, object? b)
-    {
-        if (a == null)
-        {
-            return b;
-        }
-
-        if (b == null)
-        {
-            return a;
-        }
-
-        JList result;
-        if (a is JList al)
-        {
-            result = new JList(al.Count + 1) { Sequence = true };
-            result.AddRange(al);
-        }
-        else
-        {
-            result = JList.Seq(a);
-        }
-
-        if (b is JList bl)
-        {
-            result.AddRange(bl);
-        }
-        else
-        {
-            result.Add(b);
-        }
-
-        return result;
-    }
-
     /// <summary>A deep copy; every array item and object property copied counts against the evaluation's size limit.</summary>
     public static object? DeepClone(object? v, Evaluator ev, int position)
     {
