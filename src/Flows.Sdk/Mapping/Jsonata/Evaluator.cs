@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
@@ -142,7 +143,7 @@ internal sealed partial class Evaluator
     {
         if ((_size += amount) > _maxSize)
         {
-            throw SizeLimitExceeded(_maxSize, position);
+            ThrowSizeLimitExceeded(position);
         }
     }
 
@@ -155,9 +156,13 @@ internal sealed partial class Evaluator
     {
         if (_size + pending > _maxSize)
         {
-            throw SizeLimitExceeded(_maxSize, position);
+            ThrowSizeLimitExceeded(position);
         }
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowSizeLimitExceeded(int position) => throw SizeLimitExceeded(_maxSize, position);
 
     internal static MappingException TimeLimitExceeded(TimeSpan limit, int position) => new(
         "U1001",

@@ -61,27 +61,34 @@ internal sealed class JList : IReadOnlyList<object?>
 
     public object? this[int index]
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         get
         {
             if ((uint)index >= (uint)_count)
             {
-                throw new ArgumentOutOfRangeException(nameof(index));
+                ThrowIndexOutOfRange();
             }
 
-            return _isRange ? _rangeStart + index : _items[index];
+            return _isRange ? RangeItem(index) : _items[index];
         }
 
         set
         {
             if ((uint)index >= (uint)_count)
             {
-                throw new ArgumentOutOfRangeException(nameof(index));
+                ThrowIndexOutOfRange();
             }
 
             Materialize(0);
             _items[index] = value;
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowIndexOutOfRange() => throw new ArgumentOutOfRangeException("index");
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private object RangeItem(int index) => _rangeStart + index;
 
     public static JList Seq() => new() { Sequence = true };
 
@@ -99,13 +106,25 @@ internal sealed class JList : IReadOnlyList<object?>
     /// <summary>The sequence <paramref name="from"/>, <paramref name="from"/> + 1, ... of <paramref name="count"/> numbers, held compactly.</summary>
     public static JList Range(double from, int count) => new() { Sequence = true, _isRange = count > 0, _rangeStart = from, _count = count };
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Add(object? item)
     {
-        if (_isRange || _count == _items.Length)
+        var items = _items;
+        var count = _count;
+        if ((uint)count < (uint)items.Length && !_isRange)
         {
-            Materialize(1);
+            items[count] = item;
+            _count = count + 1;
+            return;
         }
 
+        AddSlow(item);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void AddSlow(object? item)
+    {
+        Materialize(1);
         _items[_count++] = item;
     }
 
@@ -243,7 +262,7 @@ internal sealed class JList : IReadOnlyList<object?>
             _i = -1;
         }
 
-        public readonly object? Current => _list._isRange ? _list._rangeStart + _i : _list._items[_i];
+        public readonly object? Current => _list._isRange ? _list.RangeItem(_i) : _list._items[_i];
 
         public bool MoveNext() => ++_i < _list._count;
     }
