@@ -31,7 +31,9 @@ public sealed class JsonataOptions
 
     /// <summary>
     /// The most one evaluation may produce, counted in sequence items and string characters as they are produced
-    /// (default 50,000,000); exceeding it raises code <c>U1002</c>. <see cref="EvaluationLimits.MaxSize"/> overrides it for one evaluation.
+    /// (default 50,000,000; must be positive); exceeding it raises code <c>U1002</c>. <see cref="EvaluationLimits.MaxSize"/>
+    /// overrides it for one evaluation. Sizes known up front (a range, <c>$pad</c>, <c>$join</c>, <c>&amp;</c>) are counted
+    /// before anything is allocated.
     /// </summary>
     public long MaxEvaluationSize { get; set; } = 50_000_000;
 

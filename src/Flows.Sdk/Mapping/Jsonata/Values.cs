@@ -22,12 +22,17 @@ internal sealed class JNull
 /// </summary>
 internal sealed class JList : IReadOnlyList<object?>
 {
+    private const byte SequenceFlag = 1;
+    private const byte KeepSingletonFlag = 2;
+    private const byte ConsFlag = 4;
+    private const byte OuterWrapperFlag = 8;
+    private const byte TupleStreamFlag = 16;
+    private const byte RangeFlag = 32;
+
+    /// <summary>The items; for a compact range, one item: its first number (boxed), and no others are stored.</summary>
     private object?[] _items;
     private int _count;
-
-    /// <summary>The first number when the list is a compact range (then <see cref="_items"/> is unused).</summary>
-    private double _rangeStart;
-    private bool _isRange;
+    private byte _flags;
 
     public JList()
     {
@@ -40,24 +45,48 @@ internal sealed class JList : IReadOnlyList<object?>
     }
 
     /// <summary>A result sequence (collapses to its single item).</summary>
-    public bool Sequence;
+    public bool Sequence
+    {
+        get => (_flags & SequenceFlag) != 0;
+        set => SetFlag(SequenceFlag, value);
+    }
 
     /// <summary>Keep a singleton sequence as an array (the <c>[]</c> operator).</summary>
-    public bool KeepSingleton;
+    public bool KeepSingleton
+    {
+        get => (_flags & KeepSingletonFlag) != 0;
+        set => SetFlag(KeepSingletonFlag, value);
+    }
 
     /// <summary>Produced by an array constructor.</summary>
-    public bool Cons;
+    public bool Cons
+    {
+        get => (_flags & ConsFlag) != 0;
+        set => SetFlag(ConsFlag, value);
+    }
 
     /// <summary>Wraps the top level input array.</summary>
-    public bool OuterWrapper;
+    public bool OuterWrapper
+    {
+        get => (_flags & OuterWrapperFlag) != 0;
+        set => SetFlag(OuterWrapperFlag, value);
+    }
 
     /// <summary>A stream of <see cref="TupleItem"/>.</summary>
-    public bool TupleStream;
+    public bool TupleStream
+    {
+        get => (_flags & TupleStreamFlag) != 0;
+        set => SetFlag(TupleStreamFlag, value);
+    }
 
     public int Count => _count;
 
     /// <summary>Whether the list is a compact range of consecutive integers.</summary>
-    public bool IsRange => _isRange;
+    public bool IsRange => (_flags & RangeFlag) != 0;
+
+    private double RangeStart => (double)_items[0]!;
+
+    private void SetFlag(byte flag, bool on) => _flags = on ? (byte)(_flags | flag) : (byte)(_flags & ~flag);
 
     public object? this[int index]
     {
@@ -69,7 +98,7 @@ internal sealed class JList : IReadOnlyList<object?>
                 ThrowIndexOutOfRange();
             }
 
-            return _isRange ? RangeItem(index) : _items[index];
+            return IsRange ? RangeItem(index) : _items[index];
         }
 
         set
@@ -88,7 +117,7 @@ internal sealed class JList : IReadOnlyList<object?>
     private static void ThrowIndexOutOfRange() => throw new ArgumentOutOfRangeException("index");
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private object RangeItem(int index) => _rangeStart + index;
+    private object RangeItem(int index) => RangeStart + index;
 
     public static JList Seq() => new() { Sequence = true };
 
@@ -104,14 +133,25 @@ internal sealed class JList : IReadOnlyList<object?>
     }
 
     /// <summary>The sequence <paramref name="from"/>, <paramref name="from"/> + 1, ... of <paramref name="count"/> numbers, held compactly.</summary>
-    public static JList Range(double from, int count) => new() { Sequence = true, _isRange = count > 0, _rangeStart = from, _count = count };
+    public static JList Range(double from, int count)
+    {
+        var l = new JList { Sequence = true };
+        if (count > 0)
+        {
+            l._items = [from];
+            l._count = count;
+            l._flags |= RangeFlag;
+        }
+
+        return l;
+    }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Add(object? item)
     {
         var items = _items;
         var count = _count;
-        if ((uint)count < (uint)items.Length && !_isRange)
+        if ((uint)count < (uint)items.Length && !IsRange)
         {
             items[count] = item;
             _count = count + 1;
@@ -136,19 +176,19 @@ internal sealed class JList : IReadOnlyList<object?>
             return;
         }
 
-        if (_count == 0 && other._isRange)
+        if (_count == 0 && other.IsRange)
         {
-            // an empty list taking a range stays compact
-            _isRange = true;
-            _rangeStart = other._rangeStart;
+            // an empty list taking a range stays compact (sharing the boxed first number, which is never changed)
+            _items = other._items;
             _count = n;
+            _flags |= RangeFlag;
             return;
         }
 
         Materialize(n);
-        if (other._isRange)
+        if (other.IsRange)
         {
-            var start = other._rangeStart;
+            var start = other.RangeStart;
             for (var i = 0; i < n; i++)
             {
                 _items[_count + i] = start + i;
@@ -177,7 +217,7 @@ internal sealed class JList : IReadOnlyList<object?>
             return;
         }
 
-        if (!_isRange)
+        if (!IsRange)
         {
             Array.Clear(_items, count, _count - count);
         }
@@ -188,11 +228,12 @@ internal sealed class JList : IReadOnlyList<object?>
     public object?[] ToArray()
     {
         var a = new object?[_count];
-        if (_isRange)
+        if (IsRange)
         {
+            var start = RangeStart;
             for (var i = 0; i < _count; i++)
             {
-                a[i] = _rangeStart + i;
+                a[i] = start + i;
             }
         }
         else
@@ -212,21 +253,22 @@ internal sealed class JList : IReadOnlyList<object?>
             throw new MappingException("U1002", "A sequence grew beyond " + Array.MaxLength + " items", -1);
         }
 
-        if (!_isRange && needed <= _items.Length)
+        if (!IsRange && needed <= _items.Length)
         {
             return;
         }
 
-        var capacity = _isRange ? (int)needed : (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(4L, _items.Length * 2L)));
+        var capacity = IsRange ? (int)needed : (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(4L, _items.Length * 2L)));
         var items = new object?[capacity];
-        if (_isRange)
+        if (IsRange)
         {
+            var start = RangeStart;
             for (var i = 0; i < _count; i++)
             {
-                items[i] = _rangeStart + i;
+                items[i] = start + i;
             }
 
-            _isRange = false;
+            _flags &= unchecked((byte)~RangeFlag);
         }
         else
         {
@@ -262,7 +304,7 @@ internal sealed class JList : IReadOnlyList<object?>
             _i = -1;
         }
 
-        public readonly object? Current => _list._isRange ? _list.RangeItem(_i) : _list._items[_i];
+        public readonly object? Current => _list.IsRange ? _list.RangeItem(_i) : _list._items[_i];
 
         public bool MoveNext() => ++_i < _list._count;
     }
