@@ -128,6 +128,17 @@ public class BudgetTests
 
         (error, elapsed) = Fails(Doubling + "$f([1, 2, 3], 40))", SizeOnly(), ct);
         ShouldBeSizeLimit(error, elapsed);
+
+        // handed to a host function, whose arguments are converted to tokens
+        var hostCalled = false;
+        var options = SizeOnly().RegisterFunction("sink", _ =>
+        {
+            hostCalled = true;
+            return null;
+        });
+        (error, elapsed) = Fails(Doubling + "$sink($f([1, 2, 3], 40)))", options, ct);
+        ShouldBeSizeLimit(error, elapsed);
+        hostCalled.Should().BeFalse();
     }
 
     [Test]

@@ -251,7 +251,7 @@ internal sealed partial class Evaluator
                 return EvalTransform(t, validated.Count > 0 ? validated[0] : null);
             case HostFn h:
                 {
-                    var targs = new JTokenArgs(validated);
+                    var targs = new JTokenArgs(validated, this);
                     JToken? res;
                     try
                     {
@@ -381,12 +381,13 @@ internal sealed partial class Evaluator
 /// <summary>Converts evaluator arguments to tokens for host functions.</summary>
 internal readonly struct JTokenArgs
 {
-    public JTokenArgs(List<object?> args)
+    /// <summary>Converts <paramref name="args"/>; the tokens made count against <paramref name="ev"/>'s time and size limits.</summary>
+    public JTokenArgs(List<object?> args, Evaluator ev)
     {
         var tokens = new Newtonsoft.Json.Linq.JToken?[args.Count];
         for (var i = 0; i < args.Count; i++)
         {
-            tokens[i] = Values.ToToken(args[i]);
+            tokens[i] = Values.ToToken(args[i], ev);
         }
 
         Tokens = tokens;
