@@ -40,14 +40,15 @@ internal static partial class Functions
             var total = 0.0;
             foreach (var v in l)
             {
+                ev.Tick(p);
                 total += (double)v!;
             }
 
             return total;
         });
         Add(d, "count", "<a:n>", (ev, a, i, p) => Arg(a, 0) is JList l ? (double)l.Count : 0.0);
-        Add(d, "max", "<a<n>:n>", (ev, a, i, p) => MinMax(Arg(a, 0), true));
-        Add(d, "min", "<a<n>:n>", (ev, a, i, p) => MinMax(Arg(a, 0), false));
+        Add(d, "max", "<a<n>:n>", (ev, a, i, p) => MinMax(Arg(a, 0), true, ev, p));
+        Add(d, "min", "<a<n>:n>", (ev, a, i, p) => MinMax(Arg(a, 0), false, ev, p));
         Add(d, "average", "<a<n>:n>", (ev, a, i, p) =>
         {
             if (Arg(a, 0) is not JList l || l.Count == 0)
@@ -58,6 +59,7 @@ internal static partial class Functions
             var total = 0.0;
             foreach (var v in l)
             {
+                ev.Tick(p);
                 total += (double)v!;
             }
 
@@ -977,7 +979,7 @@ internal static partial class Functions
         return args;
     }
 
-    private static object? MinMax(object? v, bool max)
+    private static object? MinMax(object? v, bool max, Evaluator ev, int p)
     {
         if (v is not JList l || l.Count == 0)
         {
@@ -987,6 +989,7 @@ internal static partial class Functions
         var r = (double)l[0]!;
         foreach (var x in l)
         {
+            ev.Tick(p);
             var dx = (double)x!;
             r = max ? Math.Max(r, dx) : Math.Min(r, dx);
         }
