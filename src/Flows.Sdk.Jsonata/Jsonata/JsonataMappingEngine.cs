@@ -83,13 +83,6 @@ public sealed class JsonataMappingEngine : IMappingEngine
     {
     }
 
-    /// <summary>Creates an engine from configured options (<c>services.Configure&lt;JsonataOptions&gt;(...)</c>).</summary>
-    /// <param name="options">The options.</param>
-    public JsonataMappingEngine(Microsoft.Extensions.Options.IOptions<JsonataOptions> options)
-        : this((options ?? throw new ArgumentNullException(nameof(options))).Value)
-    {
-    }
-
     /// <summary>Creates an engine with <paramref name="options"/>. The options are captured at construction.</summary>
     /// <param name="options">The options.</param>
     /// <exception cref="ArgumentOutOfRangeException">A limit is zero or negative.</exception>
