@@ -7,8 +7,9 @@ using Newtonsoft.Json.Linq;
 namespace Flows.Sdk.Benchmarks;
 
 /// <summary>
-/// <c>jsonata-ab &lt;other Flows.Sdk.dll&gt; [mappings.json] [--rounds N] [--round-ms M] [--only a,b]</c>: our engine as built
-/// here ("this") against another build of it ("other", e.g. an earlier commit's <c>bin/Release/net10.0/Flows.Sdk.dll</c>),
+/// <c>jsonata-ab &lt;other Flows.Sdk.Jsonata.dll&gt; [mappings.json] [--rounds N] [--round-ms M] [--only a,b]</c>: our engine as built
+/// here ("this") against another build of it ("other", e.g. an earlier commit's <c>bin/Release/net10.0/Flows.Sdk.Jsonata.dll</c>;
+/// for a build from before the engine had its own package, its <c>Flows.Sdk.dll</c>),
 /// both loaded in this one process (the other in its own <see cref="AssemblyLoadContext"/>, sharing Newtonsoft.Json), on
 /// the mappings of <c>benchmarks/jsonata-vs-js/mappings.json</c>. Rounds alternate (this, other, other, this, ...) per
 /// mapping, so load from other processes on a shared machine hits both alike; the figure is the median round and the
@@ -22,11 +23,11 @@ internal static class JsonataAb
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: jsonata-ab <other Flows.Sdk.dll> [mappings.json] [--rounds N] [--round-ms M] [--warmup-ms W] [--only a,b]");
+            Console.Error.WriteLine("usage: jsonata-ab <other Flows.Sdk.Jsonata.dll, or Flows.Sdk.dll before the split> [mappings.json] [--rounds N] [--round-ms M] [--warmup-ms W] [--only a,b]");
             return 2;
         }
 
-        var otherPath = Path.GetFullPath(args[0]);
+        var otherPath = OtherEngineAssembly(Path.GetFullPath(args[0]));
         var mappingsPath = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : JsonataMappingsFile.Locate();
         var rounds = Option(args, "--rounds", 11);
         var roundMs = Option(args, "--round-ms", 200);
@@ -171,21 +172,36 @@ internal static class JsonataAb
         return s.Count % 2 == 1 ? s[s.Count / 2] : (s[(s.Count / 2) - 1] + s[s.Count / 2]) / 2;
     }
 
-    /// <summary>The other build's Flows.Sdk.dll (and anything beside it that this process has not loaded), sharing the rest.</summary>
+    /// <summary>
+    /// The assembly holding the other build's engine: <c>Flows.Sdk.Jsonata.dll</c> since the engine has its own package,
+    /// <c>Flows.Sdk.dll</c> before; given the core of a later build, the engine package beside it.
+    /// </summary>
+    private static string OtherEngineAssembly(string path)
+    {
+        var beside = Path.Combine(Path.GetDirectoryName(path)!, "Flows.Sdk.Jsonata.dll");
+        return Path.GetFileName(path) == "Flows.Sdk.dll" && File.Exists(beside) ? beside : path;
+    }
+
+    /// <summary>
+    /// The other build's engine assembly and the Flows.Sdk assemblies beside it (and anything else beside it that this
+    /// process has not loaded), sharing the rest.
+    /// </summary>
     private sealed class OtherBuild(string path) : AssemblyLoadContext("other-build", isCollectible: false)
     {
         private readonly AssemblyDependencyResolver _resolver = new(path);
 
         protected override Assembly? Load(AssemblyName assemblyName)
         {
-            // share Newtonsoft.Json and the framework with this build, so that tokens cross over
-            if (Default.Assemblies.Any(a => a.GetName().Name == assemblyName.Name))
+            // share Newtonsoft.Json and the framework with this build, so that tokens cross over; never our own
+            // assemblies, or the other build would run this build's engine
+            var ours = assemblyName.Name is "Flows.Sdk" or "Flows.Sdk.Jsonata";
+            if (!ours && Default.Assemblies.Any(a => a.GetName().Name == assemblyName.Name))
             {
                 return null;
             }
 
             var resolved = _resolver.ResolveAssemblyToPath(assemblyName);
-            return resolved != null && assemblyName.Name != "Flows.Sdk" ? LoadFromAssemblyPath(resolved) : null;
+            return resolved != null ? LoadFromAssemblyPath(resolved) : null;
         }
     }
 }
