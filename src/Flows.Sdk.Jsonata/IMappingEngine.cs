@@ -3,8 +3,8 @@ using Newtonsoft.Json.Linq;
 namespace Flows.Sdk.Mapping;
 
 /// <summary>
-/// Compiles mapping expressions. A flow version compiles every expression once, at publish,
-/// and evaluates the compiled form for each message.
+/// Compiles mapping expressions once, to evaluate the compiled form many times (Flows.Sdk compiles a flow version's
+/// expressions at publish and evaluates them for each message).
 /// </summary>
 public interface IMappingEngine
 {
