@@ -439,8 +439,8 @@ internal sealed class FlowManager(
         if (notChecked.Count > 0)
         {
             errors.Add(new(null, "mapping",
-                $"The sample checks of this publish ran out of their shared time ({shared.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s) " +
-                $"before these mappings could be checked: {string.Join(", ", notChecked)}."));
+                $"The sample checks of this publish ran out of their shared time ({shared.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s); " +
+                $"these mappings could not be checked: {string.Join(", ", notChecked)}."));
         }
 
         return (warnings, errors);
