@@ -22,6 +22,7 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
     public async Task RunAsync(CancellationToken stopAccepting, CancellationToken abandon)
     {
         var concurrency = options.Value.MaxConcurrency;
+        ReserveThreads(concurrency);
         Log.WorkersStarted(logger, concurrency);
         var loops = new Task[concurrency];
         for (var i = 0; i < loops.Length; i++)
@@ -31,6 +32,22 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
 
         await Task.WhenAll(loops).ConfigureAwait(false);
         Log.WorkersStopped(logger);
+    }
+
+    /// <summary>
+    /// A mapping evaluation is synchronous CPU work on a pool thread, up to its time limit; with every worker in one, the pool
+    /// would have only its minimum (one thread per core) for everything else (hooks, other flows' runs, store writes) and
+    /// would add threads only slowly, so the other flows' messages would wait seconds. Raising the pool's minimum by the
+    /// number of workers (never lowering it) lets it start threads at once for the rest.
+    /// </summary>
+    private static void ReserveThreads(int workers)
+    {
+        ThreadPool.GetMinThreads(out var worker, out var completion);
+        var wanted = Environment.ProcessorCount + workers;
+        if (worker < wanted)
+        {
+            ThreadPool.SetMinThreads(wanted, completion);
+        }
     }
 
     private async Task LoopAsync(CancellationToken stopAccepting, CancellationToken abandon)
