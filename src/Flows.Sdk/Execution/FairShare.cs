@@ -27,15 +27,6 @@ internal sealed class FairShare(WebhookFlowsOptions options) : IFlowAdmission
         }
     }
 
-    /// <summary>How many runs of <paramref name="flowId"/> hold a slot.</summary>
-    public int RunningOf(string flowId)
-    {
-        lock (_lock)
-        {
-            return _running.GetValueOrDefault(flowId);
-        }
-    }
-
     public bool TryAdmit(string flowId, IReadOnlyCollection<string> flowsWaiting)
     {
         lock (_lock)
