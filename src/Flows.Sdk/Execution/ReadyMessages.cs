@@ -14,6 +14,9 @@ internal sealed class ReadyMessages
     private readonly List<string> _turns = [];
     private readonly LinkedList<Waiter> _waiters = new();
     private readonly List<(IFlowAdmission Admission, IDisposable Registration)> _admissions = [];
+
+    // Emptied per-flow queues, kept for the next flow that gets a message: a flow's queue empties and refills with most messages.
+    private readonly Stack<Queue<QueuedMessage>> _spare = new();
     private int _next;
     private int _count;
 
@@ -144,7 +147,7 @@ internal sealed class ReadyMessages
     {
         if (!_byFlow.TryGetValue(message.FlowId, out var messages))
         {
-            messages = new Queue<QueuedMessage>();
+            messages = _spare.TryPop(out var spare) ? spare : new Queue<QueuedMessage>();
             _byFlow[message.FlowId] = messages;
 
             // A flow that had nothing ready joins the turns just before the flow whose turn it is: it is served last in this round.
@@ -192,6 +195,11 @@ internal sealed class ReadyMessages
             if (messages.Count == 0)
             {
                 _byFlow.Remove(flowId);
+                if (_spare.Count < 64)
+                {
+                    _spare.Push(messages);
+                }
+
                 _turns.RemoveAt(index);
                 _next = _turns.Count == 0 ? 0 : index % _turns.Count;
             }
