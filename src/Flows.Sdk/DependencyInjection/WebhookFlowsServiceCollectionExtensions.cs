@@ -64,6 +64,7 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<HookGuards>();
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
+        services.TryAddSingleton<FlowStops>();
         services.TryAddSingleton<FlowRunner>();
         services.TryAddSingleton<ExecutionJournal>();
         services.TryAddSingleton<ReplyBroker>();
