@@ -32,8 +32,7 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
     public ValueTask SaveAsync(FlowExecution execution, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execution);
-        var deliveries = database.Deliveries.TryGetValue(execution.Id, out var delivered) ? Math.Max(delivered, execution.DeliveryCount) : execution.DeliveryCount;
-        var logged = Truncate(execution, database.Options) with { DeliveryCount = deliveries };
+        var logged = Truncate(execution, database.Options);
         var json = SqliteJson.Serialize(logged);
         Pending pending;
         lock (_latest)

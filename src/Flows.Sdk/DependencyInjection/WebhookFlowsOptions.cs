@@ -12,6 +12,13 @@ public sealed class WebhookFlowsOptions
     /// <summary>How many accepted messages may wait to run (default 1024). When full, a hook answers <c>503</c>.</summary>
     public int QueueCapacity { get; set; } = 1024;
 
+    /// <summary>
+    /// How long a dequeued message is leased to its worker (default 5 minutes): a message neither acknowledged nor renewed
+    /// within it is delivered again. The workers renew the lease of a message while it runs, so this bounds only how long a
+    /// message of a lost worker waits before it runs again.
+    /// </summary>
+    public TimeSpan QueueLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How many messages run at once (default four per processor).</summary>
     public int MaxConcurrency { get; set; } = Environment.ProcessorCount * 4;
 

@@ -64,18 +64,24 @@ internal sealed class FlowRunner
     /// the execution then ends <c>failed</c> ("The flow was stopped while this execution ran") and the method returns it.
     /// How many runs of a flow go at once is the workers' business (<see cref="FairShare"/>), not the runner's.
     /// </summary>
-    public async Task<FlowExecution> RunAsync(QueuedMessage message, CancellationToken cancellationToken)
+    public Task<FlowExecution> RunAsync(QueuedMessage message, CancellationToken cancellationToken) =>
+        RunAsync(message, deliveryCount: 1, cancellationToken);
+
+    /// <summary>Runs a message delivered <paramref name="deliveryCount"/> times (the run log's delivery count comes from the queue's delivery).</summary>
+    public async Task<FlowExecution> RunAsync(QueuedMessage message, int deliveryCount, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(deliveryCount, 1);
         var stopped = _stops.TokenOf(message.FlowId);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopped);
-        return await RunCoreAsync(message, cancellationToken, stopped, linked.Token).ConfigureAwait(false);
+        return await RunCoreAsync(message, deliveryCount, cancellationToken, stopped, linked.Token).ConfigureAwait(false);
     }
 
     /// <param name="message">The message to run.</param>
+    /// <param name="deliveryCount">How many times the queue delivered it, this time included.</param>
     /// <param name="cancellationToken">Abandons the run (host shutdown); also the token of the run-log writes.</param>
     /// <param name="stopped">Cancelled when the flow is stopped.</param>
     /// <param name="running">Either of the two: what the mappings and actions are cancelled with.</param>
-    private async Task<FlowExecution> RunCoreAsync(QueuedMessage message, CancellationToken cancellationToken, CancellationToken stopped, CancellationToken running)
+    private async Task<FlowExecution> RunCoreAsync(QueuedMessage message, int deliveryCount, CancellationToken cancellationToken, CancellationToken stopped, CancellationToken running)
     {
         var compiled = await _compiledFlows.GetAsync(message.FlowId, message.FlowVersion, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Flow '{message.FlowId}' version {message.FlowVersion} does not exist.");
@@ -101,6 +107,7 @@ internal sealed class FlowRunner
                 RequestId = message.RequestId,
                 MessageId = message.MessageId,
                 Status = ExecutionStatus.Running,
+                DeliveryCount = Math.Max(deliveryCount, existing?.DeliveryCount ?? 1),
                 StartedAt = existing?.StartedAt ?? _time.GetUtcNow(),
                 Steps = [new StepExecution { StepId = trigger.Id, Status = ExecutionStatus.Succeeded, Output = message.Body, StartedAt = message.ReceivedAt }],
             }, cancellationToken).ConfigureAwait(false);
@@ -116,6 +123,7 @@ internal sealed class FlowRunner
                 $"Execution '{message.ExecutionId}' to resume does not exist.")) with
             {
                 Status = ExecutionStatus.Running,
+                DeliveryCount = Math.Max(deliveryCount, existing.DeliveryCount),
                 FinishedAt = null,
                 Failure = null,
                 PendingRebounds = Math.Max(0, existing.PendingRebounds - (message.Rebounds > 0 ? 1 : 0)),
