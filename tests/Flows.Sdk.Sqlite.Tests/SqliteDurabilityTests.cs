@@ -39,7 +39,7 @@ public sealed class SqliteDurabilityTests
                 (await before.Queue.TryEnqueueAsync(StoreContractTests.NewMessage(id))).Should().BeTrue();
             }
 
-            await before.Queue.AcknowledgeAsync(await DequeueAsync(before));
+            await (await DequeueAsync(before)).AckAsync();
             _ = await DequeueAsync(before); // m2: leased, then the process "dies"
         }
 
@@ -47,7 +47,8 @@ public sealed class SqliteDurabilityTests
         var first = await DequeueAsync(after);
         var second = await DequeueAsync(after);
 
-        new[] { first.MessageId, second.MessageId }.Should().Equal("m2", "m3");
+        new[] { first.Message.MessageId, second.Message.MessageId }.Should().Equal("m2", "m3");
+        new[] { first.DeliveryCount, second.DeliveryCount }.Should().Equal(2, 1);
         (await Deliveries(after, "m2")).Should().Be(2);
         (await Deliveries(after, "m3")).Should().Be(1);
     }
@@ -60,6 +61,7 @@ public sealed class SqliteDurabilityTests
         {
             await before.Queue.TryEnqueueAsync(message);
             var delivered = await DequeueAsync(before);
+            delivered.DeliveryCount.Should().Be(1);
             await before.Executions.SaveAsync(Execution(delivered, ExecutionStatus.Running));
         }
 
@@ -67,7 +69,7 @@ public sealed class SqliteDurabilityTests
         var redelivered = await DequeueAsync(after);
         await after.Executions.SaveAsync(Execution(redelivered, ExecutionStatus.Running));
         await after.Executions.SaveAsync(Execution(redelivered, ExecutionStatus.Succeeded));
-        await after.Queue.AcknowledgeAsync(redelivered);
+        await redelivered.AckAsync();
 
         var executions = await after.Executions.ListAsync(new Storage.ExecutionQuery("f1"));
         executions.Should().ContainSingle().Which.Should().Match<FlowExecution>(e =>
@@ -89,7 +91,7 @@ public sealed class SqliteDurabilityTests
         var early = async () => await DequeueAsync(after, TimeSpan.FromMilliseconds(300));
         await early.Should().ThrowAsync<OperationCanceledException>();
 
-        QueuedMessage? delivered = null;
+        IFlowDelivery? delivered = null;
         for (var i = 0; i < 50 && delivered is null; i++)
         {
             _time.Advance(TimeSpan.FromMinutes(10));
@@ -103,7 +105,7 @@ public sealed class SqliteDurabilityTests
             }
         }
 
-        delivered!.MessageId.Should().Be("later");
+        delivered!.Message.MessageId.Should().Be("later");
     }
 
     [Test]
@@ -200,7 +202,7 @@ public sealed class SqliteDurabilityTests
         var message = StoreContractTests.NewMessage("m1");
         message.Body["big"] = big;
         await stores.Queue.TryEnqueueAsync(message);
-        var delivered = await DequeueAsync(stores);
+        var delivered = (await DequeueAsync(stores)).Message;
 
         var execution = Execution(delivered, ExecutionStatus.Succeeded) with
         {
@@ -263,7 +265,7 @@ public sealed class SqliteDurabilityTests
     private SqliteStoreFactory Open(int queueCapacity = 1024, Action<SqliteStorageOptions>? configure = null) =>
         new(DatabasePath, _time, queueCapacity, configure);
 
-    private static async Task<QueuedMessage> DequeueAsync(SqliteStoreFactory stores, TimeSpan? timeout = null)
+    private static async Task<IFlowDelivery> DequeueAsync(SqliteStoreFactory stores, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
         return await stores.Queue.DequeueAsync(cts.Token);
@@ -279,6 +281,11 @@ public sealed class SqliteDurabilityTests
             return (long)command.ExecuteScalar()!;
         });
     }
+
+    private static FlowExecution Execution(IFlowDelivery delivery, ExecutionStatus status) => Execution(delivery.Message, status) with
+    {
+        DeliveryCount = delivery.DeliveryCount,
+    };
 
     private static FlowExecution Execution(QueuedMessage message, ExecutionStatus status) => new()
     {
