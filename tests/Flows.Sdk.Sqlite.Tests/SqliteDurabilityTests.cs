@@ -79,6 +79,34 @@ public sealed class SqliteDurabilityTests
     }
 
     [Test]
+    [CancelAfter(20_000)]
+    public async Task An_abandoned_message_waits_out_its_delay_after_a_restart_and_an_expired_lease_counts_in_the_row()
+    {
+        await using (var before = Open())
+        {
+            await before.Queue.TryEnqueueAsync(StoreContractTests.NewMessage("m1"));
+            _ = await DequeueAsync(before);
+            _time.Advance(before.Queue.LeaseDuration); // The lease expires: delivered again, a second time.
+            var second = await DequeueAsync(before);
+            second.DeliveryCount.Should().Be(2);
+            await second.AbandonAsync(TimeSpan.FromMinutes(10));
+            (await Deliveries(before, "m1")).Should().Be(2);
+        }
+
+        await using var after = Open();
+        await after.SqliteQueue.EnsureLoadedAsync();
+        var early = async () => await DequeueAsync(after, TimeSpan.FromMilliseconds(300));
+        await early.Should().ThrowAsync<OperationCanceledException>("the abandoned message's delay outlives the restart");
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var third = await DequeueAsync(after);
+
+        third.Message.MessageId.Should().Be("m1");
+        third.DeliveryCount.Should().Be(3);
+        await third.AckAsync();
+        (await after.SqliteQueue.CountRowsAsync()).Should().Be(0);
+    }
+
+    [Test]
     public async Task A_delayed_message_still_waits_for_its_time_after_a_restart()
     {
         await using (var before = Open())
