@@ -42,6 +42,9 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IExecutionStore, InMemoryExecutionStore>();
         services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
+        services.TryAddSingleton<IReplayStore, InMemoryReplayStore>();
+        services.TryAddSingleton<IReplyChannel, InMemoryReplyChannel>();
+        services.TryAddSingleton<IFlowStateFeed, InMemoryFlowStateFeed>();
         services.AddOptions<JsonataOptions>();
         services.TryAddSingleton<IMappingEngine, JsonataMappingEngine>();
 
@@ -65,7 +68,6 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
         services.TryAddSingleton<FlowRunner>();
         services.TryAddSingleton<ExecutionJournal>();
-        services.TryAddSingleton<ReplyBroker>();
         services.TryAddSingleton<FlowWorker>();
         services.TryAddSingleton<RunLogPruner>();
         services.TryAddSingleton<IExecutionManager, ExecutionManager>();

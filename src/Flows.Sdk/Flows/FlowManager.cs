@@ -20,6 +20,7 @@ internal sealed class FlowManager(
     IOptions<SampleParseOptions> sampleOptions,
     IServiceProvider services,
     TimeProvider time,
+    IFlowStateFeed stateFeed,
     ILogger<FlowManager> logger) : IFlowManager
 {
     private const int MaxSteps = 100;
@@ -84,6 +85,7 @@ internal sealed class FlowManager(
         }, cancellationToken).ConfigureAwait(false);
 
         compiledFlows.Add(compiled!);
+        await stateFeed.PublishAsync(FlowStateChange.Of(FlowStateChangeKind.Published, flow), CancellationToken.None).ConfigureAwait(false);
         Log.FlowPublished(logger, flow.Id, version!.Number);
         return new PublishResult(version, SampleWarnings(compiled!));
     }
@@ -99,6 +101,7 @@ internal sealed class FlowManager(
 
             return (flow with { State = FlowState.Running, LiveVersion = latest }, null);
         }, cancellationToken).ConfigureAwait(false);
+        await stateFeed.PublishAsync(FlowStateChange.Of(FlowStateChangeKind.Started, flow), CancellationToken.None).ConfigureAwait(false);
         Log.FlowStarted(logger, flow.Id, flow.LiveVersion!.Value);
         return flow;
     }
@@ -110,6 +113,7 @@ internal sealed class FlowManager(
             FlowState.Draft => (flow, null),
             _ => (flow with { State = FlowState.Stopped, LiveVersion = null }, null),
         }, cancellationToken).ConfigureAwait(false);
+        await stateFeed.PublishAsync(FlowStateChange.Of(FlowStateChangeKind.Stopped, flow), CancellationToken.None).ConfigureAwait(false);
         Log.FlowStopped(logger, flow.Id);
         return flow;
     }
