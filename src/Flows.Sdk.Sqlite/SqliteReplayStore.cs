@@ -23,7 +23,7 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
 {
     private static readonly long CleanupIntervalTicks = TimeSpan.FromMinutes(1).Ticks;
 
-    private readonly ConcurrentDictionary<(string FlowId, string MessageId), string> _pending = new();
+    private readonly ConcurrentDictionary<(string FlowId, string MessageId), Pending> _pending = new();
     private long _nextCleanup;
 
     /// <summary>How many registrations are not committed yet (tests).</summary>
@@ -38,11 +38,19 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         var now = time.GetUtcNow().UtcTicks;
         var key = (flowId, messageId);
+        var claim = new Pending(requestId, now + window.Ticks);
         while (true)
         {
             if (_pending.TryGetValue(key, out var pending))
             {
-                return new ReplayRegistration(false, pending);
+                if (pending.ExpiresAt > now)
+                {
+                    return new ReplayRegistration(false, pending.RequestId);
+                }
+
+                // Its window passed before its commit was seen: it is no registration any more.
+                _pending.TryRemove(new KeyValuePair<(string, string), Pending>(key, pending));
+                continue;
             }
 
             if (await FindAsync(flowId, messageId, now).ConfigureAwait(false) is { } committed)
@@ -50,7 +58,7 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
                 return new ReplayRegistration(false, committed);
             }
 
-            if (_pending.TryAdd(key, requestId))
+            if (_pending.TryAdd(key, claim))
             {
                 break;
             }
@@ -61,11 +69,11 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
         // A registration of the same id may have been committed, and left the pending slots, between the read and the claim.
         if (await FindAsync(flowId, messageId, now).ConfigureAwait(false) is { } earlier)
         {
-            _pending.TryRemove(new KeyValuePair<(string, string), string>(key, requestId));
+            _pending.TryRemove(new KeyValuePair<(string, string), Pending>(key, claim));
             return new ReplayRegistration(false, earlier);
         }
 
-        var expiresAt = now + window.Ticks;
+        var expiresAt = claim.ExpiresAt;
         var written = database.WriteBehind(context =>
         {
             var command = context.Command("""
@@ -85,10 +93,10 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
         _ = written.ContinueWith(
             static (_, state) =>
             {
-                var (pending, entry) = ((ConcurrentDictionary<(string, string), string>, KeyValuePair<(string, string), string>))state!;
+                var (pending, entry) = ((ConcurrentDictionary<(string, string), Pending>, KeyValuePair<(string, string), Pending>))state!;
                 pending.TryRemove(entry);
             },
-            (_pending, new KeyValuePair<(string, string), string>(key, requestId)),
+            (_pending, new KeyValuePair<(string, string), Pending>(key, claim)),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         DeleteExpiredNowAndThen(now);
@@ -110,7 +118,10 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
             command.Parameters.AddWithValue("$request", requestId);
             return command.ExecuteNonQuery();
         }).ConfigureAwait(false);
-        _pending.TryRemove(new KeyValuePair<(string, string), string>((flowId, messageId), requestId));
+        if (_pending.TryGetValue((flowId, messageId), out var pending) && pending.RequestId == requestId)
+        {
+            _pending.TryRemove(new KeyValuePair<(string, string), Pending>((flowId, messageId), pending));
+        }
     }
 
     /// <summary>The request id of a live registration in the table, or <see langword="null"/>.</summary>
@@ -149,4 +160,7 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
             delete.ExecuteNonQuery();
             return Convert.ToInt32(context.Command("SELECT COUNT(*) FROM replay_ids;").ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }, multiStatement: true);
+
+    /// <summary>A registration of this process whose commit is not seen yet.</summary>
+    private sealed record Pending(string RequestId, long ExpiresAt);
 }
