@@ -171,13 +171,13 @@ internal sealed class WebhookReceiver(
             catch (StorageUnavailableException)
             {
                 // Not committed: the sender's retry must be accepted as new, not acknowledged as a replay.
-                await ForgetAsync(accepted.MessageId).ConfigureAwait(false);
+                await ForgetAsync(flow.Id, accepted.MessageId, requestId).ConfigureAwait(false);
                 throw;
             }
 
             if (!queued)
             {
-                await ForgetAsync(accepted.MessageId).ConfigureAwait(false);
+                await ForgetAsync(flow.Id, accepted.MessageId, requestId).ConfigureAwait(false);
                 Log.HookQueueFull(logger, flow.Id);
                 return WebhookResponse.Problem(503, "Service Unavailable", "The flow's queue is full; try again later.",
                     new Dictionary<string, string> { ["Retry-After"] = "5" });
@@ -198,10 +198,11 @@ internal sealed class WebhookReceiver(
                 await reply.DisposeAsync().ConfigureAwait(false);
             }
         }
-
-        ValueTask ForgetAsync(string? messageId) =>
-            messageId is null ? default : replays.ForgetAsync(flow.Id, messageId, requestId, CancellationToken.None);
     }
+
+    /// <summary>Forgets the replay registration of a message that was not queued, so the sender's retry is taken as new.</summary>
+    private ValueTask ForgetAsync(string flowId, string? messageId, string requestId) =>
+        messageId is null ? default : replays.ForgetAsync(flowId, messageId, requestId, CancellationToken.None);
 
     private static WebhookResponse AuthenticationProblem(WebhookAuthenticationResult result) =>
         WebhookResponse.Problem(
