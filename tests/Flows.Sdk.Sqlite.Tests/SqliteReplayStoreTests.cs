@@ -81,6 +81,29 @@ public sealed class SqliteReplayStoreTests
     }
 
     [Test]
+    public async Task Registrations_are_kept_in_memory_only_until_their_commit()
+    {
+        var time = new FakeTimeProvider(T0);
+        await using var stores = new SqliteStoreFactory(_directory.File("flows.db"), time);
+        var store = new SqliteReplayStore(stores.Database, time);
+        for (var i = 0; i < 50; i++)
+        {
+            await store.TryRegisterAsync("flow-1", $"msg-{i}", $"req-{i}", Window);
+        }
+
+        await stores.Database.WriteAsync(static _ => 0);
+
+        var deadline = Stopwatch.StartNew();
+        while (store.PendingCount > 0)
+        {
+            deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "committed registrations leave the pending set");
+            await Task.Delay(10);
+        }
+
+        (await store.TryRegisterAsync("flow-1", "msg-7", "again", Window)).Should().Be(new ReplayRegistration(false, "req-7"), "the table answers now");
+    }
+
+    [Test]
     public async Task A_signed_message_replayed_to_a_restarted_host_is_acknowledged_with_its_first_request_id_and_not_run_again(
         CancellationToken cancellationToken)
     {

@@ -20,7 +20,10 @@ namespace Flows.Sdk.Flows;
 /// </remarks>
 public interface IFlowStateFeed
 {
-    /// <summary>Announces a committed change to every subscriber.</summary>
+    /// <summary>
+    /// Announces a committed change to every subscriber. The change is already committed when this is called: a feed that
+    /// cannot reach its transport now keeps the change and delivers it later rather than failing the caller.
+    /// </summary>
     /// <param name="change">The change.</param>
     /// <param name="cancellationToken">Cancels the announcement (the change stays committed).</param>
     ValueTask PublishAsync(FlowStateChange change, CancellationToken cancellationToken = default);

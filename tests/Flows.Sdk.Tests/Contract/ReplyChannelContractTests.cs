@@ -157,10 +157,10 @@ public sealed class InMemoryReplyChannelContractTests : ReplyChannelContractTest
 }
 
 /// <summary>What the in-process channel adds: its timeouts follow the host's clock, and no wait is left behind.</summary>
+[CancelAfter(10_000)]
 public sealed class InMemoryReplyChannelTests
 {
     [Test]
-    [CancelAfter(10_000)]
     public async Task The_timeout_follows_the_hosts_clock()
     {
         var clock = new FakeTimeProvider();
