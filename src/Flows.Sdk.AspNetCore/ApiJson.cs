@@ -20,7 +20,7 @@ internal static class ApiJson
         ["createdAt"] = Time(credential.CreatedAt),
     };
 
-    public static JObject Flow(Flow flow, string? hookPath, ComponentRegistry components) => new()
+    public static JObject Flow(Flow flow, string? hookPath, IComponentCatalog components) => new()
     {
         ["id"] = flow.Id,
         ["name"] = flow.Draft.Name,
@@ -33,14 +33,14 @@ internal static class ApiJson
         ["updatedAt"] = Time(flow.UpdatedAt),
     };
 
-    public static JObject Draft(FlowDraft draft, ComponentRegistry? components = null) => new()
+    public static JObject Draft(FlowDraft draft, IComponentCatalog? components = null) => new()
     {
         ["name"] = draft.Name,
         ["steps"] = new JArray(draft.Steps.Select(s => Step(s, components))),
     };
 
     /// <summary>A step; with <paramref name="components"/>, also the fields it offers to the next steps' mappings.</summary>
-    public static JObject Step(StepDefinition step, ComponentRegistry? components = null)
+    public static JObject Step(StepDefinition step, IComponentCatalog? components = null)
     {
         var json = new JObject
         {
