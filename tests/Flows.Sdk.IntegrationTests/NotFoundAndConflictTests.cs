@@ -66,7 +66,7 @@ public sealed class NotFoundAndConflictTests
         await _app.SendAsync(HttpMethod.Post, $"/api/flows/{flowId}/start");
         using var hook = await _app.Client.PostAsync($"/hook/{flowId}", PetstoreAppFixture.Json("""{"petname": "Gromit"}"""), cancellationToken);
         hook.IsSuccessStatusCode.Should().BeTrue();
-        var executionId = hook.Headers.GetValues(Flows.Sdk.Hooks.WebhookResponse.ExecutionIdHeader).Single();
+        var executionId = hook.Headers.GetValues(global::Flows.Sdk.Hooks.WebhookResponse.ExecutionIdHeader).Single();
 
         // Wait (bounded by CancelAfter) until the execution has succeeded: only a failed one can be retried.
         while ((await _app.SendAsync(HttpMethod.Get, $"/api/executions/{executionId}"))["status"]!.ToString() != "succeeded")
