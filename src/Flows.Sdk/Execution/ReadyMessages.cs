@@ -4,8 +4,10 @@ namespace Flows.Sdk.Execution;
 /// The ready messages of a queue, by flow, handed out round-robin across flows to the flows an <see cref="IFlowAdmission"/>
 /// admits (each flow's messages in the order they became ready). Shared by the in-memory and SQLite queues: the durable part
 /// of a queue (rows, leases, timers for delayed messages) stays in the queue; this is only the in-process order.
+/// Public for queue implementers: an <see cref="IFlowQueue"/> adds the messages that became ready and serves
+/// <see cref="IFlowQueue.DequeueAsync(IFlowAdmission, CancellationToken)"/> with <see cref="TakeAsync"/>. Thread-safe.
 /// </summary>
-internal sealed class ReadyMessages
+public sealed class ReadyMessages
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, Queue<QueuedMessage>> _byFlow = new(StringComparer.Ordinal);
