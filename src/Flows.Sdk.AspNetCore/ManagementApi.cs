@@ -106,7 +106,7 @@ internal static class ManagementApi
             var credential = await credentials.CreateAsync((string?)body["name"] ?? string.Empty, (string?)body["componentId"] ?? string.Empty,
                 body["fields"] as JObject ?? [], context.RequestAborted).ConfigureAwait(false);
             context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{credential.Id}";
-            await HttpJson.WriteAsync(context, 201, ApiJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 201, FlowsJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
         }
         catch (CredentialValidationException e)
         {
@@ -122,7 +122,7 @@ internal static class ManagementApi
         var all = await credentials.ListAsync(context.RequestAborted).ConfigureAwait(false);
         await HttpJson.WriteAsync(context, 200, new JObject
         {
-            ["items"] = new JArray(all.Select(c => ApiJson.Credential(c, credentials.Redact(c)))),
+            ["items"] = new JArray(all.Select(c => FlowsJson.Credential(c, credentials.Redact(c)))),
         }).ConfigureAwait(false);
     }
 
@@ -135,7 +135,7 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, FlowsJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
     }
 
     private static async Task VerifyCredentialAsync(HttpContext context, string id, ICredentialManager credentials)
@@ -163,14 +163,14 @@ internal static class ManagementApi
         {
             var flow = await flows.CreateAsync(draft, context.RequestAborted).ConfigureAwait(false);
             context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{flow.Id}";
-            await HttpJson.WriteAsync(context, 201, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 201, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
     private static async Task ListFlowsAsync(HttpContext context, IFlowManager flows, IComponentCatalog components)
     {
         var all = await flows.ListAsync(context.RequestAborted).ConfigureAwait(false);
-        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(all.Select(f => ApiJson.Flow(f, HookPath(context), components))) }).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(all.Select(f => FlowsJson.Flow(f, HookPath(context), components))) }).ConfigureAwait(false);
     }
 
     private static async Task GetFlowAsync(HttpContext context, string id, IFlowManager flows, IComponentCatalog components)
@@ -182,7 +182,7 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
     }
 
     private static async Task UpdateDraftAsync(HttpContext context, string id, IFlowManager flows, IComponentCatalog components)
@@ -196,7 +196,7 @@ internal static class ManagementApi
         await RunAsync(context, async () =>
         {
             var flow = await flows.UpdateDraftAsync(id, draft, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
@@ -207,8 +207,8 @@ internal static class ManagementApi
             await HttpJson.WriteAsync(context, 200, new JObject
             {
                 ["version"] = result.Version.Number,
-                ["publishedAt"] = ApiJson.Version(result.Version)["publishedAt"],
-                ["warnings"] = ApiJson.Errors(result.Warnings),
+                ["publishedAt"] = FlowsJson.Version(result.Version)["publishedAt"],
+                ["warnings"] = FlowsJson.Errors(result.Warnings),
             }).ConfigureAwait(false);
         }, validationStatus: 422);
 
@@ -222,7 +222,7 @@ internal static class ManagementApi
                 ["stepId"] = stepId,
                 ["sample"] = step.Sample?.Sample?.DeepClone(),
                 ["schema"] = step.Sample?.Schema?.DeepClone(),
-                ["flow"] = ApiJson.Flow(flow, HookPath(context), components),
+                ["flow"] = FlowsJson.Flow(flow, HookPath(context), components),
             }).ConfigureAwait(false);
         });
 
@@ -247,7 +247,7 @@ internal static class ManagementApi
             {
                 ["sample"] = result.Sample,
                 ["schema"] = result.Schema,
-                ["fields"] = ApiJson.Fields(result.Schema),
+                ["fields"] = FlowsJson.Fields(result.Schema),
             }).ConfigureAwait(false);
         }
         catch (SampleFormatException e)
@@ -382,21 +382,21 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Version(found)).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, FlowsJson.Version(found)).ConfigureAwait(false);
     }
 
     private static Task StartAsync(HttpContext context, string id, IFlowManager flows, IComponentCatalog components) =>
         RunAsync(context, async () =>
         {
             var flow = await flows.StartAsync(id, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         });
 
     private static Task StopAsync(HttpContext context, string id, IFlowManager flows, IComponentCatalog components) =>
         RunAsync(context, async () =>
         {
             var flow = await flows.StopAsync(id, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         });
 
     private static async Task ListExecutionsAsync(HttpContext context, string id, IFlowManager flows, IExecutionManager executions)
@@ -436,7 +436,7 @@ internal static class ManagementApi
         }
 
         var items = await executions.ListAsync(query, context.RequestAborted).ConfigureAwait(false);
-        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(items.Select(ApiJson.ExecutionSummary)) }).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(items.Select(FlowsJson.ExecutionSummary)) }).ConfigureAwait(false);
     }
 
     private static async Task RetryExecutionAsync(HttpContext context, string id, IExecutionManager executions)
@@ -463,7 +463,7 @@ internal static class ManagementApi
 
         // ExecutionNotFoundException and ExecutionStateException are a 404 and a 409 by the group's filter.
         var execution = await executions.RetryAsync(id, message, context.RequestAborted).ConfigureAwait(false);
-        await HttpJson.WriteAsync(context, 202, ApiJson.ExecutionSummary(execution)).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 202, FlowsJson.ExecutionSummary(execution)).ConfigureAwait(false);
     }
 
     private static async Task GetExecutionAsync(HttpContext context, string id, IExecutionManager executions)
@@ -475,7 +475,7 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Execution(execution)).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, FlowsJson.Execution(execution)).ConfigureAwait(false);
     }
 
     private static int ReadInt(IQueryCollection query, string name, int fallback, int min, int max, List<string> problems)
@@ -519,10 +519,10 @@ internal static class ManagementApi
         }
 
         var errors = new List<FlowValidationError>();
-        var draft = ApiJson.ReadDraft(body, errors);
+        var draft = FlowsJson.ReadDraft(body, errors);
         if (draft is null)
         {
-            await HttpJson.WriteProblemAsync(context, 400, "Invalid flow", string.Join("; ", errors), new JObject { ["errors"] = ApiJson.Errors(errors) }).ConfigureAwait(false);
+            await HttpJson.WriteProblemAsync(context, 400, "Invalid flow", string.Join("; ", errors), new JObject { ["errors"] = FlowsJson.Errors(errors) }).ConfigureAwait(false);
         }
 
         return draft;
@@ -541,7 +541,7 @@ internal static class ManagementApi
         }
         catch (FlowValidationException e)
         {
-            await HttpJson.WriteProblemAsync(context, validationStatus, "Invalid flow", e.Message, new JObject { ["errors"] = ApiJson.Errors(e.Errors) }).ConfigureAwait(false);
+            await HttpJson.WriteProblemAsync(context, validationStatus, "Invalid flow", e.Message, new JObject { ["errors"] = FlowsJson.Errors(e.Errors) }).ConfigureAwait(false);
         }
         catch (ConflictException e)
         {
