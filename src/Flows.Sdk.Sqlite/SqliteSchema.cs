@@ -64,5 +64,17 @@ internal static class SqliteSchema
             value BLOB NOT NULL
         );
         """,
+
+        // 3: the replay store: the message ids hooks accepted, each until its window ends.
+        """
+        CREATE TABLE replay_ids (
+            flow_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (flow_id, message_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX replay_ids_by_expiry ON replay_ids (expires_at);
+        """,
     ];
 }

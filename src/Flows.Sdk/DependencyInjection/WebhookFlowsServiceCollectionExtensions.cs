@@ -43,6 +43,9 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IExecutionStore, InMemoryExecutionStore>();
         services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
+        services.TryAddSingleton<IReplayStore, InMemoryReplayStore>();
+        services.TryAddSingleton<IReplyChannel, InMemoryReplyChannel>();
+        services.TryAddSingleton<IFlowStateFeed, InMemoryFlowStateFeed>();
         services.AddOptions<JsonataOptions>();
         // Flows.Sdk.Jsonata takes no Options dependency: the engine is built here from the configured JsonataOptions.
         services.TryAddSingleton<IMappingEngine>(sp => new JsonataMappingEngine(sp.GetRequiredService<IOptions<JsonataOptions>>().Value));
@@ -70,7 +73,6 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<FlowStops>();
         services.TryAddSingleton<FlowRunner>();
         services.TryAddSingleton<ExecutionJournal>();
-        services.TryAddSingleton<ReplyBroker>();
         services.TryAddSingleton<FlowWorker>();
         services.TryAddSingleton<IFlowWorker>(sp => sp.GetRequiredService<FlowWorker>());
         services.TryAddSingleton<RunLogPruner>();

@@ -21,6 +21,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Information, "Flow {FlowId} stopped")]
     public static partial void FlowStopped(ILogger logger, string flowId);
 
+    [LoggerMessage(1101, LogLevel.Error, "A flow-state subscriber failed on the {Kind} change of flow {FlowId}; the other subscribers got it")]
+    public static partial void FlowStateSubscriberFailed(ILogger logger, Exception exception, string flowId, string kind);
+
     [LoggerMessage(2001, LogLevel.Debug, "Hook request {RequestId} accepted for flow {FlowId} version {Version}")]
     public static partial void HookAccepted(ILogger logger, string requestId, string flowId, int version);
 

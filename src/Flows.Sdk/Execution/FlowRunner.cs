@@ -23,7 +23,7 @@ internal sealed class FlowRunner
     private readonly ICredentialStore _credentials;
     private readonly ISnapshotStore _snapshots;
     private readonly IFlowQueue _queue;
-    private readonly ReplyBroker _replies;
+    private readonly IReplyChannel _replies;
     private readonly IServiceScopeFactory _scopes;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
@@ -37,7 +37,7 @@ internal sealed class FlowRunner
         ICredentialStore credentials,
         ISnapshotStore snapshots,
         IFlowQueue queue,
-        ReplyBroker replies,
+        IReplyChannel replies,
         IServiceScopeFactory scopes,
         IOptions<WebhookFlowsOptions> options,
         TimeProvider time,
@@ -150,9 +150,9 @@ internal sealed class FlowRunner
 
         if (compiled.ExpectsReply && finished.Status != ExecutionStatus.Rebounding)
         {
-            _replies.Abandon(message.ExecutionId, finished.Status == ExecutionStatus.Failed
+            await _replies.AbandonAsync(message.ExecutionId, finished.Status == ExecutionStatus.Failed
                 ? $"The flow failed before it replied: {run.FailureMessage}"
-                : "The flow ended without sending a reply.");
+                : "The flow ended without sending a reply.", CancellationToken.None).ConfigureAwait(false);
         }
 
         var label = finished.Status.ToString().ToLowerInvariant();
@@ -545,11 +545,10 @@ internal sealed class FlowRunner
                 return default;
             }
 
-            public override ValueTask EmitHttpReplyAsync(HttpReply reply)
+            public override async ValueTask EmitHttpReplyAsync(HttpReply reply)
             {
                 ArgumentNullException.ThrowIfNull(reply);
-                run.Runner._replies.Reply(ExecutionId, reply);
-                return default;
+                await run.Runner._replies.PublishAsync(ExecutionId, reply, run.Cancellation).ConfigureAwait(false);
             }
         }
     }
