@@ -1,4 +1,3 @@
-using Flows.Sdk.Diagnostics;
 using Flows.Sdk.Execution;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,7 +8,7 @@ namespace Flows.Sdk.Hosting;
 /// Runs the flow workers for the lifetime of the host. At stop it stops taking messages, lets running executions finish
 /// within the host's shutdown timeout, then cancels the rest and logs them (a durable queue delivers them again).
 /// </summary>
-internal sealed class FlowWorkerHostedService(FlowWorker worker, ILogger<FlowWorkerHostedService> logger) : IHostedService, IDisposable
+internal sealed class FlowWorkerHostedService(IFlowWorker worker, ILogger<FlowWorkerHostedService> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abandon = new();

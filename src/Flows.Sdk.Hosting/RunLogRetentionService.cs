@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 namespace Flows.Sdk.Hosting;
 
 /// <summary>Prunes the run log in the background, every <c>RunLogPruneInterval</c>.</summary>
-internal sealed class RunLogRetentionService(RunLogPruner pruner) : BackgroundService
+internal sealed class RunLogRetentionService(IRunLogPruner pruner) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => pruner.RunAsync(stoppingToken);
 }

@@ -14,12 +14,12 @@ namespace Flows.Sdk.Sqlite;
 /// the previous process (accepted but not finished) is delivered again. Delivery is at least once.
 /// </summary>
 /// <remarks>
-/// The rows are the truth; the in-process part (<see cref="LeasedQueue"/>) orders the ready ones for the workers (round-robin
+/// The rows are the truth; the in-process part (<see cref="LeasedFlowQueue"/>) orders the ready ones for the workers (round-robin
 /// across flows, skipping flows at their fair share), holds each delayed or abandoned one on a <see cref="TimeProvider"/> timer
 /// until it is due (its <c>not_before</c>), and times the leases. One process owns a database file at a time, so a lease lives
 /// in that process: the row's <c>leased_at</c> and <c>deliveries</c> record it, and a restart ends every lease.
 /// </remarks>
-internal sealed class SqliteFlowQueue : LeasedQueue
+internal sealed class SqliteFlowQueue : LeasedFlowQueue
 {
     private const string Insert = """
         INSERT INTO queue (message_id, execution_id, flow_id, received_at, not_before, data)

@@ -20,12 +20,12 @@ internal sealed class ExecutionManager(ExecutionJournal journal, IFlowQueue queu
         {
             if (current is null)
             {
-                throw new KeyNotFoundException($"Execution '{executionId}' was not found.");
+                throw new ExecutionNotFoundException(executionId);
             }
 
             if (current.Status != ExecutionStatus.Failed || current.Failure is not { } failure)
             {
-                throw new InvalidOperationException($"Execution '{executionId}' is {current.Status.ToString().ToLowerInvariant()}: only a failed execution can be retried.");
+                throw new ExecutionStateException(executionId, $"Execution '{executionId}' is {current.Status.ToString().ToLowerInvariant()}: only a failed execution can be retried.");
             }
 
             retry = new QueuedMessage(Ids.New(), current.RequestId, current.Id, current.FlowId, current.FlowVersion,
@@ -43,7 +43,7 @@ internal sealed class ExecutionManager(ExecutionJournal journal, IFlowQueue queu
         if (!await queue.TryEnqueueAsync(retry!, cancellationToken).ConfigureAwait(false))
         {
             await journal.UpdateAsync(executionId, e => e! with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
-            throw new InvalidOperationException("The queue is full; try the retry again later.");
+            throw new ExecutionStateException(executionId, "The queue is full; try the retry again later.");
         }
 
         return execution;

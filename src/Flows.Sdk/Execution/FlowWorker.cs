@@ -14,7 +14,7 @@ namespace Flows.Sdk.Execution;
 /// Stopping is two-phase: <c>stopAccepting</c> ends the loops after the message they run; <c>abandon</c> cancels the runs
 /// themselves (their messages are not acknowledged, so a durable queue delivers them again).
 /// </summary>
-internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<WebhookFlowsOptions> options, ILogger<FlowWorker> logger, TimeProvider time)
+internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<WebhookFlowsOptions> options, ILogger<FlowWorker> logger, TimeProvider time) : IFlowWorker
 {
     private readonly FairShare _share = new(options.Value);
 

@@ -5,12 +5,12 @@ namespace Flows.Sdk.Execution;
 
 /// <summary>
 /// The in-process queue: at most <see cref="WebhookFlowsOptions.QueueCapacity"/> ready messages, handed out round-robin across
-/// flows, each delivery leased for <see cref="WebhookFlowsOptions.QueueLeaseDuration"/> (<see cref="LeasedQueue"/>). A message
+/// flows, each delivery leased for <see cref="WebhookFlowsOptions.QueueLeaseDuration"/> (<see cref="LeasedFlowQueue"/>). A message
 /// with <see cref="QueuedMessage.NotBefore"/> in the future waits on a <see cref="TimeProvider"/> timer and becomes ready when
 /// due. Messages live only as long as the process.
 /// </summary>
 internal sealed class InMemoryFlowQueue(IOptions<WebhookFlowsOptions> options, TimeProvider time)
-    : LeasedQueue(options.Value.QueueCapacity, options.Value.QueueLeaseDuration, time)
+    : LeasedFlowQueue(options.Value.QueueCapacity, options.Value.QueueLeaseDuration, time)
 {
     protected override ValueTask<long> KeepAsync(QueuedMessage message) => new(0L);
 

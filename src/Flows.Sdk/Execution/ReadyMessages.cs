@@ -4,15 +4,20 @@ namespace Flows.Sdk.Execution;
 /// The ready messages of a queue, by flow, handed out round-robin across flows to the flows an <see cref="IFlowAdmission"/>
 /// admits (each flow's messages in the order they became ready). Shared by the in-memory and SQLite queues: the durable part
 /// of a queue (rows, leases, timers for delayed messages) stays in the queue; this is only the in-process order.
+/// Public for queue implementers: an <see cref="IFlowQueue"/> adds the messages that became ready and serves
+/// <see cref="IFlowQueue.DequeueAsync(IFlowAdmission, CancellationToken)"/> with <see cref="ReadyMessages{T}.TakeAsync"/>. Thread-safe.
 /// </summary>
-internal sealed class ReadyMessages() : ReadyMessages<QueuedMessage>(static message => message.FlowId)
+public sealed class ReadyMessages() : ReadyMessages<QueuedMessage>(static message => message.FlowId)
 {
 }
 
-/// <summary>The ready entries of a queue, by flow (<see cref="ReadyMessages"/> for any entry type: the queues keep a lease's state in theirs).</summary>
+/// <summary>
+/// The ready entries of a queue, by flow, handed out round-robin across flows (see <see cref="ReadyMessages"/>), for any entry
+/// type: a queue keeps a message's queue-side state (row, delivery count) in its entries. Thread-safe.
+/// </summary>
 /// <typeparam name="T">The entry type.</typeparam>
 /// <param name="flowOf">The flow id of an entry.</param>
-internal class ReadyMessages<T>(Func<T, string> flowOf)
+public class ReadyMessages<T>(Func<T, string> flowOf)
     where T : class
 {
     private readonly object _lock = new();

@@ -69,7 +69,7 @@ internal sealed class WebhookReceiver(
 
     /// <summary>The exception's suggested delay in whole seconds (at least 1), for <c>Retry-After</c>.</summary>
     internal static string RetryAfterSeconds(StorageUnavailableException e) =>
-        Math.Max(1L, (long)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        e.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
 
     private async ValueTask<WebhookResponse> ReceiveCoreAsync(WebhookRequest request, CancellationToken cancellationToken)
     {

@@ -238,8 +238,8 @@ public sealed class EngineTests
         var succeeded = async () => await manager.RetryAsync(ok.Id);
         var unknown = async () => await manager.RetryAsync("nope");
 
-        await succeeded.Should().ThrowAsync<InvalidOperationException>();
-        await unknown.Should().ThrowAsync<KeyNotFoundException>();
+        (await succeeded.Should().ThrowAsync<ExecutionStateException>()).Which.ExecutionId.Should().Be(ok.Id);
+        (await unknown.Should().ThrowAsync<ExecutionNotFoundException>()).Which.Id.Should().Be("nope");
     }
 
     [Test]

@@ -1,17 +1,25 @@
 namespace Flows.Sdk.Execution;
 
-/// <summary>A message in a <see cref="LeasedQueue"/> and its queue-side state, kept across its deliveries.</summary>
+/// <summary>A message in a <see cref="LeasedFlowQueue"/> and its queue-side state, kept across its deliveries.</summary>
 /// <param name="message">The message.</param>
 /// <param name="seq">Where a durable queue keeps it (its row), 0 in memory.</param>
-/// <param name="deliveries">How many times it was delivered so far.</param>
-internal sealed class QueueEntry(QueuedMessage message, long seq, int deliveries)
+/// <param name="deliveries">How many times it was delivered so far (0 for a new message; a durable queue's count at start).</param>
+public sealed class QueueEntry(QueuedMessage message, long seq, int deliveries)
 {
-    public readonly QueuedMessage Message = message;
-    public readonly long Seq = seq;
-    public int Deliveries = deliveries;
+    internal int DeliveryCounter = deliveries;
+    internal volatile bool AcknowledgedFlag;
 
-    /// <summary>Set once a delivery of it was acknowledged: nothing of it is written any more.</summary>
-    public volatile bool Acknowledged;
+    /// <summary>The message.</summary>
+    public QueuedMessage Message { get; } = message;
+
+    /// <summary>Where a durable queue keeps the message (its row), 0 in memory.</summary>
+    public long Seq { get; } = seq;
+
+    /// <summary>How many times the message was delivered so far.</summary>
+    public int Deliveries => Volatile.Read(ref DeliveryCounter);
+
+    /// <summary>Whether a delivery of it was acknowledged: nothing of it is to be written any more.</summary>
+    public bool Acknowledged => AcknowledgedFlag;
 }
 
 /// <summary>
@@ -19,7 +27,7 @@ internal sealed class QueueEntry(QueuedMessage message, long seq, int deliveries
 /// order (<see cref="ReadyMessages{T}"/>), <see cref="TimeProvider"/> timers for delayed and abandoned messages, and the leases
 /// (a timer per delivery; an expired lease makes its message ready again). A durable queue keeps its rows through the hooks.
 /// </summary>
-internal abstract class LeasedQueue : IFlowQueue, IDisposable
+public abstract class LeasedFlowQueue : IFlowQueue, IDisposable
 {
     private readonly ReadyMessages<QueueEntry> _ready = new(static entry => entry.Message.FlowId);
     private readonly CancellationTokenSource _disposed = new();
@@ -28,7 +36,11 @@ internal abstract class LeasedQueue : IFlowQueue, IDisposable
     // Ready messages plus new ones being kept right now: what the capacity bounds.
     private int _reserved;
 
-    protected LeasedQueue(int capacity, TimeSpan leaseDuration, TimeProvider time)
+    /// <summary>Creates the in-process part of a queue.</summary>
+    /// <param name="capacity">How many ready messages it holds at most (<c>WebhookFlowsOptions.QueueCapacity</c>).</param>
+    /// <param name="leaseDuration">How long a delivery's lease lasts (<c>WebhookFlowsOptions.QueueLeaseDuration</c>).</param>
+    /// <param name="time">The clock of delays and leases.</param>
+    protected LeasedFlowQueue(int capacity, TimeSpan leaseDuration, TimeProvider time)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
@@ -38,14 +50,19 @@ internal abstract class LeasedQueue : IFlowQueue, IDisposable
         Time = time;
     }
 
+    /// <inheritdoc/>
     public TimeSpan LeaseDuration { get; }
 
+    /// <inheritdoc/>
     public int Count => _ready.Count;
 
+    /// <summary>The clock of delays and leases.</summary>
     protected TimeProvider Time { get; }
 
+    /// <summary>Cancelled when the queue is disposed (the host stops): timers end, nothing becomes ready any more.</summary>
     protected CancellationToken Stopping => _disposed.Token;
 
+    /// <inheritdoc/>
     public async ValueTask<bool> TryEnqueueAsync(QueuedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -78,6 +95,7 @@ internal abstract class LeasedQueue : IFlowQueue, IDisposable
         return true;
     }
 
+    /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<bool>> EnqueueAsync(IReadOnlyList<QueuedMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -138,53 +156,68 @@ internal abstract class LeasedQueue : IFlowQueue, IDisposable
         return accepted;
     }
 
+    /// <inheritdoc/>
     public async ValueTask<IFlowDelivery> DequeueAsync(IFlowAdmission admission, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(admission);
         await BeforeUseAsync(cancellationToken).ConfigureAwait(false);
         var entry = await _ready.TakeAsync(admission, cancellationToken).ConfigureAwait(false);
         Interlocked.Decrement(ref _reserved);
-        var deliveries = Interlocked.Increment(ref entry.Deliveries);
+        var deliveries = Interlocked.Increment(ref entry.DeliveryCounter);
         var now = Time.GetUtcNow();
         var delivery = new Delivery(this, entry, deliveries, now + LeaseDuration);
         OnLeased(entry, deliveries, now);
         return delivery;
     }
 
+    /// <summary>Stops the queue's timers; in-memory messages end here, a durable queue's rows stay.</summary>
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
+
         // Not disposed: timers still running may read its token.
         _disposed.Cancel();
     }
 
     /// <summary>Waits for what the queue needs before its first use (a durable queue: reading the rows left at start).</summary>
+    /// <param name="cancellationToken">Cancels the wait (a dequeue's token).</param>
     protected virtual ValueTask BeforeUseAsync(CancellationToken cancellationToken) => default;
 
-    /// <summary>Keeps a new message (durably, for a durable queue); returns its <see cref="QueueEntry.Seq"/>.</summary>
+    /// <summary>Keeps a new message (durably, for a durable queue); returns its <see cref="QueueEntry.Seq"/>. Not cancellable: once started it may be kept.</summary>
+    /// <param name="message">The message.</param>
     protected abstract ValueTask<long> KeepAsync(QueuedMessage message);
 
     /// <summary>Keeps new messages at once (one commit, for a durable queue); returns their <see cref="QueueEntry.Seq"/>, in order.</summary>
+    /// <param name="messages">The messages.</param>
     protected abstract ValueTask<IReadOnlyList<long>> KeepAsync(IReadOnlyList<QueuedMessage> messages);
 
     /// <summary>A message was delivered (<paramref name="deliveries"/> times now).</summary>
+    /// <param name="entry">The message.</param>
+    /// <param name="deliveries">Its delivery count, this delivery included.</param>
+    /// <param name="leasedAt">When it was leased.</param>
     protected virtual void OnLeased(QueueEntry entry, int deliveries, DateTimeOffset leasedAt)
     {
     }
 
     /// <summary>A delivery of the message was acknowledged: forget it.</summary>
+    /// <param name="entry">The message.</param>
     protected virtual ValueTask OnAcknowledgedAsync(QueueEntry entry) => default;
 
     /// <summary>A delivery was abandoned: the message is delivered again from <paramref name="due"/> on.</summary>
+    /// <param name="entry">The message.</param>
+    /// <param name="due">When it is ready again.</param>
     protected virtual void OnAbandoned(QueueEntry entry, DateTimeOffset due)
     {
     }
 
     /// <summary>A delivery's lease expired without acknowledgement: the message is ready again.</summary>
+    /// <param name="entry">The message.</param>
     protected virtual void OnLeaseExpired(QueueEntry entry)
     {
     }
 
     /// <summary>Makes messages accepted earlier ready (rows left by a previous process), whatever the capacity.</summary>
+    /// <param name="entries">The messages, in order.</param>
     protected void Release(IReadOnlyList<QueueEntry> entries)
     {
         Interlocked.Add(ref _reserved, entries.Count);
@@ -192,6 +225,8 @@ internal abstract class LeasedQueue : IFlowQueue, IDisposable
     }
 
     /// <summary>Makes a message accepted earlier ready when <paramref name="due"/> comes (now, when it is past).</summary>
+    /// <param name="entry">The message.</param>
+    /// <param name="due">When it is ready.</param>
     protected void ReleaseAt(QueueEntry entry, DateTimeOffset due)
     {
         var delay = due - Time.GetUtcNow();
@@ -257,7 +292,7 @@ internal abstract class LeasedQueue : IFlowQueue, IDisposable
 
     private ValueTask Acknowledge(QueueEntry entry)
     {
-        entry.Acknowledged = true;
+        entry.AcknowledgedFlag = true;
         return OnAcknowledgedAsync(entry);
     }
 
@@ -282,14 +317,14 @@ internal abstract class LeasedQueue : IFlowQueue, IDisposable
     /// <summary>One delivery: the lease is a one-shot timer, moved on by renewals; it fires only if the lease really ran out.</summary>
     private sealed class Delivery : IFlowDelivery
     {
-        private readonly LeasedQueue _queue;
+        private readonly LeasedFlowQueue _queue;
         private readonly QueueEntry _entry;
         private readonly object _lock = new();
         private readonly ITimer _timer;
         private DateTimeOffset _expires;
         private bool _settled;
 
-        public Delivery(LeasedQueue queue, QueueEntry entry, int deliveryCount, DateTimeOffset expires)
+        public Delivery(LeasedFlowQueue queue, QueueEntry entry, int deliveryCount, DateTimeOffset expires)
         {
             _queue = queue;
             _entry = entry;
