@@ -19,7 +19,11 @@ public sealed class WebhookFlowsOptions
     /// </summary>
     public TimeSpan QueueLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How many messages run at once (default four per processor).</summary>
+    /// <summary>
+    /// How many messages run at once (default four per processor). At start the workers raise the thread pool's minimum
+    /// (never lower it) to the processor count plus this, so that mappings running into their time limit, which are CPU work
+    /// on pool threads, cannot starve the hooks, the store and the other flows.
+    /// </summary>
     public int MaxConcurrency { get; set; } = Environment.ProcessorCount * 4;
 
     /// <summary>
