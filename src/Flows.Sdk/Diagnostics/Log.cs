@@ -69,6 +69,9 @@ internal static partial class Log
     [LoggerMessage(3012, LogLevel.Warning, "Message {MessageId} of flow {FlowId} (execution {ExecutionId}) was abandoned at shutdown; a durable queue delivers it again")]
     public static partial void MessageAbandoned(ILogger logger, string messageId, string flowId, string executionId);
 
+    [LoggerMessage(3014, LogLevel.Debug, "Message {MessageId} of flow {FlowId} is put back for {DelaySeconds} s: the store is unavailable")]
+    public static partial void MessagePutBack(ILogger logger, string messageId, string flowId, double delaySeconds);
+
     [LoggerMessage(4001, LogLevel.Information, "Credential {CredentialId} created for component {ComponentId}")]
     public static partial void CredentialCreated(ILogger logger, string credentialId, string componentId);
 

@@ -1,5 +1,6 @@
 using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Diagnostics;
+using Flows.Sdk.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -83,15 +84,38 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
                 Log.MessageAbandoned(logger, message.MessageId, message.FlowId, message.ExecutionId);
                 return;
             }
+            catch (StorageUnavailableException e)
+            {
+                // The store cannot record the run (disk full, I/O error): the message is not lost and not failed, it runs again
+                // once the store is back. The store logs its outage once, so this is not logged per message.
+                Log.MessagePutBack(logger, message.MessageId, message.FlowId, e.RetryAfter.TotalSeconds);
+                await SettleAsync(delivery.AbandonAsync(e.RetryAfter, CancellationToken.None)).ConfigureAwait(false);
+            }
             catch (Exception e)
             {
                 Log.MessageFailed(logger, message.MessageId, message.FlowId, e);
-                await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+                await SettleAsync(delivery.AckAsync(CancellationToken.None)).ConfigureAwait(false);
             }
             finally
             {
                 _share.Release(message.FlowId);
             }
+        }
+    }
+
+    /// <summary>
+    /// Acknowledges or abandons a delivery whose run ended in an error. When that too fails (the store is down), the message
+    /// stays leased and its lease, when it runs out, delivers it again: the worker goes on with the next one.
+    /// </summary>
+    private static async Task SettleAsync(ValueTask settle)
+    {
+        try
+        {
+            await settle.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // left to the lease
         }
     }
 
