@@ -1,128 +1,291 @@
 using System.Text;
+using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Storage;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Sqlite;
 
 /// <summary>
-/// The run log. An execution is keyed by its id (assigned when the hook accepted the request), so a redelivered message
-/// overwrites its own entry instead of adding one; the entry's delivery count comes from the queue row of the message.
-/// Step inputs and outputs larger than <see cref="SqliteStorageOptions.MaxLoggedPayloadSize"/> are replaced by a marker.
-/// Saves are written behind (see <see cref="SqliteDatabase.WriteBehind{T}"/>): the worker does not wait for the disk, a crash
-/// loses at most the last states of executions whose messages are then delivered again; reads first wait for queued saves.
+/// The run log, append-only: a header row per execution in <c>executions</c> (its status and the small JSON of its header, no
+/// steps) and one row per step attempt in <c>execution_steps</c>, each written once as its own JSON. Bytes written per execution
+/// grow linearly with its steps. An execution is keyed by its id (assigned when the hook accepted the request), so a redelivered
+/// message starts its own entry again (start time kept, old step rows deleted) instead of adding one; the entry's delivery count
+/// comes from the queue row of the message. Step inputs and outputs larger than <see cref="SqliteStorageOptions.MaxLoggedPayloadSize"/>
+/// are replaced by a marker.
 /// </summary>
-internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionStore
+/// <remarks>
+/// <para>
+/// Writes are written behind (see <see cref="SqliteDatabase.WriteBehind{T}"/>): the worker does not wait for the disk; a crash
+/// loses at most the last writes of executions whose messages are then delivered again. The writes of one execution that meet
+/// before the writer takes them go as one write item (the latest header once, the new step rows each once).
+/// </para>
+/// <para>
+/// The store is the only writer of its file (a process lock guards it), so the executions this process is running are kept in
+/// memory as well (header, steps, next step number) until their last write is committed: appends and finishes need no read, and
+/// reads of them see the latest writes. An execution not in memory (a rebound or retry after a restart) is read from the file once.
+/// </para>
+/// <para>
+/// Retention by count: after every <c>max(1, RunLogMaxCountPerFlow / 16)</c> finishes of a flow, a batched delete (queued behind
+/// them) drops its oldest finished executions beyond <see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/>; so a flow never holds
+/// more than the cap plus one batch of finished executions. A trigger deletes the step rows of a deleted execution.
+/// </para>
+/// </remarks>
+internal sealed class SqliteExecutionStore : IExecutionStore
 {
-    private const string Upsert = """
+    private const string UpsertHeader = """
         INSERT INTO executions (id, flow_id, request_id, status, started_at, delivery_count, data)
         VALUES ($id, $flow, $request, $status, $started, $deliveries, $data)
         ON CONFLICT (id) DO UPDATE SET
-            status = excluded.status, started_at = excluded.started_at, data = excluded.data,
+            status = excluded.status, data = excluded.data,
             delivery_count = MAX(executions.delivery_count, excluded.delivery_count);
         """;
 
-    // The latest state of each execution saved but not yet committed. A newer save replaces the state of a write still waiting
-    // for the writer instead of queueing another (the runner saves after every step; under load several states of one
-    // execution meet in one group). Reads of one execution look here first: read-your-writes without waiting for the disk.
-    private readonly Dictionary<string, Pending> _latest = new(StringComparer.Ordinal);
+    private const string InsertStep = "INSERT INTO execution_steps (execution_id, seq, data) VALUES ($id, $seq, $data);";
 
-    public ValueTask SaveAsync(FlowExecution execution, CancellationToken cancellationToken = default)
+    private const string DeleteSteps = "DELETE FROM execution_steps WHERE execution_id = $id;";
+
+    private const string SelectHeader = "SELECT data, started_at, delivery_count FROM executions WHERE id = $id;";
+
+    private const string SelectSteps = "SELECT seq, data FROM execution_steps WHERE execution_id = $id ORDER BY seq;";
+
+    private const string Trim = """
+        DELETE FROM executions WHERE id IN (
+            SELECT id FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed')
+            ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET $keep);
+        """;
+
+    private readonly SqliteDatabase _database;
+    private readonly int _maxFinishedPerFlow;
+    private readonly int _trimBatch;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Active> _active = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _finishedSinceTrim = new(StringComparer.Ordinal);
+    private long _bytesWritten;
+
+    public SqliteExecutionStore(SqliteDatabase database, IOptions<WebhookFlowsOptions> options)
     {
-        ArgumentNullException.ThrowIfNull(execution);
-        var deliveries = database.Deliveries.TryGetValue(execution.Id, out var delivered) ? Math.Max(delivered, execution.DeliveryCount) : execution.DeliveryCount;
-        var logged = Truncate(execution, database.Options) with { DeliveryCount = deliveries };
-        var json = SqliteJson.Serialize(logged);
-        Pending pending;
-        lock (_latest)
-        {
-            if (_latest.TryGetValue(execution.Id, out var waiting) && !waiting.Taken)
-            {
-                waiting.Execution = logged;
-                waiting.Json = json;
-                return default;
-            }
-
-            _latest[execution.Id] = pending = new Pending { Execution = logged, Json = json };
-        }
-
-        _ = database.WriteBehind(context =>
-        {
-            FlowExecution state;
-            string data;
-            lock (_latest)
-            {
-                pending.Taken = true;
-                state = pending.Execution;
-                data = pending.Json;
-            }
-
-            var command = context.Command(Upsert);
-            command.Parameters.AddWithValue("$id", state.Id);
-            command.Parameters.AddWithValue("$flow", state.FlowId);
-            command.Parameters.AddWithValue("$request", state.RequestId);
-            command.Parameters.AddWithValue("$status", state.Status.ToString());
-            command.Parameters.AddWithValue("$started", state.StartedAt.UtcTicks);
-            command.Parameters.AddWithValue("$deliveries", state.DeliveryCount);
-            command.Parameters.AddWithValue("$data", data);
-            var written = command.ExecuteNonQuery();
-            database.UnloggedExecutions.TryRemove(state.Id, out _); // The whole state is written: the log is complete again.
-            return written;
-        }, onFailed: () => database.UnloggedExecutions[execution.Id] = true).ContinueWith(
-            _ =>
-            {
-                // Committed (or failed and logged): from now on a read finds this state, or a newer one, in the database.
-                lock (_latest)
-                {
-                    if (_latest.TryGetValue(execution.Id, out var current) && ReferenceEquals(current, pending))
-                    {
-                        _latest.Remove(execution.Id);
-                    }
-                }
-            },
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return default;
+        _database = database;
+        _maxFinishedPerFlow = Math.Max(1, options.Value.RunLogMaxCountPerFlow);
+        _trimBatch = Math.Max(1, _maxFinishedPerFlow / 16);
     }
 
-    private sealed class Pending
+    /// <summary>TEST SEAM: the UTF-8 bytes of JSON this store has written to the file (headers and step rows).</summary>
+    internal long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+    /// <summary>How many executions are kept in memory (running, or with writes not yet committed).</summary>
+    internal int ActiveCount
     {
-        public required FlowExecution Execution { get; set; }
+        get
+        {
+            lock (_gate)
+            {
+                return _active.Count;
+            }
+        }
+    }
 
-        public required string Json { get; set; }
+    public async ValueTask StartAsync(FlowExecution execution, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(execution);
+        var options = _database.Options;
+        var steps = new List<StepExecution>(Math.Max(execution.Steps.Count, 4));
+        var rows = new List<string>(execution.Steps.Count);
+        foreach (var step in execution.Steps)
+        {
+            var logged = Truncate(step, options);
+            steps.Add(logged);
+            rows.Add(SqliteJson.Serialize(logged));
+        }
 
-        /// <summary>Whether the writer has taken this state; a newer save then queues a write of its own.</summary>
-        public bool Taken { get; set; }
+        // The queue's registry says whether this is the message's first delivery: then its id is new, nothing of it is stored.
+        var first = _database.Deliveries.TryGetValue(execution.Id, out var deliveries) && deliveries == 1;
+        deliveries = Math.Max(deliveries, execution.DeliveryCount);
+        DateTimeOffset? storedStart = null;
+        bool cached;
+        lock (_gate)
+        {
+            cached = _active.ContainsKey(execution.Id);
+        }
+
+        if (!cached && !first)
+        {
+            // Maybe a redelivery after a restart: its entry's start time is kept (the file holds all its writes: none is pending).
+            storedStart = await _database.ReadAsync(context =>
+            {
+                var command = context.Command("SELECT started_at FROM executions WHERE id = $id;");
+                command.Parameters.AddWithValue("$id", execution.Id);
+                return command.ExecuteScalar() is long ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : (DateTimeOffset?)null;
+            }).ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            var header = (execution.Steps.Count == 0 ? execution : execution with { Steps = [] }) with
+            {
+                Status = ExecutionStatus.Running,
+                DeliveryCount = deliveries,
+            };
+            if (_active.TryGetValue(execution.Id, out var active))
+            {
+                header = header with { StartedAt = active.Header.StartedAt, DeliveryCount = Math.Max(deliveries, active.Header.DeliveryCount) };
+                active.Header = header;
+                active.Steps = steps;
+            }
+            else
+            {
+                if (storedStart is { } kept && kept.UtcTicks != header.StartedAt.UtcTicks)
+                {
+                    header = header with { StartedAt = kept };
+                }
+
+                _active[execution.Id] = active = new Active(header, steps);
+            }
+
+            var batch = BatchOf(active, out var queue);
+            batch.Restart = batch.Restart || !first || cached;
+            batch.Steps.Clear();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                batch.Steps.Add((i, rows[i]));
+            }
+
+            active.NextSeq = rows.Count;
+            SetHeader(active, batch, header);
+            Queue(active, batch, queue);
+        }
+    }
+
+    public async ValueTask AppendStepAsync(string executionId, StepExecution step, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var logged = Truncate(step, _database.Options);
+        var json = SqliteJson.Serialize(logged);
+        var active = await ActiveAsync(executionId).ConfigureAwait(false);
+        lock (_gate)
+        {
+            active = Current(active);
+            var batch = BatchOf(active, out var queue);
+            active.Steps.Add(logged);
+            batch.Steps.Add((active.NextSeq++, json));
+            Queue(active, batch, queue);
+        }
+    }
+
+    public async ValueTask AddPendingReboundAsync(string executionId, CancellationToken cancellationToken = default)
+    {
+        var active = await ActiveAsync(executionId).ConfigureAwait(false);
+        lock (_gate)
+        {
+            active = Current(active);
+            var batch = BatchOf(active, out var queue);
+            SetHeader(active, batch, active.Header with { PendingRebounds = active.Header.PendingRebounds + 1 });
+            Queue(active, batch, queue);
+        }
+    }
+
+    public async ValueTask ResumeAsync(string executionId, bool rebound, CancellationToken cancellationToken = default)
+    {
+        var deliveries = _database.Deliveries.TryGetValue(executionId, out var delivered) ? delivered : 0;
+        var active = await ActiveAsync(executionId).ConfigureAwait(false);
+        lock (_gate)
+        {
+            active = Current(active);
+            var header = active.Header;
+            var batch = BatchOf(active, out var queue);
+            SetHeader(active, batch, header with
+            {
+                Status = ExecutionStatus.Running,
+                FinishedAt = null,
+                Failure = null,
+                PendingRebounds = Math.Max(0, header.PendingRebounds - (rebound ? 1 : 0)),
+                DeliveryCount = Math.Max(header.DeliveryCount, deliveries),
+            });
+            Queue(active, batch, queue);
+        }
+    }
+
+    public async ValueTask<FlowExecution> FinishAsync(string executionId, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default)
+    {
+        var active = await ActiveAsync(executionId).ConfigureAwait(false);
+        lock (_gate)
+        {
+            active = Current(active);
+            var header = active.Header;
+            var status = failure is not null || header.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
+                : header.PendingRebounds > 0 ? ExecutionStatus.Rebounding
+                : ExecutionStatus.Succeeded;
+            var batch = BatchOf(active, out var queue);
+            SetHeader(active, batch, header with
+            {
+                Status = status,
+                FinishedAt = status == ExecutionStatus.Rebounding ? null : finishedAt,
+                Failure = failure ?? header.Failure,
+            });
+            var snapshot = active.Snapshot();
+            Queue(active, batch, queue);
+            if (status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
+            {
+                CountFinished(header.FlowId);
+            }
+
+            return snapshot;
+        }
+    }
+
+    public async ValueTask<bool> TrySetStatusAsync(string executionId, ExecutionStatus expected, ExecutionStatus status, DateTimeOffset? finishedAt, CancellationToken cancellationToken = default)
+    {
+        var active = await TryActiveAsync(executionId).ConfigureAwait(false);
+        if (active is null)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            active = Current(active);
+            if (active.Header.Status != expected)
+            {
+                return false;
+            }
+
+            var batch = BatchOf(active, out var queue);
+            SetHeader(active, batch, active.Header with { Status = status, FinishedAt = finishedAt });
+            Queue(active, batch, queue);
+            if (status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
+            {
+                CountFinished(active.Header.FlowId);
+            }
+
+            return true;
+        }
     }
 
     public async ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default)
     {
-        lock (_latest)
+        lock (_gate)
         {
-            if (_latest.TryGetValue(executionId, out var pending))
+            if (_active.TryGetValue(executionId, out var active))
             {
-                return pending.Execution;
+                return active.Snapshot();
             }
         }
 
-        return await database.ReadAsync(context =>
-        {
-            var command = context.Command("SELECT data, delivery_count FROM executions WHERE id = $id;");
-            command.Parameters.AddWithValue("$id", executionId);
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? Read(reader) : null;
-        }).ConfigureAwait(false);
+        // Not in memory: every write of it is committed.
+        return await _database.ReadAsync(context => ReadExecution(context, executionId)?.Snapshot()).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<FlowExecution>> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await database.FlushAsync().ConfigureAwait(false);
-        return await database.ReadAsync<IReadOnlyList<FlowExecution>>(context =>
+        await _database.FlushAsync().ConfigureAwait(false);
+        return await _database.ReadAsync<IReadOnlyList<FlowExecution>>(context =>
         {
             var command = context.Command("""
-                SELECT data, delivery_count FROM executions
+                SELECT data, started_at, delivery_count, id FROM executions
                 WHERE flow_id = $flow AND ($status IS NULL OR status = $status)
                   AND ($from IS NULL OR started_at >= $from) AND ($to IS NULL OR started_at < $to)
                 ORDER BY started_at DESC, id DESC LIMIT $limit OFFSET $skip;
@@ -133,21 +296,24 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
             command.Parameters.AddWithValue("$to", query.To is { } to ? to.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$limit", Math.Max(query.Limit, 0));
             command.Parameters.AddWithValue("$skip", Math.Max(query.Skip, 0));
-            using var reader = command.ExecuteReader();
-            var executions = new List<FlowExecution>();
-            while (reader.Read())
+            var headers = new List<FlowExecution>();
+            using (var reader = command.ExecuteReader())
             {
-                executions.Add(Read(reader));
+                while (reader.Read())
+                {
+                    headers.Add(ReadHeader(reader));
+                }
             }
 
-            return executions;
+            return headers.Select(header => header with { Steps = ReadSteps(context, header.Id, out _) }).ToArray();
         }).ConfigureAwait(false);
     }
 
     public async ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default) =>
-        await database.WriteAsync(context =>
+        await _database.WriteAsync(context =>
         {
             // Finished executions only (running and rebounding ones are kept), numbered newest first as the run log lists them.
+            // The trigger executions_delete_steps deletes their step rows.
             var command = context.Command("""
                 DELETE FROM executions WHERE id IN (
                     SELECT id FROM (
@@ -161,26 +327,260 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
             return command.ExecuteNonQuery();
         }).ConfigureAwait(false);
 
-    private static FlowExecution Read(SqliteDataReader reader) =>
-        SqliteJson.Deserialize<FlowExecution>(reader.GetString(0)) with { DeliveryCount = reader.GetInt32(1) };
+    /// <summary>The entry in memory for an execution, read from the file when it is not.</summary>
+    private async ValueTask<Active> ActiveAsync(string executionId) =>
+        await TryActiveAsync(executionId).ConfigureAwait(false) ?? throw new KeyNotFoundException($"Execution '{executionId}' was not found.");
 
-    /// <summary>Replaces step inputs and outputs over the size limit by a marker with their size and a preview.</summary>
-    internal static FlowExecution Truncate(FlowExecution execution, SqliteStorageOptions options)
+    private async ValueTask<Active?> TryActiveAsync(string executionId)
     {
-        StepExecution[]? steps = null;
-        for (var i = 0; i < execution.Steps.Count; i++)
+        lock (_gate)
         {
-            var step = execution.Steps[i];
-            var input = Cut(step.Input, options);
-            var output = Cut(step.Output, options);
-            if (!ReferenceEquals(input, step.Input) || !ReferenceEquals(output, step.Output))
+            if (_active.TryGetValue(executionId, out var active))
             {
-                steps ??= [.. execution.Steps];
-                steps[i] = step with { Input = input, Output = output };
+                return active;
             }
         }
 
-        return steps is null ? execution : execution with { Steps = steps };
+        // Not in memory: all its writes are committed, but another execution's may be queued before a read: nothing to wait for.
+        var read = await _database.ReadAsync(context => ReadExecution(context, executionId)).ConfigureAwait(false);
+        if (read is null)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            // Another caller may have read it meanwhile: the first one kept wins.
+            if (!_active.TryGetValue(executionId, out var active))
+            {
+                _active[executionId] = active = read;
+            }
+
+            return active;
+        }
+    }
+
+    /// <summary>The entry kept for <paramref name="active"/>'s execution now (it may have been dropped and read again meanwhile).</summary>
+    private Active Current(Active active)
+    {
+        var id = active.Header.Id;
+        if (_active.TryGetValue(id, out var kept))
+        {
+            return kept;
+        }
+
+        // Dropped after its last commit while the caller waited: everything it holds is in the file, so it is current.
+        _active[id] = active;
+        return active;
+    }
+
+    private static Active? ReadExecution(SqliteDatabase.ReadContext context, string executionId)
+    {
+        var command = context.Command(SelectHeader);
+        command.Parameters.AddWithValue("$id", executionId);
+        FlowExecution header;
+        using (var reader = command.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            header = ReadHeader(reader);
+        }
+
+        var steps = ReadSteps(context, executionId, out var next);
+        return new Active(header, [.. steps]) { NextSeq = next };
+    }
+
+    /// <summary>Reads a header row: its JSON, with the start time and delivery count of its columns (which redeliveries keep).</summary>
+    private static FlowExecution ReadHeader(SqliteDataReader reader)
+    {
+        var header = SqliteJson.Deserialize<FlowExecution>(reader.GetString(0));
+        var started = reader.GetInt64(1);
+        return header with
+        {
+            StartedAt = header.StartedAt.UtcTicks == started ? header.StartedAt : new DateTimeOffset(started, TimeSpan.Zero),
+            DeliveryCount = reader.GetInt32(2),
+        };
+    }
+
+    private static StepExecution[] ReadSteps(SqliteDatabase.ReadContext context, string executionId, out int next)
+    {
+        var command = context.Command(SelectSteps);
+        command.Parameters.AddWithValue("$id", executionId);
+        using var reader = command.ExecuteReader();
+        var steps = new List<StepExecution>();
+        next = 0;
+        while (reader.Read())
+        {
+            next = reader.GetInt32(0) + 1;
+            steps.Add(SqliteJson.Deserialize<StepExecution>(reader.GetString(1)));
+        }
+
+        return [.. steps];
+    }
+
+    /// <summary>The write item of <paramref name="active"/> that the writer has not taken yet, or a new one to queue.</summary>
+    private static Batch BatchOf(Active active, out bool queue)
+    {
+        queue = active.Pending is null || active.Pending.Taken;
+        if (queue)
+        {
+            active.Pending = new Batch(active.Header.Id);
+        }
+
+        return active.Pending!;
+    }
+
+    private static void SetHeader(Active active, Batch batch, FlowExecution header)
+    {
+        active.Header = header;
+        batch.Header = header;
+        batch.HeaderJson = SqliteJson.Serialize(header);
+    }
+
+    private void Queue(Active active, Batch batch, bool queue)
+    {
+        if (!queue)
+        {
+            return;
+        }
+
+        var id = active.Header.Id;
+        _ = _database.WriteBehind(context => Write(context, batch), onFailed: () => _database.UnloggedExecutions[id] = true).ContinueWith(
+            _ =>
+            {
+                // Committed (or failed and logged): once the execution's last write is done and it is not running, the file
+                // alone holds it.
+                lock (_gate)
+                {
+                    if (ReferenceEquals(active.Pending, batch))
+                    {
+                        active.Pending = null;
+                        if (active.Header.Status != ExecutionStatus.Running && _active.TryGetValue(id, out var kept) && ReferenceEquals(kept, active))
+                        {
+                            _active.Remove(id);
+                        }
+                    }
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Runs on the writer: the latest header once, the old steps deleted on a restart, each new step row.</summary>
+    private int Write(SqliteDatabase.WriteContext context, Batch batch)
+    {
+        FlowExecution? header;
+        string? headerJson;
+        bool restart;
+        (int Seq, string Json)[] steps;
+        lock (_gate)
+        {
+            batch.Taken = true;
+            header = batch.Header;
+            headerJson = batch.HeaderJson;
+            restart = batch.Restart;
+            steps = [.. batch.Steps];
+        }
+
+        var written = 0L;
+        var changed = 0;
+        if (header is not null)
+        {
+            var command = context.Command(UpsertHeader);
+            command.Parameters.AddWithValue("$id", header.Id);
+            command.Parameters.AddWithValue("$flow", header.FlowId);
+            command.Parameters.AddWithValue("$request", header.RequestId);
+            command.Parameters.AddWithValue("$status", header.Status.ToString());
+            command.Parameters.AddWithValue("$started", header.StartedAt.UtcTicks);
+            command.Parameters.AddWithValue("$deliveries", header.DeliveryCount);
+            command.Parameters.AddWithValue("$data", headerJson);
+            changed += command.ExecuteNonQuery();
+            written += Encoding.UTF8.GetByteCount(headerJson!);
+        }
+
+        var id = batch.ExecutionId;
+        if (restart)
+        {
+            var command = context.Command(DeleteSteps);
+            command.Parameters.AddWithValue("$id", id);
+            changed += command.ExecuteNonQuery();
+        }
+
+        foreach (var (seq, json) in steps)
+        {
+            var command = context.Command(InsertStep);
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$seq", seq);
+            command.Parameters.AddWithValue("$data", json);
+            changed += command.ExecuteNonQuery();
+            written += Encoding.UTF8.GetByteCount(json);
+        }
+
+        Interlocked.Add(ref _bytesWritten, written);
+        return changed;
+    }
+
+    /// <summary>Counts a finish of a flow's execution; every batch of finishes queues a delete of the oldest finished past the cap.</summary>
+    private void CountFinished(string flowId)
+    {
+        var count = _finishedSinceTrim.GetValueOrDefault(flowId) + 1;
+        if (count < _trimBatch)
+        {
+            _finishedSinceTrim[flowId] = count;
+            return;
+        }
+
+        _finishedSinceTrim[flowId] = 0;
+        var keep = _maxFinishedPerFlow;
+        _ = _database.WriteBehind(context =>
+        {
+            var command = context.Command(Trim);
+            command.Parameters.AddWithValue("$flow", flowId);
+            command.Parameters.AddWithValue("$keep", keep);
+            return command.ExecuteNonQuery();
+        });
+    }
+
+    /// <summary>Replaces a step's input and output over the size limit by a marker with their size and a preview.</summary>
+    internal static StepExecution Truncate(StepExecution step, SqliteStorageOptions options)
+    {
+        var input = Cut(step.Input, options);
+        var output = Cut(step.Output, options);
+        return ReferenceEquals(input, step.Input) && ReferenceEquals(output, step.Output) ? step : step with { Input = input, Output = output };
+    }
+
+    /// <summary>An execution this process runs (or wrote last): its header, its steps and the number of its next step row.</summary>
+    private sealed class Active(FlowExecution header, List<StepExecution> steps)
+    {
+        public FlowExecution Header { get; set; } = header;
+
+        public List<StepExecution> Steps { get; set; } = steps;
+
+        public int NextSeq { get; set; }
+
+        /// <summary>The write queued for this execution, until the writer has committed it.</summary>
+        public Batch? Pending { get; set; }
+
+        public FlowExecution Snapshot() => Header with { Steps = Steps.ToArray() };
+    }
+
+    /// <summary>One write item of an execution: what its calls changed since the writer took the previous one.</summary>
+    private sealed class Batch(string executionId)
+    {
+        public string ExecutionId { get; } = executionId;
+
+        public FlowExecution? Header { get; set; }
+
+        public string? HeaderJson { get; set; }
+
+        public bool Restart { get; set; }
+
+        public List<(int Seq, string Json)> Steps { get; } = [];
+
+        /// <summary>Whether the writer has taken it; a later call then queues a write of its own.</summary>
+        public bool Taken { get; set; }
     }
 
     /// <summary>

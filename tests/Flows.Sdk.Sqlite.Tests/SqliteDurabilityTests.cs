@@ -60,19 +60,23 @@ public sealed class SqliteDurabilityTests
         {
             await before.Queue.TryEnqueueAsync(message);
             var delivered = await DequeueAsync(before);
-            await before.Executions.SaveAsync(Execution(delivered, ExecutionStatus.Running));
+            await before.Executions.StartAsync(Execution(delivered, ExecutionStatus.Running) with { Steps = [StoreContractTests.Step("step_1")] });
+            await before.Executions.AppendStepAsync(delivered.ExecutionId, StoreContractTests.Step("step_2"));
         }
 
+        _time.Advance(TimeSpan.FromMinutes(1));
         await using var after = Open();
         var redelivered = await DequeueAsync(after);
-        await after.Executions.SaveAsync(Execution(redelivered, ExecutionStatus.Running));
-        await after.Executions.SaveAsync(Execution(redelivered, ExecutionStatus.Succeeded));
+        await after.Executions.StartAsync(Execution(redelivered, ExecutionStatus.Running) with { StartedAt = _time.GetUtcNow(), Steps = [StoreContractTests.Step("step_1")] });
+        await after.Executions.FinishAsync(redelivered.ExecutionId, null, _time.GetUtcNow());
         await after.Queue.AcknowledgeAsync(redelivered);
 
         var executions = await after.Executions.ListAsync(new Storage.ExecutionQuery("f1"));
         executions.Should().ContainSingle().Which.Should().Match<FlowExecution>(e =>
-            e.Id == message.ExecutionId && e.Status == ExecutionStatus.Succeeded && e.DeliveryCount == 2);
-        (await after.Executions.GetAsync(message.ExecutionId))!.DeliveryCount.Should().Be(2);
+            e.Id == message.ExecutionId && e.Status == ExecutionStatus.Succeeded && e.DeliveryCount == 2 && e.StartedAt == T0);
+        var read = await after.Executions.GetAsync(message.ExecutionId);
+        read!.DeliveryCount.Should().Be(2);
+        read.Steps.Select(s => s.StepId).Should().Equal(["step_1"], "the redelivery starts the steps over");
         (await after.SqliteQueue.CountRowsAsync()).Should().Be(0);
     }
 
@@ -202,11 +206,12 @@ public sealed class SqliteDurabilityTests
         await stores.Queue.TryEnqueueAsync(message);
         var delivered = await DequeueAsync(stores);
 
-        var execution = Execution(delivered, ExecutionStatus.Succeeded) with
+        var execution = Execution(delivered, ExecutionStatus.Running) with
         {
             Steps = [new StepExecution { StepId = "step_1", Status = ExecutionStatus.Succeeded, Output = delivered.Body, StartedAt = T0, Input = new JObject { ["small"] = 1 } }],
         };
-        await stores.Executions.SaveAsync(execution);
+        await stores.Executions.StartAsync(execution);
+        await stores.Executions.FinishAsync(execution.Id, null, T0.AddSeconds(1));
 
         delivered.Body["big"]!.Value<string>().Should().Be(big);
         var logged = (await stores.Executions.GetAsync(execution.Id))!.Steps[0];
@@ -233,7 +238,7 @@ public sealed class SqliteDurabilityTests
         raw.Open();
         using var command = raw.CreateCommand();
         command.CommandText = "SELECT group_concat(version) FROM schema_version; ";
-        command.ExecuteScalar().Should().Be("1,2");
+        command.ExecuteScalar().Should().Be("1,2,3");
         command.CommandText = "PRAGMA journal_mode;";
         command.ExecuteScalar().Should().Be("wal");
     }

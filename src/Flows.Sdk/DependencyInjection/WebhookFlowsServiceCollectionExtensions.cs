@@ -64,7 +64,6 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
         services.TryAddSingleton<FlowRunner>();
-        services.TryAddSingleton<ExecutionJournal>();
         services.TryAddSingleton<ReplyBroker>();
         services.TryAddSingleton<FlowWorker>();
         services.TryAddSingleton<RunLogPruner>();

@@ -20,7 +20,7 @@ namespace Flows.Sdk.Execution;
 internal sealed class FlowRunner
 {
     private readonly CompiledFlowCache _compiledFlows;
-    private readonly ExecutionJournal _journal;
+    private readonly IExecutionStore _runLog;
     private readonly ICredentialStore _credentials;
     private readonly ISnapshotStore _snapshots;
     private readonly IFlowQueue _queue;
@@ -34,7 +34,7 @@ internal sealed class FlowRunner
 
     public FlowRunner(
         CompiledFlowCache compiledFlows,
-        ExecutionJournal journal,
+        IExecutionStore runLog,
         ICredentialStore credentials,
         ISnapshotStore snapshots,
         IFlowQueue queue,
@@ -45,7 +45,7 @@ internal sealed class FlowRunner
         ILoggerFactory loggerFactory)
     {
         _compiledFlows = compiledFlows;
-        _journal = journal;
+        _runLog = runLog;
         _credentials = credentials;
         _snapshots = snapshots;
         _queue = queue;
@@ -90,7 +90,7 @@ internal sealed class FlowRunner
         {
             // A first delivery, or a redelivery after a crash: the execution starts over, recorded under the same id.
             var trigger = compiled.Steps[0].Definition;
-            await _journal.UpdateAsync(message.ExecutionId, existing => new FlowExecution
+            await _runLog.StartAsync(new FlowExecution
             {
                 Id = message.ExecutionId,
                 FlowId = message.FlowId,
@@ -98,7 +98,7 @@ internal sealed class FlowRunner
                 RequestId = message.RequestId,
                 MessageId = message.MessageId,
                 Status = ExecutionStatus.Running,
-                StartedAt = existing?.StartedAt ?? _time.GetUtcNow(),
+                StartedAt = _time.GetUtcNow(),
                 Steps = [new StepExecution { StepId = trigger.Id, Status = ExecutionStatus.Succeeded, Output = message.Body, StartedAt = message.ReceivedAt }],
             }, cancellationToken).ConfigureAwait(false);
             Log.ExecutionStarted(_logger, message.ExecutionId, message.FlowId, message.FlowVersion);
@@ -109,31 +109,14 @@ internal sealed class FlowRunner
         {
             startIndex = IndexOf(compiled, message.ResumeStepId);
             stepOutputs = message.StepOutputs ?? [];
-            await _journal.UpdateAsync(message.ExecutionId, existing => (existing ?? throw new InvalidOperationException(
-                $"Execution '{message.ExecutionId}' to resume does not exist.")) with
-            {
-                Status = ExecutionStatus.Running,
-                FinishedAt = null,
-                Failure = null,
-                PendingRebounds = Math.Max(0, existing.PendingRebounds - (message.Rebounds > 0 ? 1 : 0)),
-            }, cancellationToken).ConfigureAwait(false);
+            await _runLog.ResumeAsync(message.ExecutionId, rebound: message.Rebounds > 0, cancellationToken).ConfigureAwait(false);
         }
 
         var run = new Run(this, compiled, message, cancellationToken);
-        var outcome = await run.RunStepAsync(startIndex, message.Body, stepOutputs, message.Attempt, message.Rebounds).ConfigureAwait(false);
+        await run.RunStepAsync(startIndex, message.Body, stepOutputs, message.Attempt, message.Rebounds).ConfigureAwait(false);
 
-        var finished = await _journal.UpdateAsync(message.ExecutionId, e =>
-        {
-            var status = outcome == StepOutcome.Failed || e!.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
-                : e.PendingRebounds > 0 ? ExecutionStatus.Rebounding
-                : ExecutionStatus.Succeeded;
-            return e! with
-            {
-                Status = status,
-                FinishedAt = status == ExecutionStatus.Rebounding ? null : _time.GetUtcNow(),
-                Failure = run.Failure ?? e.Failure,
-            };
-        }, CancellationToken.None).ConfigureAwait(false);
+        // Failed when a branch failed (run.Failure is set exactly then), rebounding while rebounds wait, else succeeded.
+        var finished = await _runLog.FinishAsync(message.ExecutionId, run.Failure, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
 
         if (compiled.ExpectsReply && finished.Status != ExecutionStatus.Rebounding)
         {
@@ -234,7 +217,7 @@ internal sealed class FlowRunner
             if (rebounds >= options.MaxRebounds)
             {
                 var error = new StepError("ReboundLimitExceeded", $"Rebound limit exceeded: the step asked for {rebounds + 1} rebounds, at most {options.MaxRebounds} are allowed. Last reason: {reason}");
-                await runner._journal.AppendStepAsync(message.ExecutionId, new StepExecution
+                await runner._runLog.AppendStepAsync(message.ExecutionId, new StepExecution
                 {
                     StepId = step.Definition.Id,
                     Attempt = attempt,
@@ -248,7 +231,7 @@ internal sealed class FlowRunner
             }
 
             var delay = TimeSpan.FromTicks(options.ReboundInitialDelay.Ticks * (1L << Math.Min(rebounds, 30)));
-            await runner._journal.UpdateAsync(message.ExecutionId, e => e! with { PendingRebounds = e.PendingRebounds + 1 }, cancellationToken).ConfigureAwait(false);
+            await runner._runLog.AddPendingReboundAsync(message.ExecutionId, cancellationToken).ConfigureAwait(false);
             var rebound = message with
             {
                 MessageId = Ids.New(),
@@ -354,7 +337,7 @@ internal sealed class FlowRunner
             var emitted = error is null && rebound is null ? context!.Emitted : [];
             var duration = runner._time.GetElapsedTime(startedTimestamp);
             FlowsTelemetry.StepDuration.Record(duration.TotalMilliseconds, new KeyValuePair<string, object?>("flows.component", step.Definition.ComponentId));
-            await runner._journal.AppendStepAsync(message.ExecutionId, new StepExecution
+            await runner._runLog.AppendStepAsync(message.ExecutionId, new StepExecution
             {
                 StepId = step.Definition.Id,
                 Attempt = attempt,
