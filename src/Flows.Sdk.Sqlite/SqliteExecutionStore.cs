@@ -93,69 +93,78 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         ArgumentNullException.ThrowIfNull(execution);
         var options = _database.Options;
         var steps = new List<StepExecution>(Math.Max(execution.Steps.Count, 4));
-        var rows = new List<string>(execution.Steps.Count);
+        var rows = new List<Row>(execution.Steps.Count);
         foreach (var step in execution.Steps)
         {
             var logged = Truncate(step, options);
             steps.Add(logged);
-            rows.Add(SqliteJson.Serialize(logged));
+            rows.Add(Row.Of(rows.Count, logged));
         }
 
         // The queue's registry says whether this is the message's first delivery: then its id is new, nothing of it is stored.
         var first = _database.Deliveries.TryGetValue(execution.Id, out var deliveries) && deliveries == 1;
         deliveries = Math.Max(deliveries, execution.DeliveryCount);
-        DateTimeOffset? storedStart = null;
-        bool cached;
-        lock (_gate)
+        var header = (execution.Steps.Count == 0 ? execution : execution with { Steps = [] }) with
         {
-            cached = _active.ContainsKey(execution.Id);
-        }
+            Status = ExecutionStatus.Running,
+            DeliveryCount = deliveries,
+        };
 
-        if (!cached && !first)
+        if (!first && Find(execution.Id) is null)
         {
             // Maybe a redelivery after a restart: its entry's start time is kept (the file holds all its writes: none is pending).
-            storedStart = await _database.ReadAsync(context =>
+            var stored = await _database.ReadAsync(context =>
             {
                 var command = context.Command("SELECT started_at FROM executions WHERE id = $id;");
                 command.Parameters.AddWithValue("$id", execution.Id);
-                return command.ExecuteScalar() is long ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : (DateTimeOffset?)null;
+                return command.ExecuteScalar() is long ticks ? ticks : (long?)null;
             }).ConfigureAwait(false);
+            if (stored is { } ticks && ticks != header.StartedAt.UtcTicks)
+            {
+                header = header with { StartedAt = new DateTimeOffset(ticks, TimeSpan.Zero) };
+            }
         }
 
-        lock (_gate)
+        while (true)
         {
-            var header = (execution.Steps.Count == 0 ? execution : execution with { Steps = [] }) with
+            Active? active;
+            bool cached;
+            lock (_gate)
             {
-                Status = ExecutionStatus.Running,
-                DeliveryCount = deliveries,
-            };
-            if (_active.TryGetValue(execution.Id, out var active))
-            {
-                header = header with { StartedAt = active.Header.StartedAt, DeliveryCount = Math.Max(deliveries, active.Header.DeliveryCount) };
-                active.Header = header;
-                active.Steps = steps;
-            }
-            else
-            {
-                if (storedStart is { } kept && kept.UtcTicks != header.StartedAt.UtcTicks)
+                cached = _active.TryGetValue(execution.Id, out active) && !active.Evicted;
+                if (!cached)
                 {
-                    header = header with { StartedAt = kept };
+                    _active[execution.Id] = active = new Active(header, steps);
+                }
+            }
+
+            lock (active!)
+            {
+                if (active.Evicted)
+                {
+                    continue;
                 }
 
-                _active[execution.Id] = active = new Active(header, steps);
-            }
+                if (cached)
+                {
+                    // Started again in this process: its start time is kept.
+                    active.Header = header with
+                    {
+                        StartedAt = active.Header.StartedAt,
+                        DeliveryCount = Math.Max(deliveries, active.Header.DeliveryCount),
+                    };
+                    active.Steps = steps;
+                }
 
-            var batch = BatchOf(active, out var queue);
-            batch.Restart = batch.Restart || !first || cached;
-            batch.Steps.Clear();
-            for (var i = 0; i < rows.Count; i++)
-            {
-                batch.Steps.Add((i, rows[i]));
+                var batch = BatchOf(active, out var queue);
+                batch.Restart = batch.Restart || !first || cached;
+                batch.Steps.Clear();
+                batch.Steps.AddRange(rows);
+                active.NextSeq = rows.Count;
+                SetHeader(active, batch, active.Header);
+                Queue(active, batch, queue);
+                return;
             }
-
-            active.NextSeq = rows.Count;
-            SetHeader(active, batch, header);
-            Queue(active, batch, queue);
         }
     }
 
@@ -163,73 +172,73 @@ internal sealed class SqliteExecutionStore : IExecutionStore
     {
         ArgumentNullException.ThrowIfNull(step);
         var logged = Truncate(step, _database.Options);
-        var json = SqliteJson.Serialize(logged);
-        var active = await ActiveAsync(executionId).ConfigureAwait(false);
-        lock (_gate)
+        var row = Row.Of(0, logged);
+        while (true)
         {
-            active = Current(active);
-            var batch = BatchOf(active, out var queue);
-            active.Steps.Add(logged);
-            batch.Steps.Add((active.NextSeq++, json));
-            Queue(active, batch, queue);
+            var active = await ActiveAsync(executionId).ConfigureAwait(false);
+            lock (active)
+            {
+                if (active.Evicted)
+                {
+                    continue;
+                }
+
+                var batch = BatchOf(active, out var queue);
+                active.Steps.Add(logged);
+                batch.Steps.Add(row with { Seq = active.NextSeq++ });
+                Queue(active, batch, queue);
+                return;
+            }
         }
     }
 
-    public async ValueTask AddPendingReboundAsync(string executionId, CancellationToken cancellationToken = default)
-    {
-        var active = await ActiveAsync(executionId).ConfigureAwait(false);
-        lock (_gate)
-        {
-            active = Current(active);
-            var batch = BatchOf(active, out var queue);
-            SetHeader(active, batch, active.Header with { PendingRebounds = active.Header.PendingRebounds + 1 });
-            Queue(active, batch, queue);
-        }
-    }
+    public ValueTask AddPendingReboundAsync(string executionId, CancellationToken cancellationToken = default) =>
+        ChangeHeaderAsync(executionId, header => header with { PendingRebounds = header.PendingRebounds + 1 });
 
-    public async ValueTask ResumeAsync(string executionId, bool rebound, CancellationToken cancellationToken = default)
+    public ValueTask ResumeAsync(string executionId, bool rebound, CancellationToken cancellationToken = default)
     {
         var deliveries = _database.Deliveries.TryGetValue(executionId, out var delivered) ? delivered : 0;
-        var active = await ActiveAsync(executionId).ConfigureAwait(false);
-        lock (_gate)
+        return ChangeHeaderAsync(executionId, header => header with
         {
-            active = Current(active);
-            var header = active.Header;
-            var batch = BatchOf(active, out var queue);
-            SetHeader(active, batch, header with
-            {
-                Status = ExecutionStatus.Running,
-                FinishedAt = null,
-                Failure = null,
-                PendingRebounds = Math.Max(0, header.PendingRebounds - (rebound ? 1 : 0)),
-                DeliveryCount = Math.Max(header.DeliveryCount, deliveries),
-            });
-            Queue(active, batch, queue);
-        }
+            Status = ExecutionStatus.Running,
+            FinishedAt = null,
+            Failure = null,
+            PendingRebounds = Math.Max(0, header.PendingRebounds - (rebound ? 1 : 0)),
+            DeliveryCount = Math.Max(header.DeliveryCount, deliveries),
+        });
     }
 
     public async ValueTask<FlowExecution> FinishAsync(string executionId, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default)
     {
-        var active = await ActiveAsync(executionId).ConfigureAwait(false);
-        lock (_gate)
+        while (true)
         {
-            active = Current(active);
-            var header = active.Header;
-            var status = failure is not null || header.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
-                : header.PendingRebounds > 0 ? ExecutionStatus.Rebounding
-                : ExecutionStatus.Succeeded;
-            var batch = BatchOf(active, out var queue);
-            SetHeader(active, batch, header with
+            var active = await ActiveAsync(executionId).ConfigureAwait(false);
+            FlowExecution snapshot;
+            lock (active)
             {
-                Status = status,
-                FinishedAt = status == ExecutionStatus.Rebounding ? null : finishedAt,
-                Failure = failure ?? header.Failure,
-            });
-            var snapshot = active.Snapshot();
-            Queue(active, batch, queue);
-            if (status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
+                if (active.Evicted)
+                {
+                    continue;
+                }
+
+                var header = active.Header;
+                var status = failure is not null || header.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
+                    : header.PendingRebounds > 0 ? ExecutionStatus.Rebounding
+                    : ExecutionStatus.Succeeded;
+                var batch = BatchOf(active, out var queue);
+                SetHeader(active, batch, header with
+                {
+                    Status = status,
+                    FinishedAt = status == ExecutionStatus.Rebounding ? null : finishedAt,
+                    Failure = failure ?? header.Failure,
+                });
+                snapshot = active.Snapshot();
+                Queue(active, batch, queue);
+            }
+
+            if (snapshot.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
             {
-                CountFinished(header.FlowId);
+                CountFinished(snapshot.FlowId);
             }
 
             return snapshot;
@@ -238,26 +247,36 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
     public async ValueTask<bool> TrySetStatusAsync(string executionId, ExecutionStatus expected, ExecutionStatus status, DateTimeOffset? finishedAt, CancellationToken cancellationToken = default)
     {
-        var active = await TryActiveAsync(executionId).ConfigureAwait(false);
-        if (active is null)
+        while (true)
         {
-            return false;
-        }
-
-        lock (_gate)
-        {
-            active = Current(active);
-            if (active.Header.Status != expected)
+            var active = await TryActiveAsync(executionId).ConfigureAwait(false);
+            if (active is null)
             {
                 return false;
             }
 
-            var batch = BatchOf(active, out var queue);
-            SetHeader(active, batch, active.Header with { Status = status, FinishedAt = finishedAt });
-            Queue(active, batch, queue);
+            string flowId;
+            lock (active)
+            {
+                if (active.Evicted)
+                {
+                    continue;
+                }
+
+                if (active.Header.Status != expected)
+                {
+                    return false;
+                }
+
+                var batch = BatchOf(active, out var queue);
+                SetHeader(active, batch, active.Header with { Status = status, FinishedAt = finishedAt });
+                Queue(active, batch, queue);
+                flowId = active.Header.FlowId;
+            }
+
             if (status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
             {
-                CountFinished(active.Header.FlowId);
+                CountFinished(flowId);
             }
 
             return true;
@@ -266,11 +285,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
     public async ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        if (Find(executionId) is { } active)
         {
-            if (_active.TryGetValue(executionId, out var active))
+            lock (active)
             {
-                return active.Snapshot();
+                if (!active.Evicted)
+                {
+                    return active.Snapshot();
+                }
             }
         }
 
@@ -327,21 +349,47 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             return command.ExecuteNonQuery();
         }).ConfigureAwait(false);
 
+    private async ValueTask ChangeHeaderAsync(string executionId, Func<FlowExecution, FlowExecution> change)
+    {
+        while (true)
+        {
+            var active = await ActiveAsync(executionId).ConfigureAwait(false);
+            lock (active)
+            {
+                if (active.Evicted)
+                {
+                    continue;
+                }
+
+                var batch = BatchOf(active, out var queue);
+                SetHeader(active, batch, change(active.Header));
+                Queue(active, batch, queue);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The entry kept in memory for an execution, or <see langword="null"/>.</summary>
+    private Active? Find(string executionId)
+    {
+        lock (_gate)
+        {
+            return _active.TryGetValue(executionId, out var active) && !active.Evicted ? active : null;
+        }
+    }
+
     /// <summary>The entry in memory for an execution, read from the file when it is not.</summary>
     private async ValueTask<Active> ActiveAsync(string executionId) =>
         await TryActiveAsync(executionId).ConfigureAwait(false) ?? throw new KeyNotFoundException($"Execution '{executionId}' was not found.");
 
     private async ValueTask<Active?> TryActiveAsync(string executionId)
     {
-        lock (_gate)
+        if (Find(executionId) is { } kept)
         {
-            if (_active.TryGetValue(executionId, out var active))
-            {
-                return active;
-            }
+            return kept;
         }
 
-        // Not in memory: all its writes are committed, but another execution's may be queued before a read: nothing to wait for.
+        // Not in memory: all its writes are committed (an entry is dropped only once its last write is).
         var read = await _database.ReadAsync(context => ReadExecution(context, executionId)).ConfigureAwait(false);
         if (read is null)
         {
@@ -351,27 +399,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         lock (_gate)
         {
             // Another caller may have read it meanwhile: the first one kept wins.
-            if (!_active.TryGetValue(executionId, out var active))
+            if (_active.TryGetValue(executionId, out var active) && !active.Evicted)
             {
-                _active[executionId] = active = read;
+                return active;
             }
 
-            return active;
+            _active[executionId] = read;
+            return read;
         }
-    }
-
-    /// <summary>The entry kept for <paramref name="active"/>'s execution now (it may have been dropped and read again meanwhile).</summary>
-    private Active Current(Active active)
-    {
-        var id = active.Header.Id;
-        if (_active.TryGetValue(id, out var kept))
-        {
-            return kept;
-        }
-
-        // Dropped after its last commit while the caller waited: everything it holds is in the file, so it is current.
-        _active[id] = active;
-        return active;
     }
 
     private static Active? ReadExecution(SqliteDatabase.ReadContext context, string executionId)
@@ -427,7 +462,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         queue = active.Pending is null || active.Pending.Taken;
         if (queue)
         {
-            active.Pending = new Batch(active.Header.Id);
+            active.Pending = new Batch(active);
         }
 
         return active.Pending!;
@@ -440,6 +475,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         batch.HeaderJson = SqliteJson.Serialize(header);
     }
 
+    /// <summary>Queues <paramref name="batch"/> when it is new; called holding the entry's lock.</summary>
     private void Queue(Active active, Batch batch, bool queue)
     {
         if (!queue)
@@ -449,23 +485,38 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
         var id = active.Header.Id;
         _ = _database.WriteBehind(context => Write(context, batch), onFailed: () => _database.UnloggedExecutions[id] = true).ContinueWith(
-            _ =>
+            _ => Written(active, batch), CancellationToken.None, TaskContinuationOptions.RunContinuationsAsynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// After a write of an entry is committed (or failed and logged): once its last write is done and it is not running, the
+    /// file alone holds it and it leaves memory.
+    /// </summary>
+    private void Written(Active active, Batch batch)
+    {
+        lock (active)
+        {
+            if (!ReferenceEquals(active.Pending, batch))
             {
-                // Committed (or failed and logged): once the execution's last write is done and it is not running, the file
-                // alone holds it.
-                lock (_gate)
-                {
-                    if (ReferenceEquals(active.Pending, batch))
-                    {
-                        active.Pending = null;
-                        if (active.Header.Status != ExecutionStatus.Running && _active.TryGetValue(id, out var kept) && ReferenceEquals(kept, active))
-                        {
-                            _active.Remove(id);
-                        }
-                    }
-                }
-            },
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return;
+            }
+
+            active.Pending = null;
+            if (active.Header.Status == ExecutionStatus.Running)
+            {
+                return;
+            }
+
+            active.Evicted = true;
+        }
+
+        lock (_gate)
+        {
+            if (_active.TryGetValue(active.Header.Id, out var kept) && ReferenceEquals(kept, active))
+            {
+                _active.Remove(active.Header.Id);
+            }
+        }
     }
 
     /// <summary>Runs on the writer: the latest header once, the old steps deleted on a restart, each new step row.</summary>
@@ -474,8 +525,8 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         FlowExecution? header;
         string? headerJson;
         bool restart;
-        (int Seq, string Json)[] steps;
-        lock (_gate)
+        Row[] steps;
+        lock (batch.Owner)
         {
             batch.Taken = true;
             header = batch.Header;
@@ -484,8 +535,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             steps = [.. batch.Steps];
         }
 
-        var written = 0L;
+        long written = 0;
         var changed = 0;
+        var id = batch.Owner.Header.Id;
         if (header is not null)
         {
             var command = context.Command(UpsertHeader);
@@ -497,10 +549,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             command.Parameters.AddWithValue("$deliveries", header.DeliveryCount);
             command.Parameters.AddWithValue("$data", headerJson);
             changed += command.ExecuteNonQuery();
-            written += Encoding.UTF8.GetByteCount(headerJson!);
+            written += batch.HeaderBytes;
         }
 
-        var id = batch.ExecutionId;
         if (restart)
         {
             var command = context.Command(DeleteSteps);
@@ -508,14 +559,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             changed += command.ExecuteNonQuery();
         }
 
-        foreach (var (seq, json) in steps)
+        foreach (var row in steps)
         {
             var command = context.Command(InsertStep);
             command.Parameters.AddWithValue("$id", id);
-            command.Parameters.AddWithValue("$seq", seq);
-            command.Parameters.AddWithValue("$data", json);
+            command.Parameters.AddWithValue("$seq", row.Seq);
+            command.Parameters.AddWithValue("$data", row.Json);
             changed += command.ExecuteNonQuery();
-            written += Encoding.UTF8.GetByteCount(json);
+            written += row.Bytes;
         }
 
         Interlocked.Add(ref _bytesWritten, written);
@@ -525,14 +576,16 @@ internal sealed class SqliteExecutionStore : IExecutionStore
     /// <summary>Counts a finish of a flow's execution; every batch of finishes queues a delete of the oldest finished past the cap.</summary>
     private void CountFinished(string flowId)
     {
-        var count = _finishedSinceTrim.GetValueOrDefault(flowId) + 1;
-        if (count < _trimBatch)
+        lock (_gate)
         {
-            _finishedSinceTrim[flowId] = count;
-            return;
+            var count = _finishedSinceTrim.GetValueOrDefault(flowId) + 1;
+            _finishedSinceTrim[flowId] = count < _trimBatch ? count : 0;
+            if (count < _trimBatch)
+            {
+                return;
+            }
         }
 
-        _finishedSinceTrim[flowId] = 0;
         var keep = _maxFinishedPerFlow;
         _ = _database.WriteBehind(context =>
         {
@@ -551,7 +604,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         return ReferenceEquals(input, step.Input) && ReferenceEquals(output, step.Output) ? step : step with { Input = input, Output = output };
     }
 
-    /// <summary>An execution this process runs (or wrote last): its header, its steps and the number of its next step row.</summary>
+    /// <summary>
+    /// An execution this process runs (or wrote last): its header, its steps and the number of its next step row. Its lock
+    /// guards it and its pending write.
+    /// </summary>
     private sealed class Active(FlowExecution header, List<StepExecution> steps)
     {
         public FlowExecution Header { get; set; } = header;
@@ -563,24 +619,55 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         /// <summary>The write queued for this execution, until the writer has committed it.</summary>
         public Batch? Pending { get; set; }
 
+        /// <summary>Dropped from memory (its writes all done): a caller holding it reads the execution again.</summary>
+        public bool Evicted
+        {
+            get => Volatile.Read(ref _evicted);
+            set => Volatile.Write(ref _evicted, value);
+        }
+
+        private bool _evicted;
+
         public FlowExecution Snapshot() => Header with { Steps = Steps.ToArray() };
     }
 
     /// <summary>One write item of an execution: what its calls changed since the writer took the previous one.</summary>
-    private sealed class Batch(string executionId)
+    private sealed class Batch(Active owner)
     {
-        public string ExecutionId { get; } = executionId;
+        public Active Owner { get; } = owner;
 
         public FlowExecution? Header { get; set; }
 
-        public string? HeaderJson { get; set; }
+        public string? HeaderJson
+        {
+            get => _headerJson;
+            set
+            {
+                _headerJson = value;
+                HeaderBytes = value is null ? 0 : Encoding.UTF8.GetByteCount(value);
+            }
+        }
+
+        public int HeaderBytes { get; private set; }
 
         public bool Restart { get; set; }
 
-        public List<(int Seq, string Json)> Steps { get; } = [];
+        public List<Row> Steps { get; } = [];
 
         /// <summary>Whether the writer has taken it; a later call then queues a write of its own.</summary>
         public bool Taken { get; set; }
+
+        private string? _headerJson;
+    }
+
+    /// <summary>A step row: its number, its JSON and the JSON's UTF-8 size (counted by the caller, not on the writer).</summary>
+    private readonly record struct Row(int Seq, string Json, int Bytes)
+    {
+        public static Row Of(int seq, StepExecution step)
+        {
+            var json = SqliteJson.Serialize(step);
+            return new Row(seq, json, Encoding.UTF8.GetByteCount(json));
+        }
     }
 
     /// <summary>

@@ -66,14 +66,15 @@ internal static class SqliteSchema
         """,
 
         // 3: the run log append-only: the executions row keeps the header (its data without steps), each step attempt is a row
-        // of its own. Existing executions' steps move into rows; deleting an execution deletes its steps.
+        // of its own (clustered by execution: one B-tree, a step appended is one insert). Existing executions' steps move into
+        // rows; deleting an execution deletes its steps.
         """
         CREATE TABLE execution_steps (
             execution_id TEXT NOT NULL,
             seq INTEGER NOT NULL,
             data TEXT NOT NULL,
             PRIMARY KEY (execution_id, seq)
-        );
+        ) WITHOUT ROWID;
         INSERT INTO execution_steps (execution_id, seq, data)
             SELECT e.id, s.key, s.value FROM executions AS e, json_each(e.data, '$.Steps') AS s;
         UPDATE executions SET data = json_remove(data, '$.Steps') WHERE json_type(data, '$.Steps') IS NOT NULL;
