@@ -3,6 +3,8 @@ using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Storage;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -29,9 +31,9 @@ namespace Flows.Sdk.Sqlite;
 /// reads of them see the latest writes. An execution not in memory (a rebound or retry after a restart) is read from the file once.
 /// </para>
 /// <para>
-/// Retention by count: after every <c>max(1, RunLogMaxCountPerFlow / 16)</c> finishes of a flow, a batched delete (queued behind
-/// them) drops its oldest finished executions beyond <see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/>; so a flow never holds
-/// more than the cap plus one batch of finished executions. A trigger deletes the step rows of a deleted execution.
+/// Retention by count: after every <c>max(1, RunLogMaxCountPerFlow / 16)</c> finishes of a flow, its oldest finished executions
+/// beyond <see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/> are found on a read connection and deleted by the writer; so a
+/// flow never holds more than the cap plus one batch of finished executions. A trigger deletes the step rows of a deleted execution.
 /// </para>
 /// </remarks>
 internal sealed class SqliteExecutionStore : IExecutionStore
@@ -52,11 +54,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
     private const string SelectSteps = "SELECT seq, data FROM execution_steps WHERE execution_id = $id ORDER BY seq;";
 
-    private const string Trim = """
-        DELETE FROM executions WHERE id IN (
-            SELECT id FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed')
-            ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET $keep);
+    private const string FinishedBeyondCap = """
+        SELECT id FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed')
+        ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET $keep;
         """;
+
+    // The trigger executions_delete_steps deletes its step rows.
+    private const string DeleteFinished = "DELETE FROM executions WHERE id = $id AND status IN ('Succeeded', 'Failed');";
 
     private readonly SqliteDatabase _database;
     private readonly int _maxFinishedPerFlow;
@@ -66,9 +70,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore
     private readonly Dictionary<string, int> _finishedSinceTrim = new(StringComparer.Ordinal);
     private long _bytesWritten;
 
-    public SqliteExecutionStore(SqliteDatabase database, IOptions<WebhookFlowsOptions> options)
+    private readonly ILogger _logger;
+
+    public SqliteExecutionStore(SqliteDatabase database, IOptions<WebhookFlowsOptions> options, ILogger<SqliteExecutionStore>? logger = null)
     {
         _database = database;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         _maxFinishedPerFlow = Math.Max(1, options.Value.RunLogMaxCountPerFlow);
         _trimBatch = Math.Max(1, _maxFinishedPerFlow / 16);
     }
@@ -238,7 +245,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
             if (snapshot.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
             {
-                CountFinished(snapshot.FlowId);
+                await CountFinishedAsync(snapshot.FlowId).ConfigureAwait(false);
             }
 
             return snapshot;
@@ -276,7 +283,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
             if (status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
             {
-                CountFinished(flowId);
+                await CountFinishedAsync(flowId).ConfigureAwait(false);
             }
 
             return true;
@@ -573,8 +580,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         return changed;
     }
 
-    /// <summary>Counts a finish of a flow's execution; every batch of finishes queues a delete of the oldest finished past the cap.</summary>
-    private void CountFinished(string flowId)
+    /// <summary>
+    /// Counts a finish of a flow's execution; after every batch of finishes, drops the flow's oldest finished executions beyond
+    /// the cap. The ones to drop are found on a read connection (not on the single writer), once this finish is committed; the
+    /// writer then deletes them, each only if it is still finished (a redelivery may have started one again meanwhile).
+    /// </summary>
+    private async ValueTask CountFinishedAsync(string flowId)
     {
         lock (_gate)
         {
@@ -586,13 +597,51 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             }
         }
 
-        var keep = _maxFinishedPerFlow;
-        _ = _database.WriteBehind(context =>
+        try
         {
-            var command = context.Command(Trim);
+            await TrimAsync(flowId).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The finish itself is recorded: the caller is not failed for the trim.
+            Log.RunLogTrimFailed(_logger, flowId, e);
+        }
+    }
+
+    private async Task TrimAsync(string flowId)
+    {
+        await _database.FlushAsync().ConfigureAwait(false);
+        var keep = _maxFinishedPerFlow;
+        var doomed = await _database.ReadAsync(context =>
+        {
+            var command = context.Command(FinishedBeyondCap);
             command.Parameters.AddWithValue("$flow", flowId);
             command.Parameters.AddWithValue("$keep", keep);
-            return command.ExecuteNonQuery();
+            using var reader = command.ExecuteReader();
+            var ids = new List<string>();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return ids;
+        }).ConfigureAwait(false);
+        if (doomed.Count == 0)
+        {
+            return;
+        }
+
+        _ = _database.WriteBehind(context =>
+        {
+            var deleted = 0;
+            foreach (var id in doomed)
+            {
+                var command = context.Command(DeleteFinished);
+                command.Parameters.AddWithValue("$id", id);
+                deleted += command.ExecuteNonQuery();
+            }
+
+            return deleted;
         });
     }
 
