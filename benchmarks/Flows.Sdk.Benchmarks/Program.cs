@@ -14,4 +14,10 @@ if (args.Length > 0 && args[0] == "jsonata-compare")
     return;
 }
 
+if (args.Length > 0 && args[0] == "jsonata-ab")
+{
+    Environment.ExitCode = JsonataAb.Run(args[1..]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

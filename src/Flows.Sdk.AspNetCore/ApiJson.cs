@@ -73,6 +73,11 @@ internal static class ApiJson
             json["mapping"] = new JObject(step.Mapping.Select(m => new JProperty(m.Key, m.Value)));
         }
 
+        if (step.MappingTimeLimitSeconds is { } mappingTimeLimit)
+        {
+            json["mappingTimeLimitSeconds"] = mappingTimeLimit;
+        }
+
         if (step.Configuration is not null)
         {
             json["configuration"] = step.Configuration.DeepClone();
@@ -227,6 +232,17 @@ internal static class ApiJson
                 errors.Add(new(id, $"{path}.configuration", "'configuration' must be an object."));
             }
 
+            double? mappingTimeLimit = null;
+            if (step["mappingTimeLimitSeconds"] is { Type: JTokenType.Integer or JTokenType.Float } limitJson)
+            {
+                // The range (more than 0, at most 300) is the flow manager's check, made wherever a draft is saved.
+                mappingTimeLimit = (double)limitJson;
+            }
+            else if (step["mappingTimeLimitSeconds"] is { Type: not JTokenType.Null })
+            {
+                errors.Add(new(id, $"{path}.mappingTimeLimitSeconds", "'mappingTimeLimitSeconds' must be a number of seconds (more than 0, at most 300)."));
+            }
+
             if (id is not null && componentId is not null && function is not null)
             {
                 result.Add(new StepDefinition
@@ -238,6 +254,7 @@ internal static class ApiJson
                     Sample = sample,
                     Mapping = mapping,
                     MappingExpression = mappingExpression,
+                    MappingTimeLimitSeconds = mappingTimeLimit,
                     Configuration = configuration,
                 });
             }

@@ -3,6 +3,7 @@ using Flows.Sdk.Credentials;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
 using Flows.Sdk.Mapping;
+using Flows.Sdk.Mapping.Jsonata;
 using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -272,8 +273,11 @@ internal static class ManagementApi
     /// <summary>
     /// Previews a mapping: <c>{"expression", "input", "bindings"?}</c> gives <c>{"result"}</c> (no <c>result</c> when undefined);
     /// <c>{"mapping": {field: expression}, ...}</c> gives <c>{"result": {field: value}}</c>. A bad expression is a 400 with its code and position.
+    /// Evaluation runs under the host's limits (one expression gets the host's time limit; the fields of a whole mapping share
+    /// it, so a preview answers within it however many fields run away): an overrun is a 400 with code <c>U1001</c> or
+    /// <c>U1002</c>. A client that goes away cancels the evaluation at once.
     /// </summary>
-    private static async Task EvaluateMappingAsync(HttpContext context, IMappingEngine engine)
+    private static async Task EvaluateMappingAsync(HttpContext context, IMappingEngine engine, IOptions<JsonataOptions> mappingOptions)
     {
         var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
         if (body is null)
@@ -297,12 +301,28 @@ internal static class ManagementApi
 
         var input = body["input"];
         var field = "expression";
+        var aborted = context.RequestAborted;
+        var timeLimit = mappingOptions.Value.TimeLimit;
+        var deadline = timeLimit is { } limit ? System.Diagnostics.Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * System.Diagnostics.Stopwatch.Frequency) : (long?)null;
+
+        // What is left of the preview's time: the fields of a whole mapping share the host's limit.
+        EvaluationLimits Remaining()
+        {
+            if (deadline is not { } end)
+            {
+                return default;
+            }
+
+            var left = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), end);
+            return new EvaluationLimits(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1));
+        }
+
         try
         {
             var result = new JObject();
             if (body["expression"] is JValue { Type: JTokenType.String } expression)
             {
-                if (engine.Compile((string)expression!).Evaluate(input, bindings, context.RequestAborted) is { } value)
+                if (engine.Compile((string)expression!).Evaluate(input, bindings, default, aborted) is { } value)
                 {
                     result["result"] = value;
                 }
@@ -319,7 +339,7 @@ internal static class ManagementApi
                         return;
                     }
 
-                    if (engine.Compile((string)text!).Evaluate(input, bindings, context.RequestAborted) is { } value)
+                    if (engine.Compile((string)text!).Evaluate(input, bindings, Remaining(), aborted) is { } value)
                     {
                         mapped[property.Name] = value;
                     }
@@ -344,6 +364,10 @@ internal static class ManagementApi
             }
 
             await HttpJson.WriteProblemAsync(context, 400, "Invalid mapping expression", $"{field}: {e.Code} at position {e.Position}: {e.Message}", details).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client went away: nobody to answer, nothing to log.
         }
     }
 

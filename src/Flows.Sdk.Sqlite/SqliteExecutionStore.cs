@@ -215,7 +215,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         });
     }
 
-    public async ValueTask<FlowExecution> FinishAsync(string executionId, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default)
+    public async ValueTask<FlowExecution> FinishAsync(string executionId, bool failed, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default)
     {
         while (true)
         {
@@ -229,7 +229,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
                 }
 
                 var header = active.Header;
-                var status = failure is not null || header.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
+                var status = failed || header.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
                     : header.PendingRebounds > 0 ? ExecutionStatus.Rebounding
                     : ExecutionStatus.Succeeded;
                 var batch = BatchOf(active, out var queue);

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Storage;
@@ -16,8 +15,9 @@ namespace Flows.Sdk.Sqlite;
 /// by the previous process (accepted but not finished) is delivered again. Delivery is at least once.
 /// </summary>
 /// <remarks>
-/// The rows are the truth; an in-process channel only orders the ready ones for the workers, and a <see cref="TimeProvider"/>
-/// timer holds each delayed one until its <see cref="QueuedMessage.NotBefore"/>. One process owns a database file at a time.
+/// The rows are the truth; the in-process <see cref="ReadyMessages"/> only orders the ready ones for the workers (round-robin
+/// across flows, skipping flows at their fair share), and a <see cref="TimeProvider"/> timer holds each delayed one until its
+/// <see cref="QueuedMessage.NotBefore"/>. One process owns a database file at a time.
 /// </remarks>
 internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
 {
@@ -25,7 +25,7 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<SqliteFlowQueue> _logger;
     private readonly int _capacity;
-    private readonly Channel<QueuedMessage> _ready = Channel.CreateUnbounded<QueuedMessage>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
+    private readonly ReadyMessages _ready = new();
     private readonly ConditionalWeakTable<QueuedMessage, Row> _rows = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly CancellationToken _stopping;
@@ -50,7 +50,7 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
     }
 
     /// <summary>The messages waiting to be dequeued (ready ones; delayed ones join when due).</summary>
-    public int Count => _ready.Reader.Count;
+    public int Count => _ready.Count;
 
     /// <summary>Reads the rows left by the previous process into the ready channel and the timers, once.</summary>
     public Task EnsureLoadedAsync() => _loaded.Value;
@@ -105,16 +105,17 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
         }
         else
         {
-            _ready.Writer.TryWrite(message);
+            _ready.Add(message);
         }
 
         return true;
     }
 
-    public async ValueTask<QueuedMessage> DequeueAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<QueuedMessage> DequeueAsync(IFlowAdmission admission, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(admission);
         await EnsureLoadedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        var message = await _ready.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var message = await _ready.TakeAsync(admission, cancellationToken).ConfigureAwait(false);
         Interlocked.Decrement(ref _waiting);
 
         // The lease: the row stays until acknowledged; counting the delivery makes redeliveries visible (in the row, and in
@@ -237,13 +238,7 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
         }
     }
 
-    private void Release(List<QueuedMessage> messages)
-    {
-        foreach (var message in messages)
-        {
-            _ready.Writer.TryWrite(message);
-        }
-    }
+    private void Release(List<QueuedMessage> messages) => _ready.AddRange(messages);
 
     /// <summary>A message's row and how many times it was delivered.</summary>
     private sealed class Row(long seq, int deliveries)
@@ -267,7 +262,7 @@ internal sealed class SqliteFlowQueue : IFlowQueue, IDisposable
                 }
 
                 Interlocked.Increment(ref _waiting);
-                _ready.Writer.TryWrite(message);
+                _ready.Add(message);
             }
             catch (OperationCanceledException)
             {

@@ -10,8 +10,14 @@ namespace Flows.Sdk.Jsonata.Tests;
 [Parallelizable(ParallelScope.Children)]
 public class ConformanceTests
 {
+    /// <summary>The number of cases in the suite (jsonata-js's test suite as copied to ../shared/conformance/jsonata).</summary>
+    internal const int ExpectedCaseCount = 1686;
+
     private static readonly Lazy<string?> SuiteRoot = new(FindSuiteRoot);
     private static readonly Lazy<Dictionary<string, string>> Known = new(LoadKnownFailures);
+
+    /// <summary>The suite's folder, or null when it is missing.</summary>
+    internal static string? Root => SuiteRoot.Value;
 
     private static string? FindSuiteRoot()
     {
@@ -120,6 +126,18 @@ public class ConformanceTests
 
             return data;
         }
+    }
+
+    /// <summary>A missing or truncated suite fails here (a missing one also fails as the case "(suite-missing)").</summary>
+    [Test]
+    public void TheWholeSuiteIsRun()
+    {
+        SuiteRoot.Value.Should().NotBeNull("the JSONata test suite is expected at <repository>/../shared/conformance/jsonata");
+        var names = Cases().Select(c => (string)c.Arguments[0]!).ToList();
+        names.Should().NotContain("(suite-missing)");
+        names.Should().OnlyHaveUniqueItems();
+        names.Should().HaveCount(ExpectedCaseCount, "every case of the suite is run, one NUnit case each");
+        names.Where(n => Known.Value.ContainsKey(n)).Should().BeEmpty("KnownFailures.txt is empty: all {0} cases pass", ExpectedCaseCount);
     }
 
     [TestCaseSource(nameof(Cases))]

@@ -1,6 +1,5 @@
 using Flows.Sdk.Mapping;
 using Flows.Sdk.Mapping.Jsonata;
-using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Jsonata.Tests;
@@ -215,21 +214,6 @@ public class EngineEdgeTests
     public void NumbersFormatLikeTheReference(string expr, string expected)
     {
         Eval(expr)!.ToString(Newtonsoft.Json.Formatting.None).Should().Be(expected);
-    }
-}
-
-[TestFixture]
-public class EngineRegistrationTests
-{
-    [Test]
-    public void EngineResolvesFromDependencyInjectionWithConfiguredOptions()
-    {
-        var services = new ServiceCollection();
-        services.Configure<JsonataOptions>(o => o.RegisterFunction("hello", args => new JValue("hello " + (string?)args[0]), "<s:s>"));
-        services.AddSingleton<IMappingEngine, JsonataMappingEngine>();
-        using var provider = services.BuildServiceProvider();
-        var engine = provider.GetRequiredService<IMappingEngine>();
-        ((string)engine.Compile("$hello(name)").Evaluate(JObject.Parse("{\"name\":\"flows\"}"))!).Should().Be("hello flows");
     }
 }
 

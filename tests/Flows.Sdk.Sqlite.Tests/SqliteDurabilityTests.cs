@@ -68,7 +68,7 @@ public sealed class SqliteDurabilityTests
         await using var after = Open();
         var redelivered = await DequeueAsync(after);
         await after.Executions.StartAsync(Execution(redelivered, ExecutionStatus.Running) with { StartedAt = _time.GetUtcNow(), Steps = [StoreContractTests.Step("step_1")] });
-        await after.Executions.FinishAsync(redelivered.ExecutionId, null, _time.GetUtcNow());
+        await after.Executions.FinishAsync(redelivered.ExecutionId, false, null, _time.GetUtcNow());
         await after.Queue.AcknowledgeAsync(redelivered);
 
         var executions = await after.Executions.ListAsync(new Storage.ExecutionQuery("f1"));
@@ -211,7 +211,7 @@ public sealed class SqliteDurabilityTests
             Steps = [new StepExecution { StepId = "step_1", Status = ExecutionStatus.Succeeded, Output = delivered.Body, StartedAt = T0, Input = new JObject { ["small"] = 1 } }],
         };
         await stores.Executions.StartAsync(execution);
-        await stores.Executions.FinishAsync(execution.Id, null, T0.AddSeconds(1));
+        await stores.Executions.FinishAsync(execution.Id, false, null, T0.AddSeconds(1));
 
         delivered.Body["big"]!.Value<string>().Should().Be(big);
         var logged = (await stores.Executions.GetAsync(execution.Id))!.Steps[0];

@@ -15,8 +15,19 @@ public sealed class WebhookFlowsOptions
     /// <summary>How many messages run at once (default four per processor).</summary>
     public int MaxConcurrency { get; set; } = Environment.ProcessorCount * 4;
 
-    /// <summary>How many executions of one flow run at once (default two per processor); <see cref="MaxConcurrency"/> bounds it too.</summary>
-    public int MaxConcurrencyPerFlow { get; set; } = Environment.ProcessorCount * 2;
+    /// <summary>
+    /// How many executions of one flow run at once when it is the only flow with work (default half of
+    /// <see cref="MaxConcurrency"/>, at least 1, so that one flow never takes every worker); at most <see cref="MaxConcurrency"/>.
+    /// While other flows have messages waiting, a flow gets at most its fair share of the workers:
+    /// <c>max(1, MaxConcurrency / flows with running or waiting messages)</c>, never more than this.
+    /// </summary>
+    public int MaxConcurrencyPerFlow
+    {
+        get => _maxConcurrencyPerFlow ?? Math.Max(1, MaxConcurrency / 2);
+        set => _maxConcurrencyPerFlow = value;
+    }
+
+    private int? _maxConcurrencyPerFlow;
 
     /// <summary>How many times a step is retried after a transient failure (network error, HTTP 5xx or 429, timeout); default 3.</summary>
     public int TransientRetryCount { get; set; } = 3;

@@ -42,6 +42,8 @@ internal sealed class WebhookFlowsOptionsValidator : IValidateOptions<WebhookFlo
         }
 
         Check(options.MaxConcurrencyPerFlow >= 1, nameof(options.MaxConcurrencyPerFlow), $"must be at least 1; it is {options.MaxConcurrencyPerFlow}.");
+        Check(options.MaxConcurrencyPerFlow <= Math.Max(1, options.MaxConcurrency), nameof(options.MaxConcurrencyPerFlow),
+            $"must be at most MaxConcurrency ({options.MaxConcurrency}); it is {options.MaxConcurrencyPerFlow}.");
         Check(options.TransientRetryCount is >= 0 and <= 100, nameof(options.TransientRetryCount), $"must be from 0 to 100; it is {options.TransientRetryCount}.");
         Check(options.TransientRetryDelay > TimeSpan.Zero, nameof(options.TransientRetryDelay), $"must be positive; it is {options.TransientRetryDelay}.");
         Check(options.TransientRetryMaxDelay >= options.TransientRetryDelay, nameof(options.TransientRetryMaxDelay), "must be at least TransientRetryDelay.");

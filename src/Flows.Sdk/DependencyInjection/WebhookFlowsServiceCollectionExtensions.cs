@@ -43,7 +43,8 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
         services.AddOptions<JsonataOptions>();
-        services.TryAddSingleton<IMappingEngine, JsonataMappingEngine>();
+        // Flows.Sdk.Jsonata takes no Options dependency: the engine is built here from the configured JsonataOptions.
+        services.TryAddSingleton<IMappingEngine>(sp => new JsonataMappingEngine(sp.GetRequiredService<IOptions<JsonataOptions>>().Value));
 
         services.AddOptions<SampleParseOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SampleParseOptions>, SampleParseOptionsValidator>());
@@ -63,6 +64,7 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<HookGuards>();
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
+        services.TryAddSingleton<FlowStops>();
         services.TryAddSingleton<FlowRunner>();
         services.TryAddSingleton<ReplyBroker>();
         services.TryAddSingleton<FlowWorker>();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Flows.Sdk.Components;
 using Flows.Sdk.DependencyInjection;
@@ -30,7 +29,7 @@ internal sealed class FlowRunner
     private readonly ILoggerFactory _loggerFactory;
     private readonly WebhookFlowsOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _perFlow = new(StringComparer.Ordinal);
+    private readonly FlowStops _stops;
 
     public FlowRunner(
         CompiledFlowCache compiledFlows,
@@ -42,8 +41,10 @@ internal sealed class FlowRunner
         IServiceScopeFactory scopes,
         IOptions<WebhookFlowsOptions> options,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        FlowStops stops)
     {
+        _stops = stops;
         _compiledFlows = compiledFlows;
         _runLog = runLog;
         _credentials = credentials;
@@ -57,22 +58,24 @@ internal sealed class FlowRunner
         _logger = loggerFactory.CreateLogger<FlowRunner>();
     }
 
+    /// <summary>
+    /// Runs <paramref name="message"/>. <paramref name="cancellationToken"/> (the host abandoning its runs at shutdown) cancels
+    /// the run with an <see cref="OperationCanceledException"/>, leaving it unfinished; stopping the flow cancels it too, but
+    /// the execution then ends <c>failed</c> ("The flow was stopped while this execution ran") and the method returns it.
+    /// How many runs of a flow go at once is the workers' business (<see cref="FairShare"/>), not the runner's.
+    /// </summary>
     public async Task<FlowExecution> RunAsync(QueuedMessage message, CancellationToken cancellationToken)
     {
-        var limit = Math.Min(_options.MaxConcurrencyPerFlow, _options.MaxConcurrency);
-        var gate = _perFlow.GetOrAdd(message.FlowId, _ => new SemaphoreSlim(limit, limit));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await RunCoreAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        var stopped = _stops.TokenOf(message.FlowId);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopped);
+        return await RunCoreAsync(message, cancellationToken, stopped, linked.Token).ConfigureAwait(false);
     }
 
-    private async Task<FlowExecution> RunCoreAsync(QueuedMessage message, CancellationToken cancellationToken)
+    /// <param name="message">The message to run.</param>
+    /// <param name="cancellationToken">Abandons the run (host shutdown); also the token of the run-log writes.</param>
+    /// <param name="stopped">Cancelled when the flow is stopped.</param>
+    /// <param name="running">Either of the two: what the mappings and actions are cancelled with.</param>
+    private async Task<FlowExecution> RunCoreAsync(QueuedMessage message, CancellationToken cancellationToken, CancellationToken stopped, CancellationToken running)
     {
         var compiled = await _compiledFlows.GetAsync(message.FlowId, message.FlowVersion, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Flow '{message.FlowId}' version {message.FlowVersion} does not exist.");
@@ -112,11 +115,20 @@ internal sealed class FlowRunner
             await _runLog.ResumeAsync(message.ExecutionId, rebound: message.Rebounds > 0, cancellationToken).ConfigureAwait(false);
         }
 
-        var run = new Run(this, compiled, message, cancellationToken);
-        await run.RunStepAsync(startIndex, message.Body, stepOutputs, message.Attempt, message.Rebounds).ConfigureAwait(false);
+        var run = new Run(this, compiled, message, running, cancellationToken);
+        StepOutcome outcome;
+        try
+        {
+            outcome = await run.RunStepAsync(startIndex, message.Body, stepOutputs, message.Attempt, message.Rebounds).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopped.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Stopped between steps (a retry's wait, a rebound being queued): the step in progress takes the failure.
+            run.FailStopped();
+            outcome = StepOutcome.Failed;
+        }
 
-        // Failed when a branch failed (run.Failure is set exactly then), rebounding while rebounds wait, else succeeded.
-        var finished = await _runLog.FinishAsync(message.ExecutionId, run.Failure, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        var finished = await _runLog.FinishAsync(message.ExecutionId, outcome == StepOutcome.Failed, run.Failure, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
 
         if (compiled.ExpectsReply && finished.Status != ExecutionStatus.Rebounding)
         {
@@ -153,8 +165,15 @@ internal sealed class FlowRunner
     }
 
     /// <summary>One delivery of queued work: the steps it runs and how they ended.</summary>
-    private sealed class Run(FlowRunner runner, CompiledFlow flow, QueuedMessage message, CancellationToken cancellationToken)
+    /// <param name="runner">The runner.</param>
+    /// <param name="flow">The flow version.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels mappings and actions: the host abandoning the run, or the flow's stop.</param>
+    /// <param name="abandon">The host abandoning the run only: run-log writes go on after a stop.</param>
+    private sealed class Run(FlowRunner runner, CompiledFlow flow, QueuedMessage message, CancellationToken cancellationToken, CancellationToken abandon)
     {
+        private (CompiledStep Step, JObject Incoming, JObject StepOutputs, int Attempt)? _current;
+
         public FlowRunner Runner => runner;
 
         public string FlowId => flow.Version.FlowId;
@@ -167,6 +186,17 @@ internal sealed class FlowRunner
 
         public string? FailureMessage { get; private set; }
 
+        /// <summary>The flow was stopped outside a step attempt: the step in progress is where the execution failed.</summary>
+        public void FailStopped()
+        {
+            if (_current is { } current)
+            {
+                Failure ??= new ExecutionFailure(current.Step.Definition.Id, current.Incoming, current.StepOutputs, current.Attempt);
+            }
+
+            FailureMessage ??= FlowStops.StoppedMessage;
+        }
+
         /// <summary>Runs step <paramref name="index"/> and, for each message it emits, the steps after it.</summary>
         public async Task<StepOutcome> RunStepAsync(int index, JObject incoming, JObject stepOutputs, int attempt, int rebounds)
         {
@@ -175,8 +205,9 @@ internal sealed class FlowRunner
                 return StepOutcome.Completed;
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
             var step = flow.Steps[index];
+            _current = (step, incoming, stepOutputs, attempt);
+            cancellationToken.ThrowIfCancellationRequested();
             var result = await RunWithRetriesAsync(step, incoming, stepOutputs, attempt).ConfigureAwait(false);
             switch (result.Kind)
             {
@@ -224,7 +255,7 @@ internal sealed class FlowRunner
                     Status = ExecutionStatus.Failed,
                     Error = error,
                     StartedAt = runner._time.GetUtcNow(),
-                }, cancellationToken).ConfigureAwait(false);
+                }, abandon).ConfigureAwait(false);
                 Failure ??= new ExecutionFailure(step.Definition.Id, incoming, stepOutputs, attempt);
                 FailureMessage ??= error.Message;
                 return StepOutcome.Failed;
@@ -286,7 +317,7 @@ internal sealed class FlowRunner
             var context = default(RunnerActionContext);
             try
             {
-                input = MapInput(step, incoming, stepOutputs);
+                input = MapInput(step, incoming, stepOutputs, cancellationToken);
                 var credential = await LoadCredentialAsync(step).ConfigureAwait(false);
                 var snapshot = await runner._snapshots.GetAsync(flow.Version.FlowId, step.Definition.Id, cancellationToken).ConfigureAwait(false);
                 await using var scope = runner._scopes.CreateAsyncScope();
@@ -317,9 +348,15 @@ internal sealed class FlowRunner
                     error = new StepError("EmittedError", emittedError);
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && abandon.IsCancellationRequested)
             {
                 throw;
+            }
+            catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+            {
+                // The flow was stopped: this attempt fails, for good (no retry, no rebound), and the worker is free again.
+                _ = e;
+                error = new StepError("FlowStopped", FlowStops.StoppedMessage);
             }
             catch (StepInputException e)
             {
@@ -347,7 +384,7 @@ internal sealed class FlowRunner
                 Error = error ?? (rebound is null ? null : new StepError("Rebound", rebound)),
                 StartedAt = started,
                 Duration = duration,
-            }, cancellationToken).ConfigureAwait(false);
+            }, abandon).ConfigureAwait(false);
 
             if (error is not null)
             {
@@ -361,8 +398,13 @@ internal sealed class FlowRunner
                 : new StepResult(StepOutcome.Completed, attempt, emitted, null, false);
         }
 
-        private static JObject MapInput(CompiledStep step, JObject body, JObject stepOutputs)
+        /// <summary>
+        /// Evaluates the step's mapping under the host's limits (<c>JsonataOptions.TimeLimit</c>, <c>MaxEvaluationSize</c>) or the
+        /// step's own <see cref="StepDefinition.MappingTimeLimitSeconds"/>; an overrun (U1001, U1002) fails the step for good.
+        /// </summary>
+        private static JObject MapInput(CompiledStep step, JObject body, JObject stepOutputs, CancellationToken cancellationToken)
         {
+            var limits = step.Limits;
             var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = stepOutputs };
             var input = new JObject();
             if (step.InputExpression is { } whole)
@@ -370,7 +412,7 @@ internal sealed class FlowRunner
                 JToken? value;
                 try
                 {
-                    value = whole.Evaluate(body, bindings);
+                    value = whole.Evaluate(body, bindings, limits, cancellationToken);
                 }
                 catch (MappingException e)
                 {
@@ -386,7 +428,7 @@ internal sealed class FlowRunner
                 JToken? value;
                 try
                 {
-                    value = field.Expression.Evaluate(body, bindings);
+                    value = field.Expression.Evaluate(body, bindings, limits, cancellationToken);
                 }
                 catch (MappingException e)
                 {

@@ -7,19 +7,22 @@ namespace Flows.Sdk.Execution;
 
 /// <summary>
 /// Drains the queue: <see cref="WebhookFlowsOptions.MaxConcurrency"/> loops, each taking a message, running it, acknowledging it.
+/// A loop takes only a message of a flow below its fair share (<see cref="FairShare"/>), so it never holds a worker while
+/// waiting for a flow: a flow at its share is skipped and the others' messages run.
 /// Stopping is two-phase: <c>stopAccepting</c> ends the loops after the message they run; <c>abandon</c> cancels the runs
 /// themselves (their messages are not acknowledged, so a durable queue delivers them again).
 /// </summary>
 internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<WebhookFlowsOptions> options, ILogger<FlowWorker> logger)
 {
-    private int _running;
+    private readonly FairShare _share = new(options.Value);
 
     /// <summary>How many messages are being run right now.</summary>
-    public int Running => Volatile.Read(ref _running);
+    public int Running => _share.Running;
 
     public async Task RunAsync(CancellationToken stopAccepting, CancellationToken abandon)
     {
         var concurrency = options.Value.MaxConcurrency;
+        ReserveThreads(concurrency);
         Log.WorkersStarted(logger, concurrency);
         var loops = new Task[concurrency];
         for (var i = 0; i < loops.Length; i++)
@@ -31,6 +34,22 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
         Log.WorkersStopped(logger);
     }
 
+    /// <summary>
+    /// A mapping evaluation is synchronous CPU work on a pool thread, up to its time limit; with every worker in one, the pool
+    /// would have only its minimum (one thread per core) for everything else (hooks, other flows' runs, store writes) and
+    /// would add threads only slowly, so the other flows' messages would wait seconds. Raising the pool's minimum by the
+    /// number of workers (never lowering it) lets it start threads at once for the rest.
+    /// </summary>
+    private static void ReserveThreads(int workers)
+    {
+        ThreadPool.GetMinThreads(out var worker, out var completion);
+        var wanted = Environment.ProcessorCount + workers;
+        if (worker < wanted)
+        {
+            ThreadPool.SetMinThreads(wanted, completion);
+        }
+    }
+
     private async Task LoopAsync(CancellationToken stopAccepting, CancellationToken abandon)
     {
         while (!stopAccepting.IsCancellationRequested)
@@ -38,14 +57,14 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
             QueuedMessage message;
             try
             {
-                message = await queue.DequeueAsync(stopAccepting).ConfigureAwait(false);
+                // The queue takes the run slot for the message's flow when it hands the message over.
+                message = await queue.DequeueAsync(_share, stopAccepting).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopAccepting.IsCancellationRequested)
             {
                 return;
             }
 
-            Interlocked.Increment(ref _running);
             try
             {
                 await runner.RunAsync(message, abandon).ConfigureAwait(false);
@@ -64,7 +83,7 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
             }
             finally
             {
-                Interlocked.Decrement(ref _running);
+                _share.Release(message.FlowId);
             }
         }
     }

@@ -1,36 +1,32 @@
-using System.Threading.Channels;
 using Flows.Sdk.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Flows.Sdk.Execution;
 
 /// <summary>
-/// The in-process queue: a bounded channel. A message with <see cref="QueuedMessage.NotBefore"/> in the future waits on a
-/// <see cref="TimeProvider"/> timer and joins the channel when due. Messages live only as long as the process.
+/// The in-process queue: at most <see cref="WebhookFlowsOptions.QueueCapacity"/> ready messages, handed out round-robin across
+/// flows (<see cref="ReadyMessages"/>). A message with <see cref="QueuedMessage.NotBefore"/> in the future waits on a
+/// <see cref="TimeProvider"/> timer and becomes ready when due. Messages live only as long as the process.
 /// </summary>
 internal sealed class InMemoryFlowQueue(IOptions<WebhookFlowsOptions> options, TimeProvider time) : IFlowQueue, IDisposable
 {
-    private readonly Channel<QueuedMessage> _channel = Channel.CreateBounded<QueuedMessage>(new BoundedChannelOptions(options.Value.QueueCapacity)
-    {
-        FullMode = BoundedChannelFullMode.Wait,
-        SingleReader = false,
-        SingleWriter = false,
-    });
-
+    private readonly ReadyMessages _ready = new();
+    private readonly int _capacity = options.Value.QueueCapacity;
     private readonly CancellationTokenSource _disposed = new();
 
-    public int Count => _channel.Reader.Count;
+    public int Count => _ready.Count;
 
     public ValueTask<bool> TryEnqueueAsync(QueuedMessage message, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(message);
         var delay = message.NotBefore is { } due ? due - time.GetUtcNow() : TimeSpan.Zero;
         if (delay <= TimeSpan.Zero)
         {
-            return new(_channel.Writer.TryWrite(message));
+            return new(_ready.TryAdd(message, _capacity));
         }
 
-        // A delayed message (a rebound) was accepted long ago: it waits for room rather than being refused.
-        // The timer starts now, so the delay counts from the enqueue, not from when a thread gets to it.
+        // A delayed message (a rebound) was accepted long ago: it is never refused, and joins the ready ones when due even
+        // when they fill the capacity. The timer starts now, so the delay counts from the enqueue, not from when a thread gets to it.
         _ = EnqueueWhenDueAsync(Task.Delay(delay, time, _disposed.Token), message);
         return new(true);
     }
@@ -40,7 +36,7 @@ internal sealed class InMemoryFlowQueue(IOptions<WebhookFlowsOptions> options, T
         try
         {
             await due.ConfigureAwait(false);
-            await _channel.Writer.WriteAsync(message, _disposed.Token).ConfigureAwait(false);
+            _ready.Add(message);
         }
         catch (OperationCanceledException)
         {
@@ -48,8 +44,8 @@ internal sealed class InMemoryFlowQueue(IOptions<WebhookFlowsOptions> options, T
         }
     }
 
-    public ValueTask<QueuedMessage> DequeueAsync(CancellationToken cancellationToken = default) =>
-        _channel.Reader.ReadAsync(cancellationToken);
+    public ValueTask<QueuedMessage> DequeueAsync(IFlowAdmission admission, CancellationToken cancellationToken = default) =>
+        _ready.TakeAsync(admission, cancellationToken);
 
     public ValueTask AcknowledgeAsync(QueuedMessage message, CancellationToken cancellationToken = default) => default;
 

@@ -28,6 +28,9 @@ internal sealed class CompiledFlow
     public FlowVersion Version { get; }
 
     public IReadOnlyList<CompiledStep> Steps { get; }
+
+    /// <summary>The same compiled steps under another version (publish checks a candidate before it has its number).</summary>
+    public CompiledFlow WithVersion(FlowVersion version) => new(version, Steps, Hook);
 }
 
 /// <summary>A step with its component resolved, its metadata settled and its mapping compiled.</summary>
@@ -41,6 +44,14 @@ internal sealed record CompiledStep(StepDefinition Definition, IComponent Compon
 
     /// <summary>The output metadata in force: the step's (dynamic) or the action's.</summary>
     public JObject? OutMetadata => Definition.OutMetadata ?? Action?.OutMetadata;
+
+    /// <summary>
+    /// The limits of this step's mapping evaluations: the step's <see cref="StepDefinition.MappingTimeLimitSeconds"/>, or
+    /// (unset) the mapping engine's own, which are the host's.
+    /// </summary>
+    public EvaluationLimits Limits { get; } = Definition.MappingTimeLimitSeconds is { } seconds
+        ? new EvaluationLimits(TimeSpan.FromSeconds(seconds))
+        : default;
 
     /// <summary>The input fields the action requires.</summary>
     public IReadOnlyList<string> RequiredInputs { get; } = ActionDescriptor.RequiredOf(Definition.InMetadata ?? Action?.InMetadata);

@@ -1,6 +1,10 @@
+using System.Diagnostics;
+using System.Globalization;
 using Flows.Sdk.Components;
 using Flows.Sdk.Diagnostics;
+using Flows.Sdk.Execution;
 using Flows.Sdk.Mapping;
+using Flows.Sdk.Mapping.Jsonata;
 using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.Options;
@@ -20,9 +24,17 @@ internal sealed class FlowManager(
     IOptions<SampleParseOptions> sampleOptions,
     IServiceProvider services,
     TimeProvider time,
-    ILogger<FlowManager> logger) : IFlowManager
+    ILogger<FlowManager> logger,
+    FlowStops stops,
+    IOptions<JsonataOptions> mappingOptions) : IFlowManager
 {
     private const int MaxSteps = 100;
+
+    /// <summary>The longest a step's own mapping time limit may be, in seconds.</summary>
+    internal const double MaxMappingTimeLimitSeconds = 300;
+
+    /// <summary>The sample checks' shared time when the host set no mapping time limit at all.</summary>
+    private static readonly TimeSpan DefaultSampleCheckTime = TimeSpan.FromSeconds(5);
 
     public async ValueTask<Flow> CreateAsync(FlowDraft draft, CancellationToken cancellationToken = default)
     {
@@ -63,6 +75,18 @@ internal sealed class FlowManager(
         CompiledFlow? compiled = null;
         var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
         var definition = await CheckCompleteAsync(current.Draft, cancellationToken).ConfigureAwait(false);
+
+        // The mappings are compiled and tried on the samples before anything is stored: a mapping that overruns its limits
+        // there refuses the publish.
+        var compileErrors = new List<FlowValidationError>();
+        var candidate = compiledFlows.Compile(new FlowVersion(flowId, (current.LatestVersion ?? 0) + 1, definition, time.GetUtcNow()), compileErrors)
+            ?? throw new FlowValidationException(compileErrors);
+        var (warnings, refusals) = CheckSamples(candidate, cancellationToken);
+        if (refusals.Count > 0)
+        {
+            throw new FlowValidationException(refusals);
+        }
+
         var (flow, version) = await UpdateAsync(flowId, flow =>
         {
             if (!ReferenceEquals(flow.Draft, current.Draft))
@@ -72,8 +96,7 @@ internal sealed class FlowManager(
 
             var number = (flow.LatestVersion ?? 0) + 1;
             var version = new FlowVersion(flow.Id, number, definition, time.GetUtcNow());
-            var errors = new List<FlowValidationError>();
-            compiled = compiledFlows.Compile(version, errors) ?? throw new FlowValidationException(errors);
+            compiled = candidate.WithVersion(version);
             var published = flow with
             {
                 LatestVersion = number,
@@ -85,7 +108,7 @@ internal sealed class FlowManager(
 
         compiledFlows.Add(compiled!);
         Log.FlowPublished(logger, flow.Id, version!.Number);
-        return new PublishResult(version, SampleWarnings(compiled!));
+        return new PublishResult(version, warnings);
     }
 
     public async ValueTask<Flow> StartAsync(string flowId, CancellationToken cancellationToken = default)
@@ -110,6 +133,9 @@ internal sealed class FlowManager(
             FlowState.Draft => (flow, null),
             _ => (flow with { State = FlowState.Stopped, LiveVersion = null }, null),
         }, cancellationToken).ConfigureAwait(false);
+
+        // Its running executions end now (failed, "The flow was stopped while this execution ran"), freeing their workers.
+        stops.Stop(flow.Id);
         Log.FlowStopped(logger, flow.Id);
         return flow;
     }
@@ -185,6 +211,12 @@ internal sealed class FlowManager(
             if (string.IsNullOrWhiteSpace(step.Function))
             {
                 errors.Add(new(step.Id, $"{where}.function", "A step needs a function (a trigger or action of its component)."));
+            }
+
+            if (step.MappingTimeLimitSeconds is { } limit && !(limit > 0 && limit <= MaxMappingTimeLimitSeconds))
+            {
+                errors.Add(new(step.Id, $"{where}.mappingTimeLimitSeconds",
+                    $"mappingTimeLimitSeconds must be more than 0 and at most {MaxMappingTimeLimitSeconds}; it is {limit.ToString(CultureInfo.InvariantCulture)}."));
             }
 
             steps.Add(step.Sample is null ? step : step with { Sample = ParseSample(step, where, errors) });
@@ -349,12 +381,24 @@ internal sealed class FlowManager(
     }
 
     /// <summary>
-    /// Evaluates each mapping expression on the sample of the data it will get; an expression that gives nothing there
-    /// probably names a field the payload does not have. Warnings only: real payloads vary.
+    /// Evaluates each mapping expression on the sample of the data it will get. An expression that gives nothing there
+    /// probably names a field the payload does not have, one that fails there may fail on real payloads: warnings only, real
+    /// payloads vary. An expression that overruns its time or size limit there (<c>U1001</c>, <c>U1002</c>) is an error: it
+    /// would hold a worker for its whole limit on every message. All the evaluations of one publish share one deadline (the
+    /// host's mapping time limit), so that a publish answers within it however many runaway fields it has; fields left
+    /// notChecked when it runs out are named in an error.
     /// </summary>
-    private static IReadOnlyList<FlowValidationError> SampleWarnings(CompiledFlow flow)
+    private (IReadOnlyList<FlowValidationError> Warnings, IReadOnlyList<FlowValidationError> Errors) CheckSamples(
+        CompiledFlow flow, CancellationToken cancellationToken)
     {
         var warnings = new List<FlowValidationError>();
+        var errors = new List<FlowValidationError>();
+        var notChecked = new List<string>();
+        var hostLimit = mappingOptions.Value.TimeLimit;
+        var shared = hostLimit ?? DefaultSampleCheckTime;
+
+        // Wall-clock, as the engine measures its own limit: this bounds CPU work, not the flow's (fake or real) clock.
+        var deadline = Stopwatch.GetTimestamp() + (long)(shared.TotalSeconds * Stopwatch.Frequency);
         var samples = new JObject();
         JObject? previous = null;
         foreach (var step in flow.Steps)
@@ -362,34 +406,22 @@ internal sealed class FlowManager(
             if (previous is not null && step.Action is not null)
             {
                 var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = samples };
+                var own = step.Definition.MappingTimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : hostLimit;
                 if (step.InputExpression is { } whole)
                 {
-                    try
+                    if (TryEvaluate(step, "mapping", whole, previous, bindings, own) is { Value: not JObject })
                     {
-                        if (whole.Evaluate(previous, bindings) is not JObject)
-                        {
-                            warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' does not give an object on the sample of the incoming data."));
-                        }
-                    }
-                    catch (MappingException e)
-                    {
-                        warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' fails on the sample ({e.Code}): {e.Message}"));
+                        warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' does not give an object on the sample of the incoming data."));
                     }
                 }
 
                 foreach (var field in step.Mapping)
                 {
-                    try
+                    var where = $"mapping.{field.Field}";
+                    if (TryEvaluate(step, where, field.Expression, previous, bindings, own) is { Undefined: true })
                     {
-                        if (field.Expression.Evaluate(previous, bindings) is null)
-                        {
-                            warnings.Add(new(step.Definition.Id, $"mapping.{field.Field}",
-                                $"'{field.Expression.Source}' gives no value on the sample of the incoming data; check the field names."));
-                        }
-                    }
-                    catch (MappingException e)
-                    {
-                        warnings.Add(new(step.Definition.Id, $"mapping.{field.Field}", $"'{field.Expression.Source}' fails on the sample ({e.Code}): {e.Message}"));
+                        warnings.Add(new(step.Definition.Id, where,
+                            $"'{field.Expression.Source}' gives no value on the sample of the incoming data; check the field names."));
                     }
                 }
             }
@@ -404,7 +436,49 @@ internal sealed class FlowManager(
             samples[step.Definition.Id] = previous;
         }
 
-        return warnings;
+        if (notChecked.Count > 0)
+        {
+            errors.Add(new(null, "mapping",
+                $"The sample checks of this publish ran out of their shared time ({shared.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s); " +
+                $"these mappings could not be checked: {string.Join(", ", notChecked)}."));
+        }
+
+        return (warnings, errors);
+
+        // The result (null when the evaluation failed or was not made); Undefined when it gave nothing.
+        SampleResult? TryEvaluate(CompiledStep step, string where, IMappingExpression expression, JObject input,
+            Dictionary<string, JToken?> bindings, TimeSpan? own)
+        {
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero)
+            {
+                notChecked.Add($"step '{step.Definition.Id}' {where}");
+                return null;
+            }
+
+            var limit = own is { } mine && mine < remaining ? mine : remaining;
+            try
+            {
+                var value = expression.Evaluate(input, bindings, new EvaluationLimits(limit), cancellationToken);
+                return new SampleResult(value);
+            }
+            catch (MappingException e) when (e.Code is "U1001" or "U1002")
+            {
+                var cut = limit < (own ?? TimeSpan.MaxValue) ? $" (it ran out of the {shared.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s the publish's sample checks share)" : string.Empty;
+                errors.Add(new(step.Definition.Id, where, $"'{expression.Source}' overruns its limits on the sample ({e.Code}){cut}: {e.Message}"));
+                return null;
+            }
+            catch (MappingException e)
+            {
+                warnings.Add(new(step.Definition.Id, where, $"'{expression.Source}' fails on the sample ({e.Code}): {e.Message}"));
+                return null;
+            }
+        }
+    }
+
+    private sealed record SampleResult(JToken? Value)
+    {
+        public bool Undefined => Value is null;
     }
 
     /// <summary>The sample of what a step emits: its own sample, or one built from the action's output metadata.</summary>

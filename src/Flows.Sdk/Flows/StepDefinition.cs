@@ -34,6 +34,13 @@ public sealed record StepDefinition
     /// </summary>
     public string? MappingExpression { get; init; }
 
+    /// <summary>
+    /// How long one evaluation of this step's mapping may run, in seconds (more than 0, at most 300), or <see langword="null"/>
+    /// for the host's limit (<c>JsonataOptions.TimeLimit</c>, 5 s by default). A mapping that overruns it fails the step with
+    /// <c>MappingError</c> (code <c>U1001</c>), for good: no retry, no rebound.
+    /// </summary>
+    public double? MappingTimeLimitSeconds { get; init; }
+
     /// <summary>The step's configuration, passed to the component as it is.</summary>
     public JObject? Configuration { get; init; }
 

@@ -62,15 +62,16 @@ public interface IExecutionStore
     ValueTask ResumeAsync(string executionId, bool rebound, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Ends a delivery of the execution: failed when <paramref name="failure"/> is given or the execution failed already; otherwise
+    /// Ends a delivery of the execution: failed when <paramref name="failed"/> or the execution failed already; otherwise
     /// rebounding while rebounds of it wait (no end time), else succeeded. Returns the execution as it is now, with all its steps.
     /// </summary>
     /// <param name="executionId">The execution.</param>
-    /// <param name="failure">Where this delivery failed, or <see langword="null"/> when it did not.</param>
+    /// <param name="failed">Whether this delivery failed.</param>
+    /// <param name="failure">Where this delivery failed, when known (kept for a retry); otherwise the recorded one stays.</param>
     /// <param name="finishedAt">When the delivery ended.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="KeyNotFoundException">No execution has that id.</exception>
-    ValueTask<FlowExecution> FinishAsync(string executionId, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default);
+    ValueTask<FlowExecution> FinishAsync(string executionId, bool failed, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Sets the execution's status to <paramref name="status"/> (and its end to <paramref name="finishedAt"/>) if, and only if,

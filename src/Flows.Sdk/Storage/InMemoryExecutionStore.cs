@@ -79,12 +79,12 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
         return default;
     }
 
-    public ValueTask<FlowExecution> FinishAsync(string executionId, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default)
+    public ValueTask<FlowExecution> FinishAsync(string executionId, bool failed, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
             var entry = Find(executionId);
-            SetHeader(entry, Finished(entry.Header, failure, finishedAt));
+            SetHeader(entry, Finished(entry.Header, failed, failure, finishedAt));
             var snapshot = entry.Snapshot();
             EnforceCount(entry.Header.FlowId);
             return new(snapshot);
@@ -171,9 +171,9 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
     }
 
     /// <summary>The header after a delivery ended (see <see cref="IExecutionStore.FinishAsync"/>).</summary>
-    private static FlowExecution Finished(FlowExecution header, ExecutionFailure? failure, DateTimeOffset finishedAt)
+    private static FlowExecution Finished(FlowExecution header, bool failed, ExecutionFailure? failure, DateTimeOffset finishedAt)
     {
-        var status = failure is not null || header.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
+        var status = failed || header.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
             : header.PendingRebounds > 0 ? ExecutionStatus.Rebounding
             : ExecutionStatus.Succeeded;
         return header with

@@ -42,7 +42,7 @@ public sealed class SqliteRunLogTests
                 await stores.Database.FlushAsync();
             }
 
-            var finished = await stores.Executions.FinishAsync(id, null, T0.AddSeconds(1));
+            var finished = await stores.Executions.FinishAsync(id, false, null, T0.AddSeconds(1));
             await stores.Database.FlushAsync();
 
             finished.Steps.Should().HaveCount(steps);
@@ -93,13 +93,13 @@ public sealed class SqliteRunLogTests
             await before.Executions.StartAsync(StoreContractTests.NewExecution("e1", "f1", T0, ExecutionStatus.Running));
             await before.Executions.AppendStepAsync("e1", StoreContractTests.Step("wait") with { Status = ExecutionStatus.Rebounding });
             await before.Executions.AddPendingReboundAsync("e1");
-            (await before.Executions.FinishAsync("e1", null, T0.AddSeconds(1))).Status.Should().Be(ExecutionStatus.Rebounding);
+            (await before.Executions.FinishAsync("e1", false, null, T0.AddSeconds(1))).Status.Should().Be(ExecutionStatus.Rebounding);
         }
 
         await using var after = new SqliteStoreFactory(path, new FakeTimeProvider(T0));
         await after.Executions.ResumeAsync("e1", rebound: true);
         await after.Executions.AppendStepAsync("e1", StoreContractTests.Step("wait") with { Attempt = 2 });
-        var finished = await after.Executions.FinishAsync("e1", null, T0.AddSeconds(20));
+        var finished = await after.Executions.FinishAsync("e1", false, null, T0.AddSeconds(20));
 
         finished.Status.Should().Be(ExecutionStatus.Succeeded);
         finished.Steps.Select(s => (s.StepId, s.Attempt)).Should().Equal(("step_1", 1), ("wait", 1), ("wait", 2));

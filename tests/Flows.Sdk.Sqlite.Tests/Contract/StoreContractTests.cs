@@ -182,7 +182,7 @@ public abstract class StoreContractTests
         await _stores.Executions.AppendStepAsync("e1", Step("step_2"));
         await _stores.Executions.AppendStepAsync("e1", Step("step_3") with { Attempt = 2 });
 
-        var finished = await _stores.Executions.FinishAsync("e1", null, T0.AddSeconds(1));
+        var finished = await _stores.Executions.FinishAsync("e1", false, null, T0.AddSeconds(1));
 
         var expected = started with { Status = ExecutionStatus.Succeeded, FinishedAt = T0.AddSeconds(1), Steps = [Step("step_1"), Step("step_2"), Step("step_3") with { Attempt = 2 }] };
         Json(finished).Should().Be(Json(expected));
@@ -198,7 +198,7 @@ public abstract class StoreContractTests
         await _stores.Executions.StartAsync(NewExecution("e1", "f1", T0, ExecutionStatus.Running));
         await _stores.Executions.AppendStepAsync("e1", Step("step_2") with { Status = ExecutionStatus.Failed });
         await _stores.Executions.AddPendingReboundAsync("e1");
-        await _stores.Executions.FinishAsync("e1", Failure("step_2"), T0.AddSeconds(1));
+        await _stores.Executions.FinishAsync("e1", true, Failure("step_2"), T0.AddSeconds(1));
 
         // The message is delivered again (a crash before its acknowledgement): the same execution id starts again, later.
         var again = NewExecution("e1", "f1", T0.AddMinutes(5), ExecutionStatus.Running) with { Steps = [Step("trigger")] };
@@ -214,7 +214,7 @@ public abstract class StoreContractTests
         (await _stores.Executions.ListAsync(new ExecutionQuery("f1"))).Should().ContainSingle();
 
         await _stores.Executions.AppendStepAsync("e1", Step("step_2"));
-        var finished = await _stores.Executions.FinishAsync("e1", null, T0.AddMinutes(6));
+        var finished = await _stores.Executions.FinishAsync("e1", false, null, T0.AddMinutes(6));
         finished.Status.Should().Be(ExecutionStatus.Succeeded);
         (await _stores.Executions.GetAsync("e1"))!.Steps.Select(s => s.StepId).Should().Equal("trigger", "step_2");
     }
@@ -227,7 +227,7 @@ public abstract class StoreContractTests
         await _stores.Executions.AppendStepAsync("e1", Step("wait") with { Status = ExecutionStatus.Rebounding });
         await _stores.Executions.AddPendingReboundAsync("e1");
 
-        var rebounding = await _stores.Executions.FinishAsync("e1", null, T0.AddSeconds(1));
+        var rebounding = await _stores.Executions.FinishAsync("e1", false, null, T0.AddSeconds(1));
         rebounding.Status.Should().Be(ExecutionStatus.Rebounding);
         rebounding.FinishedAt.Should().BeNull();
         rebounding.PendingRebounds.Should().Be(1);
@@ -239,7 +239,7 @@ public abstract class StoreContractTests
         resumed.PendingRebounds.Should().Be(0);
 
         await _stores.Executions.AppendStepAsync("e1", Step("wait") with { Attempt = 2, Status = ExecutionStatus.Failed });
-        var failed = await _stores.Executions.FinishAsync("e1", Failure("wait"), T0.AddSeconds(20));
+        var failed = await _stores.Executions.FinishAsync("e1", true, Failure("wait"), T0.AddSeconds(20));
 
         failed.Status.Should().Be(ExecutionStatus.Failed);
         failed.FinishedAt.Should().Be(T0.AddSeconds(20));
@@ -274,7 +274,7 @@ public abstract class StoreContractTests
         var append = async () => await _stores.Executions.AppendStepAsync("nope", Step("step_2"));
         var rebound = async () => await _stores.Executions.AddPendingReboundAsync("nope");
         var resume = async () => await _stores.Executions.ResumeAsync("nope", rebound: false);
-        var finish = async () => await _stores.Executions.FinishAsync("nope", null, T0);
+        var finish = async () => await _stores.Executions.FinishAsync("nope", false, null, T0);
 
         await append.Should().ThrowAsync<KeyNotFoundException>();
         await rebound.Should().ThrowAsync<KeyNotFoundException>();
@@ -298,7 +298,7 @@ public abstract class StoreContractTests
                 await _stores.Executions.AppendStepAsync("e1", Step($"branch_{branch}") with { Attempt = attempt });
             }
         })));
-        var finished = await _stores.Executions.FinishAsync("e1", null, T0.AddSeconds(1));
+        var finished = await _stores.Executions.FinishAsync("e1", false, null, T0.AddSeconds(1));
 
         var read = await _stores.Executions.GetAsync("e1");
         foreach (var execution in new[] { finished, read! })
@@ -323,13 +323,13 @@ public abstract class StoreContractTests
         await log.StartAsync(NewExecution("old-running", "f1", T0.AddDays(-1), ExecutionStatus.Running));
         await log.StartAsync(NewExecution("old-rebounding", "f1", T0.AddDays(-1), ExecutionStatus.Running));
         await log.AddPendingReboundAsync("old-rebounding");
-        await log.FinishAsync("old-rebounding", null, T0);
+        await log.FinishAsync("old-rebounding", false, null, T0);
 
         for (var i = 0; i < 10; i++)
         {
             await log.StartAsync(NewExecution($"e{i}", "f1", T0.AddMinutes(i), ExecutionStatus.Running));
             await log.AppendStepAsync($"e{i}", Step("step_2"));
-            await log.FinishAsync($"e{i}", i % 3 == 0 ? Failure("step_2") : null, T0.AddMinutes(i).AddSeconds(1));
+            await log.FinishAsync($"e{i}", i % 3 == 0, i % 3 == 0 ? Failure("step_2") : null, T0.AddMinutes(i).AddSeconds(1));
 
             var listed = await log.ListAsync(new ExecutionQuery("f1") { Limit = 100 });
             listed.Count(e => e.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed).Should().Be(Math.Min(i + 1, Cap), $"after {i + 1} finishes");
@@ -398,14 +398,14 @@ public abstract class StoreContractTests
         switch (execution.Status)
         {
             case ExecutionStatus.Succeeded:
-                await log.FinishAsync(execution.Id, null, execution.StartedAt.AddSeconds(1));
+                await log.FinishAsync(execution.Id, false, null, execution.StartedAt.AddSeconds(1));
                 break;
             case ExecutionStatus.Failed:
-                await log.FinishAsync(execution.Id, Failure(execution.Steps[^1].StepId), execution.StartedAt.AddSeconds(1));
+                await log.FinishAsync(execution.Id, true, Failure(execution.Steps[^1].StepId), execution.StartedAt.AddSeconds(1));
                 break;
             case ExecutionStatus.Rebounding:
                 await log.AddPendingReboundAsync(execution.Id);
-                await log.FinishAsync(execution.Id, null, execution.StartedAt.AddSeconds(1));
+                await log.FinishAsync(execution.Id, false, null, execution.StartedAt.AddSeconds(1));
                 break;
         }
     }

@@ -188,37 +188,6 @@ public sealed class EngineTests
     }
 
     [Test]
-    public async Task No_more_than_the_per_flow_limit_run_at_once()
-    {
-        Start(o => { o.MaxConcurrency = 8; o.MaxConcurrencyPerFlow = 2; });
-        var flow = await _host.LiveFlowAsync(null, TestHost.Engine("wait", "gate", ("key", "'k'")));
-        for (var i = 0; i < 5; i++)
-        {
-            (await _host.Receiver.ReceiveAsync(TestHost.Request(flow.Id, body: "{}"))).StatusCode.Should().Be(200);
-        }
-
-        var runs = new List<Task<FlowExecution>>();
-        for (var i = 0; i < 5; i++)
-        {
-            runs.Add(_host.Runner.RunAsync(await _host.DequeueAsync(), CancellationToken.None));
-        }
-
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (Volatile.Read(ref _host.State.Concurrent) < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-
-        await Task.Delay(100);
-        Volatile.Read(ref _host.State.Concurrent).Should().Be(2);
-        _host.State.Gate.Release(5);
-        var executions = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(10));
-
-        executions.Should().OnlyContain(e => e.Status == ExecutionStatus.Succeeded);
-        _host.State.MaxConcurrent.Should().Be(2);
-    }
-
-    [Test]
     public async Task A_failed_execution_is_retried_from_its_failed_step_with_an_edited_message()
     {
         Start();

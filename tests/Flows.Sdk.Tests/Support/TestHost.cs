@@ -18,7 +18,7 @@ internal sealed class TestHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public TestHost(Action<WebhookFlowsOptions>? configure = null)
+    public TestHost(Action<WebhookFlowsOptions>? configure = null, Action<IServiceCollection>? moreServices = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -26,6 +26,7 @@ internal sealed class TestHost : IAsyncDisposable
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton<EngineTestState>();
         services.AddWebhookFlowsCore(configure).AddComponent<TestComponent>().AddComponent<EngineTestComponent>();
+        moreServices?.Invoke(services);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

@@ -3,8 +3,8 @@ using Newtonsoft.Json.Linq;
 namespace Flows.Sdk.Mapping;
 
 /// <summary>
-/// Compiles mapping expressions. A flow version compiles every expression once, at publish,
-/// and evaluates the compiled form for each message.
+/// Compiles mapping expressions once, to evaluate the compiled form many times (Flows.Sdk compiles a flow version's
+/// expressions at publish and evaluates them for each message).
 /// </summary>
 public interface IMappingEngine
 {
@@ -45,6 +45,7 @@ public interface IMappingExpression
     /// <c>U1002</c> when the size limit did.
     /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="limits"/> is zero or negative.</exception>
     JToken? Evaluate(JToken? input, IReadOnlyDictionary<string, JToken?>? bindings, EvaluationLimits limits, CancellationToken cancellationToken);
 }
 
@@ -54,7 +55,7 @@ public interface IMappingExpression
 /// </summary>
 /// <param name="TimeLimit">The longest the evaluation may run; overrunning it fails with code <c>U1001</c>.</param>
 /// <param name="MaxSize">
-/// The most the evaluation may produce, counted in sequence items and string characters as they are produced;
-/// overrunning it fails with code <c>U1002</c>.
+/// The most the evaluation may produce, counted in sequence items and string characters as they are produced
+/// (cumulatively: an item copied twice counts twice; reading the input counts nothing); overrunning it fails with code <c>U1002</c>.
 /// </param>
 public readonly record struct EvaluationLimits(TimeSpan? TimeLimit = null, long? MaxSize = null);

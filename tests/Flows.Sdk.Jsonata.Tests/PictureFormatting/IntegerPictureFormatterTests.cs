@@ -1,7 +1,7 @@
 using Flows.Sdk.Mapping;
 using Flows.Sdk.Mapping.Jsonata;
 
-namespace Flows.Sdk.Tests.Mapping.Formatting;
+namespace Flows.Sdk.Jsonata.Tests.PictureFormatting;
 
 [TestFixture]
 public class IntegerPictureFormatterTests

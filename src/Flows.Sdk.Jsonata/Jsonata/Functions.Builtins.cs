@@ -40,14 +40,15 @@ internal static partial class Functions
             var total = 0.0;
             foreach (var v in l)
             {
+                ev.Tick(p);
                 total += (double)v!;
             }
 
             return total;
         });
         Add(d, "count", "<a:n>", (ev, a, i, p) => Arg(a, 0) is JList l ? (double)l.Count : 0.0);
-        Add(d, "max", "<a<n>:n>", (ev, a, i, p) => MinMax(Arg(a, 0), true));
-        Add(d, "min", "<a<n>:n>", (ev, a, i, p) => MinMax(Arg(a, 0), false));
+        Add(d, "max", "<a<n>:n>", (ev, a, i, p) => MinMax(Arg(a, 0), true, ev, p));
+        Add(d, "min", "<a<n>:n>", (ev, a, i, p) => MinMax(Arg(a, 0), false, ev, p));
         Add(d, "average", "<a<n>:n>", (ev, a, i, p) =>
         {
             if (Arg(a, 0) is not JList l || l.Count == 0)
@@ -58,6 +59,7 @@ internal static partial class Functions
             var total = 0.0;
             foreach (var v in l)
             {
+                ev.Tick(p);
                 total += (double)v!;
             }
 
@@ -94,7 +96,7 @@ internal static partial class Functions
                 return FormatNumber(num);
             }
 
-            return Stringify(v, pretty);
+            return Stringify(v, pretty, ev, p);
         });
         Add(d, "substring", "<s-nn?:s>", (ev, a, i, p) =>
         {
@@ -199,21 +201,43 @@ internal static partial class Functions
                 ch = " ";
             }
 
-            var padLength = Math.Abs(width) - CodePointCount(s);
+            var padLength = (long)Math.Abs((long)width) - CodePointCount(s);
             if (padLength <= 0)
             {
                 return s;
             }
 
-            var sb = new StringBuilder();
-            while (CodePoints(sb.ToString()).Length < padLength)
+            // the padding repeats the pad string's code points; its size is known, so it is counted before it is built
+            var unit = HasSurrogates(ch) ? CodePoints(ch) : null;
+            var unitLength = unit?.Length ?? ch.Length;
+            var full = padLength / unitLength;
+            var rest = (int)(padLength % unitLength);
+            var restChars = unit is null ? rest : FromCodePoints(unit, 0, rest).Length;
+            var padChars = (full * ch.Length) + restChars;
+            ev.Produce(s.Length + padChars, p);
+            var sb = new StringBuilder(Capacity(s.Length + padChars));
+            if (width < 0)
             {
+                // padding goes first: built below, then the string
+            }
+            else
+            {
+                sb.Append(s);
+            }
+
+            for (var k = 0L; k < full; k++)
+            {
+                ev.Tick(p);
                 sb.Append(ch);
             }
 
-            var cps = CodePoints(sb.ToString());
-            var padding = FromCodePoints(cps, 0, padLength);
-            return width > 0 ? s + padding : padding + s;
+            sb.Append(ch, 0, restChars);
+            if (width < 0)
+            {
+                sb.Append(s);
+            }
+
+            return sb.ToString();
         });
         Add(d, "contains", "<s-(sf):b>", (ev, a, i, p) =>
         {
@@ -250,9 +274,13 @@ internal static partial class Functions
             {
                 if (ss.Length == 0)
                 {
-                    foreach (var c in s)
+                    // one item per character: counted before they are made
+                    var n = Math.Min(s.Length, limit);
+                    ev.Produce(n, p);
+                    result = new JList(n);
+                    for (var k = 0; k < n; k++)
                     {
-                        result.Add(c.ToString());
+                        result.Add(s[k].ToString());
                     }
                 }
                 else
@@ -276,9 +304,10 @@ internal static partial class Functions
                 result.Add(s[start..]);
             }
 
-            if (result.Count > limit)
+            result.Truncate(limit);
+            if (sep is not string { Length: 0 })
             {
-                result.RemoveRange(limit, result.Count - limit);
+                ev.Produce(result.Count, p);
             }
 
             return result;
@@ -291,7 +320,17 @@ internal static partial class Functions
             }
 
             var sep = Arg(a, 1) as string ?? string.Empty;
-            var sb = new StringBuilder();
+
+            // the length of the result is known: count it before building it
+            var total = l.Count > 0 ? (long)sep.Length * (l.Count - 1) : 0;
+            for (var k = 0; k < l.Count; k++)
+            {
+                ev.Tick(p);
+                total += ((string)l[k]!).Length;
+            }
+
+            ev.Produce(total, p);
+            var sb = new StringBuilder(Capacity(total));
             for (var k = 0; k < l.Count; k++)
             {
                 if (k > 0)
@@ -316,6 +355,7 @@ internal static partial class Functions
             var result = JList.Seq();
             foreach (var m in FindMatches(ev, Arg(a, 1), s, limit, p))
             {
+                ev.Produce(1, p);
                 result.Add(new JMap { ["match"] = m.Match, ["index"] = (double)m.Start, ["groups"] = m.Groups });
             }
 
@@ -437,6 +477,7 @@ internal static partial class Functions
                 return x;
             }
 
+            ev.Produce((x is JList xc ? xc.Count : 1) + (y is JList yc ? yc.Count : 1), p);
             var r = new JList();
             if (x is JList xl)
             {
@@ -465,6 +506,7 @@ internal static partial class Functions
                 return null;
             }
 
+            ev.Produce(l.Count, p);
             var r = new JList(l.Count);
             for (var k = l.Count - 1; k >= 0; k--)
             {
@@ -480,6 +522,7 @@ internal static partial class Functions
                 return null;
             }
 
+            ev.Produce(l.Count, p);
             var r = new JList(l.Count);
             r.AddRange(l);
             for (var k = r.Count - 1; k > 0; k--)
@@ -509,6 +552,7 @@ internal static partial class Functions
                 var found = false;
                 foreach (var e in r)
                 {
+                    ev.Tick(p);
                     if (DeepEquals(e, item))
                     {
                         found = true;
@@ -518,6 +562,7 @@ internal static partial class Functions
 
                 if (!found)
                 {
+                    ev.Produce(1, p);
                     r.Add(item);
                 }
             }
@@ -536,6 +581,8 @@ internal static partial class Functions
                 return l;
             }
 
+            // the sorted copy is counted before it is made
+            ev.Produce(l.Count, p);
             var arr = l.ToArray();
             if (Arg(a, 1) is Fn f)
             {
@@ -545,11 +592,19 @@ internal static partial class Functions
             {
                 if (arr.All(x => x is double))
                 {
-                    Evaluator.MergeSort(arr, (x, y) => ((double)x!).CompareTo((double)y!));
+                    Evaluator.MergeSort(arr, (x, y) =>
+                    {
+                        ev.Tick(p);
+                        return ((double)x!).CompareTo((double)y!);
+                    });
                 }
                 else if (arr.All(x => x is string))
                 {
-                    Evaluator.MergeSort(arr, (x, y) => string.CompareOrdinal((string)x!, (string)y!));
+                    Evaluator.MergeSort(arr, (x, y) =>
+                    {
+                        ev.Tick(p);
+                        return string.CompareOrdinal((string)x!, (string)y!);
+                    });
                 }
                 else
                 {
@@ -575,9 +630,11 @@ internal static partial class Functions
                 min = 0;
             }
 
+            ev.Produce((long)min * (a.Count + 1), p);
             var r = new JList();
             for (var k = 0; k < min; k++)
             {
+                ev.Tick(p);
                 var tuple = new JList();
                 foreach (var x in a)
                 {
@@ -604,8 +661,10 @@ internal static partial class Functions
                     {
                         foreach (var k in im.Keys)
                         {
+                            ev.Tick(p);
                             if (seen.Add(k))
                             {
+                                ev.Produce(1, p);
                                 r.Add(k);
                             }
                         }
@@ -614,6 +673,7 @@ internal static partial class Functions
             }
             else if (v is JMap m)
             {
+                ev.Produce(m.Count, p);
                 foreach (var k in m.Keys)
                 {
                     r.Add(k);
@@ -622,8 +682,8 @@ internal static partial class Functions
 
             return r;
         });
-        Add(d, "lookup", "<x-s:x>", (ev, a, i, p) => Evaluator.LookupField(Arg(a, 0), (string)Arg(a, 1)!));
-        Add(d, "spread", "<x-:a<o>>", (ev, a, i, p) => Spread(Arg(a, 0)));
+        Add(d, "lookup", "<x-s:x>", (ev, a, i, p) => Evaluator.LookupField(Arg(a, 0), (string)Arg(a, 1)!, ev, p));
+        Add(d, "spread", "<x-:a<o>>", (ev, a, i, p) => Spread(Arg(a, 0), ev, p));
         Add(d, "merge", "<a<o>:o>", (ev, a, i, p) =>
         {
             if (Arg(a, 0) is not JList l)
@@ -636,6 +696,7 @@ internal static partial class Functions
             {
                 foreach (var kv in (JMap)item!)
                 {
+                    ev.Tick(p);
                     r[kv.Key] = kv.Value;
                 }
             }
@@ -655,6 +716,7 @@ internal static partial class Functions
             {
                 if (ToBoolean(ev.Apply(f, HofArgs(f, kv.Value, kv.Key, m), null, p)))
                 {
+                    ev.Produce(1, p);
                     r[kv.Key] = kv.Value;
                 }
             }
@@ -675,6 +737,7 @@ internal static partial class Functions
                 var v = ev.Apply(f, HofArgs(f, kv.Value, kv.Key, m), null, p);
                 if (v != null)
                 {
+                    ev.Produce(1, p);
                     r.Add(v);
                 }
             }
@@ -702,7 +765,7 @@ internal static partial class Functions
             Fn => "function",
             _ => "object",
         });
-        Add(d, "clone", "<(oa)-:o>", (ev, a, i, p) => DeepClone(Arg(a, 0)));
+        Add(d, "clone", "<(oa)-:o>", (ev, a, i, p) => DeepClone(Arg(a, 0), ev, p));
 
         // higher order
         Add(d, "map", "<af>", (ev, a, i, p) =>
@@ -719,6 +782,7 @@ internal static partial class Functions
                 var v = ev.Apply(f, HofArgs(f, l[k], (double)k, l), null, p);
                 if (v != null)
                 {
+                    ev.Produce(1, p);
                     r.Add(v);
                 }
             }
@@ -738,6 +802,7 @@ internal static partial class Functions
             {
                 if (ToBoolean(ev.Apply(f, HofArgs(f, l[k], (double)k, l), null, p)))
                 {
+                    ev.Produce(1, p);
                     r.Add(l[k]);
                 }
             }
@@ -914,7 +979,7 @@ internal static partial class Functions
         return args;
     }
 
-    private static object? MinMax(object? v, bool max)
+    private static object? MinMax(object? v, bool max, Evaluator ev, int p)
     {
         if (v is not JList l || l.Count == 0)
         {
@@ -924,12 +989,16 @@ internal static partial class Functions
         var r = (double)l[0]!;
         foreach (var x in l)
         {
+            ev.Tick(p);
             var dx = (double)x!;
             r = max ? Math.Max(r, dx) : Math.Min(r, dx);
         }
 
         return r;
     }
+
+    /// <summary>A builder's initial capacity for a result of <paramref name="length"/> characters (already counted against the size limit).</summary>
+    private static int Capacity(long length) => (int)Math.Min(length, 1 << 24);
 
     private static int Trunc(double d) => d >= int.MaxValue ? int.MaxValue : d <= int.MinValue ? int.MinValue : (int)Math.Truncate(d);
 
@@ -1024,22 +1093,25 @@ internal static partial class Functions
         return sb.ToString();
     }
 
-    private static object? Spread(object? v)
+    private static object? Spread(object? v, Evaluator ev, int p)
     {
         System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        ev.Tick(p);
 
         if (v is JList l)
         {
             var r = JList.Seq();
             foreach (var item in l)
             {
-                var s = Spread(item);
+                var s = Spread(item, ev, p);
                 if (s is JList sl)
                 {
+                    ev.Produce(sl.Count, p);
                     r.AddRange(sl);
                 }
                 else if (s != null)
                 {
+                    ev.Produce(1, p);
                     r.Add(s);
                 }
             }
@@ -1049,6 +1121,7 @@ internal static partial class Functions
 
         if (v is JMap m)
         {
+            ev.Produce(m.Count, p);
             var r = JList.Seq();
             foreach (var kv in m)
             {
@@ -1313,7 +1386,7 @@ internal static partial class Functions
         {
             return ev.Eval(ast, focus, env);
         }
-        catch (MappingException ex) when (ex.Code != "U1001")
+        catch (MappingException ex) when (ex.Code is not ("U1001" or "U1002"))
         {
             throw new MappingException("D3121", "Dynamic error evaluating the expression passed to function eval: " + ex.Message, p, null, ex);
         }
@@ -1335,6 +1408,7 @@ internal static partial class Functions
             var m = rf.Regex.Match(s);
             while (m.Success && result.Count < limit)
             {
+                ev.Tick(p);
                 if (m.Length == 0 && (result.Count > 0 || limit > 1))
                 {
                     throw new MappingException("D1004", "Regular expression matches zero length string", p);
@@ -1418,6 +1492,7 @@ internal static partial class Functions
                     break;
                 }
 
+                ev.Tick(p);
                 matches.Add(new MatchInfo { Match = pstr, Start = found, End = found + pstr.Length });
                 idx = found + pstr.Length;
             }
@@ -1431,6 +1506,9 @@ internal static partial class Functions
         var pos = 0;
         foreach (var m in matches)
         {
+            // the result is counted when done; until then, check that what is built so far still fits
+            ev.Tick(p);
+            ev.EnsureRoom(sb.Length, p);
             sb.Append(s, pos, m.Start - pos);
             if (replacement is string rs)
             {
@@ -1454,6 +1532,7 @@ internal static partial class Functions
         }
 
         sb.Append(s, pos, s.Length - pos);
+        ev.Produce(sb.Length, p);
         return sb.ToString();
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
@@ -9,18 +10,37 @@ internal sealed partial class Evaluator
 {
     private readonly int _maxDepth;
     private readonly long _deadline;
+    private readonly TimeSpan? _timeLimit;
+    private readonly long _maxSize;
     private readonly CancellationToken _ct;
     private readonly IReadOnlyDictionary<string, Fn> _globals;
     private int _depth;
     private int _ticks;
 
+    /// <summary>What this evaluation has produced so far: sequence items appended and string characters built.</summary>
+    private long _size;
+
     public Evaluator(JsonataOptions options, IReadOnlyDictionary<string, Fn> globals, EvaluationLimits limits, CancellationToken ct)
     {
         _maxDepth = options.MaxDepth;
-        _deadline = (limits.TimeLimit ?? options.TimeLimit) is { } tl ? Stopwatch.GetTimestamp() + (long)(tl.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        _timeLimit = limits.TimeLimit ?? options.TimeLimit;
+        _deadline = Deadline(_timeLimit);
+        _maxSize = limits.MaxSize ?? options.MaxEvaluationSize;
         _ct = ct;
         _globals = globals;
         Options = options;
+    }
+
+    private static long Deadline(TimeSpan? limit)
+    {
+        if (limit is not { } tl)
+        {
+            return long.MaxValue;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var ticks = tl.TotalSeconds * Stopwatch.Frequency;
+        return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
     }
 
     public JsonataOptions Options { get; }
@@ -90,14 +110,82 @@ internal sealed partial class Evaluator
         return true;
     }
 
+    /// <summary>
+    /// Counts one unit of work; every 256th checks the time limit and the cancellation token. Loops that do not go
+    /// through <see cref="Eval"/> (built-in functions, builders) call this per item.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Tick(int position)
+    {
+        if ((++_ticks & 255) == 0)
+        {
+            CheckTime(position);
+        }
+    }
+
+    /// <summary>Checks the cancellation token and the time limit now.</summary>
     public void CheckTime(int position)
     {
         _ct.ThrowIfCancellationRequested();
 
         if (_deadline != long.MaxValue && Stopwatch.GetTimestamp() > _deadline)
         {
-            throw new MappingException("U1001", "Expression evaluation timeout: Check for infinite loop", position);
+            throw TimeLimitExceeded(_timeLimit!.Value, position);
         }
+    }
+
+    /// <summary>
+    /// Counts <paramref name="amount"/> produced items or characters against the size limit, before they are made
+    /// (so a big allocation whose size is known is refused before it happens).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Produce(long amount, int position)
+    {
+        if ((_size += amount) > _maxSize)
+        {
+            ThrowSizeLimitExceeded(position);
+        }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="pending"/> more items or characters (being built, not yet counted) would still fit,
+    /// without counting them: for builders that count their output once at the end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EnsureRoom(long pending, int position)
+    {
+        if (_size + pending > _maxSize)
+        {
+            ThrowSizeLimitExceeded(position);
+        }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowSizeLimitExceeded(int position) => throw SizeLimitExceeded(_maxSize, position);
+
+    internal static MappingException TimeLimitExceeded(TimeSpan limit, int position) => new(
+        "U1001",
+        "Expression evaluation exceeded its time limit of " + FormatDuration(limit)
+        + " (JsonataOptions.TimeLimit, or EvaluationLimits.TimeLimit for one evaluation): check for an infinite loop",
+        position);
+
+    internal static MappingException SizeLimitExceeded(long limit, int position) => new(
+        "U1002",
+        "Expression evaluation exceeded its size limit of " + limit.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
+        + " sequence items and string characters produced (JsonataOptions.MaxEvaluationSize, or EvaluationLimits.MaxSize for one evaluation):"
+        + " check for runaway growth",
+        position);
+
+    internal static string FormatDuration(TimeSpan t)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (t.TotalSeconds >= 1)
+        {
+            return t.TotalSeconds.ToString("0.###", inv) + " s";
+        }
+
+        return t.TotalMilliseconds.ToString("0.###", inv) + " ms";
     }
 
     public object? Eval(Node expr, object? input, Frame env)
@@ -161,16 +249,16 @@ internal sealed partial class Evaluator
 
                 break;
             case NodeType.Name:
-                result = LookupField(input, expr.Value);
+                result = LookupField(input, expr.Value, this, expr.Position);
                 break;
             case NodeType.Literal:
                 result = expr.Literal;
                 break;
             case NodeType.Wildcard:
-                result = EvalWildcard(input);
+                result = EvalWildcard(input, expr.Position);
                 break;
             case NodeType.Descendant:
-                result = EvalDescendants(input);
+                result = EvalDescendants(input, expr.Position);
                 break;
             case NodeType.Parent:
                 env.TryLookup(expr.ParentSlot!.Label, out result);
@@ -292,7 +380,7 @@ internal sealed partial class Evaluator
         if (expr.IsSimpleName && input is not JList)
         {
             // a single plain field step on a single item: no sequence bookkeeping needed
-            return Enter(steps[0]) ? Leave(LookupField(input, steps[0].Value)) : null;
+            return Enter(steps[0]) ? Leave(LookupField(input, steps[0].Value, this, steps[0].Position)) : null;
         }
 
         if (input is JList il && steps[0].Type != NodeType.Variable)
@@ -357,6 +445,7 @@ internal sealed partial class Evaluator
                 var rs = JList.Seq();
                 if (tuples != null)
                 {
+                    Produce(tuples.Count, expr.Position);
                     foreach (var t in tuples)
                     {
                         rs.Add(((TupleItem)t!).Value);
@@ -423,6 +512,7 @@ internal sealed partial class Evaluator
 
                 if (!sl.Cons)
                 {
+                    Produce(sl.Count, step.Position);
                     var copy = new JList(sl.Count) { Sequence = true };
                     copy.AddRange(sl);
                     return copy;
@@ -452,6 +542,7 @@ internal sealed partial class Evaluator
 
             if (res != null)
             {
+                Produce(1, step.Position);
                 result.Add(res);
             }
         }
@@ -466,10 +557,12 @@ internal sealed partial class Evaluator
         {
             if (r is JList rl && !rl.Cons)
             {
+                Produce(rl.Count, step.Position);
                 flat.AddRange(rl);
             }
             else
             {
+                Produce(1, step.Position);
                 flat.Add(r);
             }
         }
@@ -521,6 +614,7 @@ internal sealed partial class Evaluator
             else
             {
                 var sorted = EvalSort(step, input, env);
+                Produce(sorted.Count, step.Position);
                 result = JList.Seq();
                 result.TupleStream = true;
                 for (var i = 0; i < sorted.Count; i++)
@@ -547,7 +641,8 @@ internal sealed partial class Evaluator
         result.TupleStream = true;
         if (tuples == null)
         {
-            tuples = new JList();
+            Produce(input.Count, step.Position);
+            tuples = new JList(input.Count);
             foreach (var item in input)
             {
                 tuples.Add(new TupleItem(item));
@@ -609,6 +704,7 @@ internal sealed partial class Evaluator
                     }
                 }
 
+                Produce(1, step.Position);
                 result.Add(t2);
             }
         }
@@ -678,6 +774,7 @@ internal sealed partial class Evaluator
 
                 if (ii == index)
                 {
+                    Produce(1, predicate.Position);
                     results.Add(item);
                 }
             }
@@ -693,12 +790,14 @@ internal sealed partial class Evaluator
 
                     if (ii == index)
                     {
+                        Produce(1, predicate.Position);
                         results.Add(item);
                     }
                 }
             }
             else if (Functions.ToBoolean(res))
             {
+                Produce(1, predicate.Position);
                 results.Add(item);
             }
         }
@@ -719,7 +818,8 @@ internal sealed partial class Evaluator
         return true;
     }
 
-    public static object? LookupField(object? input, string key)
+    /// <summary>The value of field <paramref name="key"/>; over an array, the flattened values of its items (counted against the budget).</summary>
+    public static object? LookupField(object? input, string key, Evaluator ev, int position)
     {
         if (input is JMap m)
         {
@@ -731,15 +831,18 @@ internal sealed partial class Evaluator
             var result = JList.Seq();
             for (var i = 0; i < l.Count; i++)
             {
-                var res = LookupField(l[i], key);
+                var res = LookupField(l[i], key, ev, position);
                 if (res != null)
                 {
+                    ev.Tick(position);
                     if (res is JList rl)
                     {
+                        ev.Produce(rl.Count, position);
                         result.AddRange(rl);
                     }
                     else
                     {
+                        ev.Produce(1, position);
                         result.Add(res);
                     }
                 }
@@ -751,7 +854,7 @@ internal sealed partial class Evaluator
         return null;
     }
 
-    private static object? EvalWildcard(object? input)
+    private object? EvalWildcard(object? input, int position)
     {
         var results = JList.Seq();
         if (input is JList { OuterWrapper: true } ow && ow.Count > 0)
@@ -765,10 +868,11 @@ internal sealed partial class Evaluator
             {
                 if (v is JList vl)
                 {
-                    Flatten(vl, results);
+                    Flatten(vl, results, position);
                 }
                 else if (v != null)
                 {
+                    Produce(1, position);
                     results.Add(v);
                 }
             }
@@ -779,10 +883,11 @@ internal sealed partial class Evaluator
             {
                 if (kv.Value is JList vl)
                 {
-                    Flatten(vl, results);
+                    Flatten(vl, results, position);
                 }
                 else
                 {
+                    Produce(1, position);
                     results.Add(kv.Value);
                 }
             }
@@ -791,24 +896,26 @@ internal sealed partial class Evaluator
         return results;
     }
 
-    private static void Flatten(JList l, JList into)
+    private void Flatten(JList l, JList into, int position)
     {
         System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
 
         foreach (var v in l)
         {
+            Tick(position);
             if (v is JList inner)
             {
-                Flatten(inner, into);
+                Flatten(inner, into, position);
             }
             else
             {
+                Produce(1, position);
                 into.Add(v);
             }
         }
     }
 
-    private static object? EvalDescendants(object? input)
+    private object? EvalDescendants(object? input, int position)
     {
         if (input == null)
         {
@@ -819,12 +926,14 @@ internal sealed partial class Evaluator
         Recurse(input, seq);
         return seq.Count == 1 ? seq[0] : seq;
 
-        static void Recurse(object? v, JList into)
+        void Recurse(object? v, JList into)
         {
             System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+            Tick(position);
 
             if (v is not JList)
             {
+                Produce(1, position);
                 into.Add(v);
             }
 
@@ -857,14 +966,17 @@ internal sealed partial class Evaluator
             {
                 if (item.Type == NodeType.ArrayCons)
                 {
+                    Produce(1, item.Position);
                     result.Add(value);
                 }
                 else if (value is JList vl)
                 {
+                    Produce(vl.Count, item.Position);
                     result.AddRange(vl);
                 }
                 else
                 {
+                    Produce(1, item.Position);
                     result.Add(value);
                 }
             }
@@ -944,7 +1056,7 @@ internal sealed partial class Evaluator
     private object? EvalGroup(List<(Node Key, Node Value)> pairs, object? input, Frame env)
     {
         var result = new JMap();
-        var groups = new Dictionary<string, (object? Data, int Index)>(StringComparer.Ordinal);
+        var groups = new Dictionary<string, (object? Data, int Index, bool Owned)>(StringComparer.Ordinal);
         var order = new List<string>();
         var reduce = input is JList { TupleStream: true };
         JList inList;
@@ -992,11 +1104,15 @@ internal sealed partial class Evaluator
                         throw new MappingException("D1009", "Multiple key definitions evaluate to same key: " + ks, pairs[pi].Key.Position, ks);
                     }
 
-                    groups[ks] = (Functions.Append(entry.Data, item), pi);
+                    var data = entry.Data;
+                    var owned = entry.Owned;
+                    AppendOwned(ref data, ref owned, item, pairs[pi].Key.Position);
+                    groups[ks] = (data, pi, owned);
                 }
                 else
                 {
-                    groups[ks] = (item, pi);
+                    Produce(1, pairs[pi].Key.Position);
+                    groups[ks] = (item, pi, false);
                     order.Add(ks);
                 }
             }
@@ -1009,7 +1125,7 @@ internal sealed partial class Evaluator
             var env2 = env;
             if (reduce)
             {
-                var tuple = ReduceTupleStream(entry.Data);
+                var tuple = ReduceTupleStream(entry.Data, pairs[entry.Index].Key.Position);
                 context = tuple.Value;
                 tuple.Value = null;
                 env2 = FrameFromTuple(env, tuple);
@@ -1025,7 +1141,7 @@ internal sealed partial class Evaluator
         return result;
     }
 
-    private static TupleItem ReduceTupleStream(object? data)
+    private TupleItem ReduceTupleStream(object? data, int position)
     {
         if (data is TupleItem t)
         {
@@ -1034,18 +1150,74 @@ internal sealed partial class Evaluator
 
         var list = (JList)data!;
         var result = new TupleItem((TupleItem)list[0]!);
+        var value = result.Value;
+        var valueOwned = false;
+        Dictionary<string, bool>? ownedVars = null;
         for (var i = 1; i < list.Count; i++)
         {
             var ti = (TupleItem)list[i]!;
-            result.Value = Functions.Append(result.Value, ti.Value);
+            AppendOwned(ref value, ref valueOwned, ti.Value, position);
             foreach (var kv in ti.Vars)
             {
                 result.Vars.TryGetValue(kv.Key, out var existing);
-                result.Vars[kv.Key] = Functions.Append(existing, kv.Value);
+                ownedVars ??= new Dictionary<string, bool>(StringComparer.Ordinal);
+                ownedVars.TryGetValue(kv.Key, out var owned);
+                AppendOwned(ref existing, ref owned, kv.Value, position);
+                ownedVars[kv.Key] = owned;
+                result.Vars[kv.Key] = existing;
             }
         }
 
+        result.Value = value;
         return result;
+    }
+
+    /// <summary>
+    /// Appends (flattening arrays one level, as the reference's append helper) into an accumulator: the first append makes a new sequence (which
+    /// <paramref name="owned"/> then marks as ours), later ones add to it in place instead of copying it again.
+    /// </summary>
+    private void AppendOwned(ref object? acc, ref bool owned, object? item, int position)
+    {
+        if (item == null)
+        {
+            return;
+        }
+
+        if (!owned || acc is not JList list)
+        {
+            if (acc == null)
+            {
+                Produce(1, position);
+                acc = item;
+                return;
+            }
+
+            list = new JList { Sequence = true };
+            if (acc is JList al)
+            {
+                Produce(al.Count, position);
+                list.AddRange(al);
+            }
+            else
+            {
+                Produce(1, position);
+                list.Add(acc);
+            }
+
+            acc = list;
+            owned = true;
+        }
+
+        if (item is JList il)
+        {
+            Produce(il.Count, position);
+            list.AddRange(il);
+        }
+        else
+        {
+            Produce(1, position);
+            list.Add(item);
+        }
     }
 
     private object? EvalRange(Node expr, object? input, Frame env)
@@ -1080,13 +1252,8 @@ internal sealed partial class Evaluator
             throw new MappingException("D2014", "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate " + size, expr.Position, null);
         }
 
-        var result = new JList((int)size) { Sequence = true };
-        for (var v = from; v <= to; v++)
-        {
-            result.Add(v);
-        }
-
-        return result;
+        Produce((long)size, expr.Position);
+        return JList.Range(from, (int)size);
     }
 
     // ---------------------------------------------------------------- sorting
@@ -1177,8 +1344,13 @@ internal sealed partial class Evaluator
             return 0;
         }
 
-        MergeSort(idx, Compare);
-        var result = JList.Seq();
+        MergeSort(idx, (a, b) =>
+        {
+            Tick(step.Position);
+            return Compare(a, b);
+        });
+        Produce(n, step.Position);
+        var result = new JList(n) { Sequence = true };
         result.TupleStream = isTuple;
         foreach (var i in idx)
         {

@@ -114,54 +114,21 @@ internal static partial class Functions
         }
     }
 
-    /// <summary>Appends (flattening arrays one level) as the reference's append helper.</summary>
-    public static object? Append(object? a, object? b)
-    {
-        if (a == null)
-        {
-            return b;
-        }
-
-        if (b == null)
-        {
-            return a;
-        }
-
-        JList result;
-        if (a is JList al)
-        {
-            result = new JList(al.Count + 1) { Sequence = true };
-            result.AddRange(al);
-        }
-        else
-        {
-            result = JList.Seq(a);
-        }
-
-        if (b is JList bl)
-        {
-            result.AddRange(bl);
-        }
-        else
-        {
-            result.Add(b);
-        }
-
-        return result;
-    }
-
-    public static object? DeepClone(object? v)
+    /// <summary>A deep copy; every array item and object property copied counts against the evaluation's size limit.</summary>
+    public static object? DeepClone(object? v, Evaluator ev, int position)
     {
         System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        ev.Tick(position);
 
         switch (v)
         {
             case JList l:
                 {
+                    ev.Produce(l.Count, position);
                     var c = new JList(l.Count) { Sequence = l.Sequence, KeepSingleton = l.KeepSingleton, Cons = l.Cons };
                     foreach (var item in l)
                     {
-                        c.Add(DeepClone(item));
+                        c.Add(DeepClone(item, ev, position));
                     }
 
                     return c;
@@ -174,7 +141,8 @@ internal static partial class Functions
                     for (var i = 0; i < m.HeldCount; i++)
                     {
                         var kv = m.HeldAt(i);
-                        (held ??= []).Add(new(kv.Key, DeepClone(kv.Value)));
+                        ev.Produce(1, position);
+                        (held ??= []).Add(new(kv.Key, DeepClone(kv.Value, ev, position)));
                     }
 
                     return JMap.LazyCopy(src, held);
@@ -182,10 +150,11 @@ internal static partial class Functions
 
             case JMap m:
                 {
+                    ev.Produce(m.Count, position);
                     var c = new JMap(m.Count);
                     foreach (var kv in m)
                     {
-                        c[kv.Key] = DeepClone(kv.Value);
+                        c[kv.Key] = DeepClone(kv.Value, ev, position);
                     }
 
                     return c;
@@ -196,30 +165,71 @@ internal static partial class Functions
         }
     }
 
-    /// <summary>String form used by <c>&amp;</c> and <c>$string</c> (undefined becomes empty).</summary>
-    public static string StringOf(object? v)
+    /// <summary>String form used by <c>&amp;</c> (undefined becomes empty); JSON text counts against the size limit.</summary>
+    public static string StringOf(object? v, Evaluator ev, int position)
     {
         return v switch
         {
             null => string.Empty,
             string s => s,
             double d when double.IsFinite(d) => FormatNumber(d),
-            _ => Stringify(v, false),
+            _ => Stringify(v, false, ev, position),
         };
     }
 
-    public static string StringifyForError(object? v) => v == null ? "undefined" : v is string s ? "\"" + s + "\"" : Stringify(v, false);
+    /// <summary>The longest value text put in an error message; longer is cut short with an ellipsis.</summary>
+    private const int ErrorValueMaxLength = 1000;
 
-    public static string Stringify(object? v, bool pretty)
+    public static string StringifyForError(object? v)
     {
+        if (v == null)
+        {
+            return "undefined";
+        }
+
+        if (v is string s)
+        {
+            return "\"" + (s.Length > ErrorValueMaxLength ? s[..ErrorValueMaxLength] + "..." : s) + "\"";
+        }
+
         var sb = new StringBuilder();
-        WriteJson(sb, v, pretty, 0);
+        WriteJson(sb, v, false, 0, null, 0, ErrorValueMaxLength);
+        if (sb.Length > ErrorValueMaxLength)
+        {
+            sb.Length = ErrorValueMaxLength;
+            sb.Append("...");
+        }
+
         return sb.ToString();
     }
 
-    private static void WriteJson(StringBuilder sb, object? v, bool pretty, int indent)
+    /// <summary>JSON text of <paramref name="v"/>; its characters count against the evaluation's size limit as they are written.</summary>
+    public static string Stringify(object? v, bool pretty, Evaluator ev, int position)
+    {
+        var sb = new StringBuilder();
+        WriteJson(sb, v, pretty, 0, ev, position, int.MaxValue);
+        ev.Produce(sb.Length, position);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Writes JSON. With an evaluator, checks the time limit and that the text so far still fits the size limit at every
+    /// value (a value reached many times over shared references can make a short expression's text huge). Stops once
+    /// the text is longer than <paramref name="cap"/>.
+    /// </summary>
+    private static void WriteJson(StringBuilder sb, object? v, bool pretty, int indent, Evaluator? ev, int position, int cap)
     {
         System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        if (sb.Length > cap)
+        {
+            return;
+        }
+
+        if (ev != null)
+        {
+            ev.Tick(position);
+            ev.EnsureRoom(sb.Length, position);
+        }
 
         switch (v)
         {
@@ -269,7 +279,7 @@ internal static partial class Functions
                             sb.Append('\n').Append(' ', (indent + 1) * 2);
                         }
 
-                        WriteJson(sb, item, pretty, indent + 1);
+                        WriteJson(sb, item, pretty, indent + 1, ev, position, cap);
                     }
 
                     if (pretty)
@@ -305,7 +315,7 @@ internal static partial class Functions
 
                         WriteJsonString(sb, kv.Key);
                         sb.Append(pretty ? ": " : ":");
-                        WriteJson(sb, kv.Value, pretty, indent + 1);
+                        WriteJson(sb, kv.Value, pretty, indent + 1, ev, position, cap);
                     }
 
                     if (pretty && !first)

@@ -4,7 +4,7 @@ using Flows.Sdk.Mapping;
 using Flows.Sdk.Mapping.Jsonata;
 using Newtonsoft.Json.Linq;
 
-namespace Flows.Sdk.Tests.Mapping.Formatting;
+namespace Flows.Sdk.Jsonata.Tests.PictureFormatting;
 
 /// <summary>
 /// Reads the official JSONata test suite (shared/conformance/jsonata, next to the repository root) and picks the

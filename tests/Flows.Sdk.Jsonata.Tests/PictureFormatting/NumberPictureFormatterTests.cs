@@ -2,7 +2,7 @@ using Flows.Sdk.Mapping;
 using Flows.Sdk.Mapping.Jsonata;
 using Newtonsoft.Json.Linq;
 
-namespace Flows.Sdk.Tests.Mapping.Formatting;
+namespace Flows.Sdk.Jsonata.Tests.PictureFormatting;
 
 [TestFixture]
 public class NumberPictureFormatterTests

@@ -15,44 +15,298 @@ internal sealed class JNull
     public override string ToString() => "null";
 }
 
-/// <summary>An array or a result sequence.</summary>
-internal sealed class JList : List<object?>
+/// <summary>
+/// An array or a result sequence. A range (<c>[1..n]</c>) is held compactly, as its first number and its length, until
+/// something changes it: reading its count, items or enumerating it costs no storage, so a large range that is only counted,
+/// indexed or iterated is cheap.
+/// </summary>
+internal sealed class JList : IReadOnlyList<object?>
 {
+    private const byte SequenceFlag = 1;
+    private const byte KeepSingletonFlag = 2;
+    private const byte ConsFlag = 4;
+    private const byte OuterWrapperFlag = 8;
+    private const byte TupleStreamFlag = 16;
+    private const byte RangeFlag = 32;
+
+    /// <summary>The items; for a compact range, one item: its first number (boxed), and no others are stored.</summary>
+    private object?[] _items;
+    private int _count;
+    private byte _flags;
+
     public JList()
     {
+        _items = [];
     }
 
     public JList(int capacity)
-        : base(capacity)
     {
+        _items = capacity > 0 ? new object?[capacity] : [];
     }
 
     /// <summary>A result sequence (collapses to its single item).</summary>
-    public bool Sequence;
+    public bool Sequence
+    {
+        get => (_flags & SequenceFlag) != 0;
+        set => SetFlag(SequenceFlag, value);
+    }
 
     /// <summary>Keep a singleton sequence as an array (the <c>[]</c> operator).</summary>
-    public bool KeepSingleton;
+    public bool KeepSingleton
+    {
+        get => (_flags & KeepSingletonFlag) != 0;
+        set => SetFlag(KeepSingletonFlag, value);
+    }
 
     /// <summary>Produced by an array constructor.</summary>
-    public bool Cons;
+    public bool Cons
+    {
+        get => (_flags & ConsFlag) != 0;
+        set => SetFlag(ConsFlag, value);
+    }
 
     /// <summary>Wraps the top level input array.</summary>
-    public bool OuterWrapper;
+    public bool OuterWrapper
+    {
+        get => (_flags & OuterWrapperFlag) != 0;
+        set => SetFlag(OuterWrapperFlag, value);
+    }
 
     /// <summary>A stream of <see cref="TupleItem"/>.</summary>
-    public bool TupleStream;
+    public bool TupleStream
+    {
+        get => (_flags & TupleStreamFlag) != 0;
+        set => SetFlag(TupleStreamFlag, value);
+    }
+
+    public int Count => _count;
+
+    /// <summary>Whether the list is a compact range of consecutive integers.</summary>
+    public bool IsRange => (_flags & RangeFlag) != 0;
+
+    private double RangeStart => (double)_items[0]!;
+
+    private void SetFlag(byte flag, bool on) => _flags = on ? (byte)(_flags | flag) : (byte)(_flags & ~flag);
+
+    public object? this[int index]
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if ((uint)index >= (uint)_count)
+            {
+                ThrowIndexOutOfRange();
+            }
+
+            return IsRange ? RangeItem(index) : _items[index];
+        }
+
+        set
+        {
+            if ((uint)index >= (uint)_count)
+            {
+                ThrowIndexOutOfRange();
+            }
+
+            Materialize(0);
+            _items[index] = value;
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowIndexOutOfRange() => throw new ArgumentOutOfRangeException("index");
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private object RangeItem(int index) => RangeStart + index;
 
     public static JList Seq() => new() { Sequence = true };
 
     public static JList Seq(object? item)
     {
-        var l = new JList { Sequence = true };
+        var l = new JList(1) { Sequence = true };
         if (item != null)
         {
             l.Add(item);
         }
 
         return l;
+    }
+
+    /// <summary>The sequence <paramref name="from"/>, <paramref name="from"/> + 1, ... of <paramref name="count"/> numbers, held compactly.</summary>
+    public static JList Range(double from, int count)
+    {
+        var l = new JList { Sequence = true };
+        if (count > 0)
+        {
+            l._items = [from];
+            l._count = count;
+            l._flags |= RangeFlag;
+        }
+
+        return l;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Add(object? item)
+    {
+        var items = _items;
+        var count = _count;
+        if ((uint)count < (uint)items.Length && !IsRange)
+        {
+            items[count] = item;
+            _count = count + 1;
+            return;
+        }
+
+        AddSlow(item);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void AddSlow(object? item)
+    {
+        Materialize(1);
+        _items[_count++] = item;
+    }
+
+    public void AddRange(JList other)
+    {
+        var n = other._count;
+        if (n == 0)
+        {
+            return;
+        }
+
+        if (_count == 0 && other.IsRange)
+        {
+            // an empty list taking a range stays compact (sharing the boxed first number, which is never changed)
+            _items = other._items;
+            _count = n;
+            _flags |= RangeFlag;
+            return;
+        }
+
+        Materialize(n);
+        if (other.IsRange)
+        {
+            var start = other.RangeStart;
+            for (var i = 0; i < n; i++)
+            {
+                _items[_count + i] = start + i;
+            }
+        }
+        else
+        {
+            Array.Copy(other._items, 0, _items, _count, n);
+        }
+
+        _count += n;
+    }
+
+    public void AddRange(object?[] items)
+    {
+        Materialize(items.Length);
+        Array.Copy(items, 0, _items, _count, items.Length);
+        _count += items.Length;
+    }
+
+    /// <summary>Keeps the first <paramref name="count"/> items.</summary>
+    public void Truncate(int count)
+    {
+        if (count >= _count)
+        {
+            return;
+        }
+
+        if (!IsRange)
+        {
+            Array.Clear(_items, count, _count - count);
+        }
+
+        _count = count;
+    }
+
+    public object?[] ToArray()
+    {
+        var a = new object?[_count];
+        if (IsRange)
+        {
+            var start = RangeStart;
+            for (var i = 0; i < _count; i++)
+            {
+                a[i] = start + i;
+            }
+        }
+        else
+        {
+            Array.Copy(_items, a, _count);
+        }
+
+        return a;
+    }
+
+    /// <summary>Stores the items (a range is written out) with room for <paramref name="extra"/> more.</summary>
+    private void Materialize(int extra)
+    {
+        var needed = (long)_count + extra;
+        if (needed > Array.MaxLength)
+        {
+            throw new MappingException("U1002", "A sequence grew beyond " + Array.MaxLength + " items", -1);
+        }
+
+        if (!IsRange && needed <= _items.Length)
+        {
+            return;
+        }
+
+        var capacity = IsRange ? (int)needed : (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(4L, _items.Length * 2L)));
+        var items = new object?[capacity];
+        if (IsRange)
+        {
+            var start = RangeStart;
+            for (var i = 0; i < _count; i++)
+            {
+                items[i] = start + i;
+            }
+
+            _flags &= unchecked((byte)~RangeFlag);
+        }
+        else
+        {
+            Array.Copy(_items, items, _count);
+        }
+
+        _items = items;
+    }
+
+    public Enumerator GetEnumerator() => new(this);
+
+    IEnumerator<object?> IEnumerable<object?>.GetEnumerator() => Enumerate().GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => Enumerate().GetEnumerator();
+
+    private IEnumerable<object?> Enumerate()
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    /// <summary>Enumerates the items (a range's numbers are made as they are read).</summary>
+    public struct Enumerator
+    {
+        private readonly JList _list;
+        private int _i;
+
+        public Enumerator(JList list)
+        {
+            _list = list;
+            _i = -1;
+        }
+
+        public readonly object? Current => _list.IsRange ? _list.RangeItem(_i) : _list._items[_i];
+
+        public bool MoveNext() => ++_i < _list._count;
     }
 }
 
@@ -410,8 +664,12 @@ internal static class Values
         }
     }
 
-    /// <summary>Converts a value to a Newtonsoft token (functions are dropped, as JSON.stringify does).</summary>
-    public static JToken? ToToken(object? value)
+    /// <summary>
+    /// Converts a value to a Newtonsoft token (functions are dropped, as JSON.stringify does). With an evaluator, the
+    /// tokens made count against its time and size limits (a value reached many times over shared references is
+    /// written out each time).
+    /// </summary>
+    public static JToken? ToToken(object? value, Evaluator? ev = null)
     {
         switch (value)
         {
@@ -428,11 +686,17 @@ internal static class Values
             case JList l:
                 {
                     System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+                    if (ev != null)
+                    {
+                        ev.Tick(-1);
+                        ev.Produce(l.Count, -1);
+                    }
+
                     var a = new JArray();
                     foreach (var item in l)
                     {
                         // as JSON.stringify: an undefined array member (only regex groups make them) is null
-                        a.Add(ToToken(item) ?? JValue.CreateNull());
+                        a.Add(ToToken(item, ev) ?? JValue.CreateNull());
                     }
 
                     return a;
@@ -454,7 +718,7 @@ internal static class Values
                             var p = (JProperty)t;
                             if (m.TryGetHeld(p.Name, out var held))
                             {
-                                var ht = ToToken(held);
+                                var ht = ToToken(held, ev);
                                 if (ht != null)
                                 {
                                     lo.Add(p.Name, ht);
@@ -470,10 +734,16 @@ internal static class Values
                     }
 
                     System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+                    if (ev != null)
+                    {
+                        ev.Tick(-1);
+                        ev.Produce(m.Count, -1);
+                    }
+
                     var o = new JObject();
                     foreach (var kv in m)
                     {
-                        var t = ToToken(kv.Value);
+                        var t = ToToken(kv.Value, ev);
                         if (t != null)
                         {
                             o.Add(kv.Key, t);

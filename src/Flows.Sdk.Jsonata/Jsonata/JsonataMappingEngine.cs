@@ -31,7 +31,9 @@ public sealed class JsonataOptions
 
     /// <summary>
     /// The most one evaluation may produce, counted in sequence items and string characters as they are produced
-    /// (default 50,000,000); exceeding it raises code <c>U1002</c>. <see cref="EvaluationLimits.MaxSize"/> overrides it for one evaluation.
+    /// (default 50,000,000; must be positive); exceeding it raises code <c>U1002</c>. <see cref="EvaluationLimits.MaxSize"/>
+    /// overrides it for one evaluation. Sizes known up front (a range, <c>$pad</c>, <c>$join</c>, <c>&amp;</c>) are counted
+    /// before anything is allocated.
     /// </summary>
     public long MaxEvaluationSize { get; set; } = 50_000_000;
 
@@ -81,13 +83,6 @@ public sealed class JsonataMappingEngine : IMappingEngine
     {
     }
 
-    /// <summary>Creates an engine from configured options (<c>services.Configure&lt;JsonataOptions&gt;(...)</c>).</summary>
-    /// <param name="options">The options.</param>
-    public JsonataMappingEngine(Microsoft.Extensions.Options.IOptions<JsonataOptions> options)
-        : this((options ?? throw new ArgumentNullException(nameof(options))).Value)
-    {
-    }
-
     /// <summary>Creates an engine with <paramref name="options"/>. The options are captured at construction.</summary>
     /// <param name="options">The options.</param>
     /// <exception cref="ArgumentOutOfRangeException">A limit is zero or negative.</exception>
@@ -102,6 +97,11 @@ public sealed class JsonataMappingEngine : IMappingEngine
         if (options.TimeLimit is { } limit && limit <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), limit, "TimeLimit must be positive when set.");
+        }
+
+        if (options.MaxEvaluationSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxEvaluationSize, "MaxEvaluationSize must be positive.");
         }
 
         if (options.RegexTimeout <= TimeSpan.Zero && options.RegexTimeout != System.Text.RegularExpressions.Regex.InfiniteMatchTimeout)
@@ -304,6 +304,16 @@ internal sealed class JsonataExpression : IMappingExpression
 
     public JToken? Evaluate(JToken? input, IReadOnlyDictionary<string, JToken?>? bindings, EvaluationLimits limits, CancellationToken cancellationToken)
     {
+        if (limits.TimeLimit is { } timeLimit && timeLimit <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(limits), timeLimit, "EvaluationLimits.TimeLimit must be positive when set.");
+        }
+
+        if (limits.MaxSize is { } maxSize && maxSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(limits), maxSize, "EvaluationLimits.MaxSize must be positive when set.");
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         if (_fieldCopy is { } plan && input is JObject inputObject && bindings is not { Count: > 0 }
             && _fieldCopyMisses < FieldCopyMaxMisses)
@@ -337,7 +347,7 @@ internal sealed class JsonataExpression : IMappingExpression
 
         try
         {
-            return Values.ToToken(EvaluateValue(ev, value, env));
+            return Values.ToToken(EvaluateValue(ev, value, env), ev);
         }
         catch (InsufficientExecutionStackException ex)
         {
@@ -345,7 +355,12 @@ internal sealed class JsonataExpression : IMappingExpression
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException ex)
         {
-            throw new MappingException("U1001", "Regular expression match timed out", -1, null, ex);
+            throw new MappingException(
+                "U1001",
+                "A regular expression match exceeded its time limit of " + Evaluator.FormatDuration(_options.RegexTimeout) + " (JsonataOptions.RegexTimeout)",
+                -1,
+                null,
+                ex);
         }
     }
 

@@ -99,7 +99,12 @@ internal sealed partial class Evaluator
                 }
 
             case "&":
-                return Functions.StringOf(lhs) + Functions.StringOf(rhs);
+                {
+                    var ls = Functions.StringOf(lhs, this, expr.Position);
+                    var rs = Functions.StringOf(rhs, this, expr.Position);
+                    Produce((long)ls.Length + rs.Length, expr.Position);
+                    return string.Concat(ls, rs);
+                }
             case "in":
                 {
                     if (lhs == null || rhs == null)
@@ -157,10 +162,12 @@ internal sealed partial class Evaluator
     /// <summary>Applies a function, trampolining tail calls.</summary>
     public object? Apply(object? proc, List<object?> args, object? input, int position, string? name = null)
     {
+        Tick(position);
         var result = ApplyInner(proc, args, input, position, name);
         while (result is LambdaFn { Node.Thunk: true } thunk)
         {
-            CheckTime(position);
+            // an endless tail recursion loops here, in constant stack: the time limit and cancellation must hold in it
+            Tick(position);
             var call = thunk.Node.Body!;
             var next = Eval(call.Procedure!, thunk.Input, thunk.Env);
             var nargs = new List<object?>(call.Items!.Count);
@@ -244,7 +251,7 @@ internal sealed partial class Evaluator
                 return EvalTransform(t, validated.Count > 0 ? validated[0] : null);
             case HostFn h:
                 {
-                    var targs = new JTokenArgs(validated);
+                    var targs = new JTokenArgs(validated, this);
                     JToken? res;
                     try
                     {
@@ -317,7 +324,7 @@ internal sealed partial class Evaluator
 
         var expr = t.Node;
         var env = t.Env;
-        var result = Functions.DeepClone(obj);
+        var result = Functions.DeepClone(obj, this, expr.Position);
         var matches = Eval(expr.Pattern!, result, env);
         if (matches != null)
         {
@@ -374,12 +381,13 @@ internal sealed partial class Evaluator
 /// <summary>Converts evaluator arguments to tokens for host functions.</summary>
 internal readonly struct JTokenArgs
 {
-    public JTokenArgs(List<object?> args)
+    /// <summary>Converts <paramref name="args"/>; the tokens made count against <paramref name="ev"/>'s time and size limits.</summary>
+    public JTokenArgs(List<object?> args, Evaluator ev)
     {
         var tokens = new Newtonsoft.Json.Linq.JToken?[args.Count];
         for (var i = 0; i < args.Count; i++)
         {
-            tokens[i] = Values.ToToken(args[i]);
+            tokens[i] = Values.ToToken(args[i], ev);
         }
 
         Tokens = tokens;

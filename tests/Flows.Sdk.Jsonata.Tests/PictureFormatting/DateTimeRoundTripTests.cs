@@ -1,6 +1,6 @@
 using Flows.Sdk.Mapping.Jsonata;
 
-namespace Flows.Sdk.Tests.Mapping.Formatting;
+namespace Flows.Sdk.Jsonata.Tests.PictureFormatting;
 
 /// <summary>FormatDateTime then ParseDateTime with the same picture gives back the same instant.</summary>
 [TestFixture]
