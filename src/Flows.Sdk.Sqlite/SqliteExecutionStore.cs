@@ -43,16 +43,19 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         VALUES ($id, $flow, $request, $status, $started, $deliveries, $data)
         ON CONFLICT (id) DO UPDATE SET
             status = excluded.status, data = excluded.data,
-            delivery_count = MAX(executions.delivery_count, excluded.delivery_count);
+            delivery_count = MAX(executions.delivery_count, excluded.delivery_count)
+        RETURNING seq;
         """;
 
-    private const string InsertStep = "INSERT INTO execution_steps (execution_id, seq, data) VALUES ($id, $seq, $data);";
+    private const string InsertStep = "INSERT INTO execution_steps (execution, seq, data) VALUES ($execution, $seq, $data);";
 
-    private const string DeleteSteps = "DELETE FROM execution_steps WHERE execution_id = $id;";
+    private const string DeleteSteps = "DELETE FROM execution_steps WHERE execution = $execution;";
 
-    private const string SelectHeader = "SELECT data, started_at, delivery_count FROM executions WHERE id = $id;";
+    private const string SelectHeader = "SELECT data, started_at, delivery_count, seq FROM executions WHERE id = $id;";
 
-    private const string SelectSteps = "SELECT seq, data FROM execution_steps WHERE execution_id = $id ORDER BY seq;";
+    private const string SelectKey = "SELECT seq FROM executions WHERE id = $id;";
+
+    private const string SelectSteps = "SELECT seq, data FROM execution_steps WHERE execution = $execution ORDER BY seq;";
 
     private const string FinishedBeyondCap = """
         SELECT id FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed')
@@ -314,7 +317,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         return await _database.ReadAsync<IReadOnlyList<FlowExecution>>(context =>
         {
             var command = context.Command("""
-                SELECT data, started_at, delivery_count, id FROM executions
+                SELECT data, started_at, delivery_count, seq FROM executions
                 WHERE flow_id = $flow AND ($status IS NULL OR status = $status)
                   AND ($from IS NULL OR started_at >= $from) AND ($to IS NULL OR started_at < $to)
                 ORDER BY started_at DESC, id DESC LIMIT $limit OFFSET $skip;
@@ -325,16 +328,16 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             command.Parameters.AddWithValue("$to", query.To is { } to ? to.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$limit", Math.Max(query.Limit, 0));
             command.Parameters.AddWithValue("$skip", Math.Max(query.Skip, 0));
-            var headers = new List<FlowExecution>();
+            var headers = new List<(FlowExecution Header, long Key)>();
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    headers.Add(ReadHeader(reader));
+                    headers.Add((ReadHeader(reader), reader.GetInt64(3)));
                 }
             }
 
-            return headers.Select(header => header with { Steps = ReadSteps(context, header.Id, out _) }).ToArray();
+            return headers.Select(h => h.Header with { Steps = ReadSteps(context, h.Key, out _) }).ToArray();
         }).ConfigureAwait(false);
     }
 
@@ -421,6 +424,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         var command = context.Command(SelectHeader);
         command.Parameters.AddWithValue("$id", executionId);
         FlowExecution header;
+        long key;
         using (var reader = command.ExecuteReader())
         {
             if (!reader.Read())
@@ -429,10 +433,11 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             }
 
             header = ReadHeader(reader);
+            key = reader.GetInt64(3);
         }
 
-        var steps = ReadSteps(context, executionId, out var next);
-        return new Active(header, [.. steps]) { NextSeq = next };
+        var steps = ReadSteps(context, key, out var next);
+        return new Active(header, [.. steps]) { NextSeq = next, Key = key };
     }
 
     /// <summary>Reads a header row: its JSON, with the start time and delivery count of its columns (which redeliveries keep).</summary>
@@ -447,10 +452,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         };
     }
 
-    private static StepExecution[] ReadSteps(SqliteDatabase.ReadContext context, string executionId, out int next)
+    private static StepExecution[] ReadSteps(SqliteDatabase.ReadContext context, long key, out int next)
     {
         var command = context.Command(SelectSteps);
-        command.Parameters.AddWithValue("$id", executionId);
+        command.Parameters.AddWithValue("$execution", key);
         using var reader = command.ExecuteReader();
         var steps = new List<StepExecution>();
         next = 0;
@@ -544,7 +549,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
         long written = 0;
         var changed = 0;
-        var id = batch.Owner.Header.Id;
+        var owner = batch.Owner;
         if (header is not null)
         {
             var command = context.Command(UpsertHeader);
@@ -555,21 +560,30 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             command.Parameters.AddWithValue("$started", header.StartedAt.UtcTicks);
             command.Parameters.AddWithValue("$deliveries", header.DeliveryCount);
             command.Parameters.AddWithValue("$data", headerJson);
-            changed += command.ExecuteNonQuery();
+
+            // The row's key: kept by the entry for its later writes (only the writer sets and reads it after the entry is shared).
+            owner.Key = (long)command.ExecuteScalar()!;
+            changed++;
             written += batch.HeaderBytes;
+        }
+        else if (owner.Key == 0)
+        {
+            var command = context.Command(SelectKey);
+            command.Parameters.AddWithValue("$id", owner.Header.Id);
+            owner.Key = command.ExecuteScalar() as long? ?? throw new KeyNotFoundException($"Execution '{owner.Header.Id}' was not found.");
         }
 
         if (restart)
         {
             var command = context.Command(DeleteSteps);
-            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$execution", owner.Key);
             changed += command.ExecuteNonQuery();
         }
 
         foreach (var row in steps)
         {
             var command = context.Command(InsertStep);
-            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$execution", owner.Key);
             command.Parameters.AddWithValue("$seq", row.Seq);
             command.Parameters.AddWithValue("$data", row.Json);
             changed += command.ExecuteNonQuery();
@@ -664,6 +678,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         public List<StepExecution> Steps { get; set; } = steps;
 
         public int NextSeq { get; set; }
+
+        /// <summary>The key (<c>seq</c>) of the execution's row, once written or read; 0 before.</summary>
+        public long Key { get; set; }
 
         /// <summary>The write queued for this execution, until the writer has committed it.</summary>
         public Batch? Pending { get; set; }

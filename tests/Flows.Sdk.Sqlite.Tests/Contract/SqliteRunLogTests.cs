@@ -47,7 +47,7 @@ public sealed class SqliteRunLogTests
 
             finished.Steps.Should().HaveCount(steps);
             written[steps] = stores.SqliteExecutions.BytesWritten - before;
-            stepRows[steps] = await ScalarAsync(stores, $"SELECT SUM(length(data)) FROM execution_steps WHERE execution_id = '{id}';");
+            stepRows[steps] = await ScalarAsync(stores, $"SELECT SUM(length(data)) FROM execution_steps WHERE execution = (SELECT seq FROM executions WHERE id = '{id}');");
             TestContext.Out.WriteLine($"{steps} steps: {written[steps]} bytes written, {stepRows[steps]} bytes in step rows");
         }
 
@@ -75,7 +75,7 @@ public sealed class SqliteRunLogTests
         var read = await stores.Executions.GetAsync("e1");
 
         JsonConvert.SerializeObject(read).Should().Be(JsonConvert.SerializeObject(execution));
-        (await ScalarAsync(stores, "SELECT COUNT(*) FROM execution_steps WHERE execution_id = 'e1';")).Should().Be(3);
+        (await ScalarAsync(stores, "SELECT COUNT(*) FROM execution_steps WHERE execution = (SELECT seq FROM executions WHERE id = 'e1');")).Should().Be(3);
         (await ScalarAsync(stores, "SELECT COUNT(*) FROM executions WHERE json_type(data, '$.Steps') IS NOT NULL;")).Should().Be(0);
 
         // Deleting the execution deletes its steps.
