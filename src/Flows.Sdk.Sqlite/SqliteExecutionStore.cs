@@ -13,7 +13,8 @@ namespace Flows.Sdk.Sqlite;
 
 /// <summary>
 /// The run log, append-only: a header row per execution in <c>executions</c> (its status and the small JSON of its header, no
-/// steps) and one row per step attempt in <c>execution_steps</c>, each written once as its own JSON. Bytes written per execution
+/// steps) and one row per step attempt in <c>execution_steps</c> (keyed by the execution row's integer key and the attempt's
+/// number), each written once as its own JSON. Bytes written per execution
 /// grow linearly with its steps. An execution is keyed by its id (assigned when the hook accepted the request), so a redelivered
 /// message starts its own entry again (start time kept, old step rows deleted) instead of adding one; the entry's delivery count
 /// comes from the queue row of the message. Step inputs and outputs larger than <see cref="SqliteStorageOptions.MaxLoggedPayloadSize"/>
@@ -487,7 +488,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         batch.HeaderJson = SqliteJson.Serialize(header);
     }
 
-    /// <summary>Queues <paramref name="batch"/> when it is new; called holding the entry's lock.</summary>
+    /// <summary>
+    /// Queues <paramref name="batch"/> when it is new; called holding the entry's lock (<see cref="Written"/> may then run inline,
+    /// when the store is shut down: it takes the store's lock inside the entry's, the only order the two are ever nested in).
+    /// </summary>
     private void Queue(Active active, Batch batch, bool queue)
     {
         if (!queue)
@@ -497,7 +501,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
         var id = active.Header.Id;
         _ = _database.WriteBehind(context => Write(context, batch), onFailed: () => _database.UnloggedExecutions[id] = true).ContinueWith(
-            _ => Written(active, batch), CancellationToken.None, TaskContinuationOptions.RunContinuationsAsynchronously, TaskScheduler.Default);
+            _ => Written(active, batch), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>
