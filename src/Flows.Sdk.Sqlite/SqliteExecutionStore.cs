@@ -64,7 +64,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         """;
 
     // The trigger executions_delete_steps deletes its step rows.
-    private const string DeleteFinished = "DELETE FROM executions WHERE id = $id AND status IN ('Succeeded', 'Failed');";
+    private const string DeleteFinished = """
+        DELETE FROM executions WHERE id IN (SELECT value FROM json_each($ids)) AND status IN ('Succeeded', 'Failed');
+        """;
 
     private readonly SqliteDatabase _database;
     private readonly int _maxFinishedPerFlow;
@@ -649,17 +651,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             return;
         }
 
+        var ids = JsonConvert.SerializeObject(doomed);
         _ = _database.WriteBehind(context =>
         {
-            var deleted = 0;
-            foreach (var id in doomed)
-            {
-                var command = context.Command(DeleteFinished);
-                command.Parameters.AddWithValue("$id", id);
-                deleted += command.ExecuteNonQuery();
-            }
-
-            return deleted;
+            // One statement for the batch (the ids as a JSON array); each only if still finished.
+            var command = context.Command(DeleteFinished);
+            command.Parameters.AddWithValue("$ids", ids);
+            return command.ExecuteNonQuery();
         });
     }
 
