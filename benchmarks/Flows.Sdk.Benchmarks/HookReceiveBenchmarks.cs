@@ -94,7 +94,7 @@ public class HookReceiveBenchmarks
             ContentLength = _body.Length,
             Body = reader,
         });
-        await _queue.DequeueAsync();
+        await (await _queue.DequeueAsync()).AckAsync();
         return response.StatusCode;
     }
 }

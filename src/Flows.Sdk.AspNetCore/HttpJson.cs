@@ -64,26 +64,18 @@ internal static class HttpJson
             return null;
         }
 
-        var read = await RequestBody.ReadToEndAsync(request.BodyReader, MaxRequestSize, null, context.RequestAborted).ConfigureAwait(false);
-        if (read is null)
+        var read = await JsonObjectBody.ReadAsync(request.BodyReader, MaxRequestSize, MaxDepth, "The request body", context.RequestAborted).ConfigureAwait(false);
+        if (read.TooLarge)
         {
             await WriteProblemAsync(context, 413, "Payload Too Large", $"The request body is larger than {MaxRequestSize} bytes.").ConfigureAwait(false);
             return null;
         }
 
-        try
+        if (read.Body is null)
         {
-            var (body, error) = RequestBody.ParseObject(read.Value.Buffer, MaxDepth, "The request body");
-            if (body is null)
-            {
-                await WriteProblemAsync(context, 400, "Bad Request", error!).ConfigureAwait(false);
-            }
+            await WriteProblemAsync(context, 400, "Bad Request", read.Error!).ConfigureAwait(false);
+        }
 
-            return body;
-        }
-        finally
-        {
-            request.BodyReader.AdvanceTo(read.Value.Buffer.End);
-        }
+        return read.Body;
     }
 }

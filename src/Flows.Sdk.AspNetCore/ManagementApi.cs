@@ -34,15 +34,26 @@ internal static class ManagementApi
     public static void Map(RouteGroupBuilder api)
     {
         // A store that cannot work for now (disk full, I/O error, lock timeout) is a 503 with Retry-After, not a 500.
+        // The engine's not-found and conflict families are a 404 and a 409, by type, whichever endpoint meets them.
         api.AddEndpointFilter(async (context, next) =>
         {
             try
             {
                 return await next(context).ConfigureAwait(false);
             }
+            catch (NotFoundException e) when (!context.HttpContext.Response.HasStarted)
+            {
+                await NotFoundAsync(context.HttpContext, e.Kind, e.Id).ConfigureAwait(false);
+                return Results.Empty;
+            }
+            catch (ConflictException e) when (!context.HttpContext.Response.HasStarted)
+            {
+                await ConflictAsync(context.HttpContext, e).ConfigureAwait(false);
+                return Results.Empty;
+            }
             catch (StorageUnavailableException e) when (!context.HttpContext.Response.HasStarted)
             {
-                context.HttpContext.Response.Headers.RetryAfter = Hooks.WebhookReceiver.RetryAfterSeconds(e);
+                context.HttpContext.Response.Headers.RetryAfter = e.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await HttpJson.WriteProblemAsync(context.HttpContext, 503, "Service Unavailable",
                     $"The storage is unavailable, so nothing was changed; try again later. {e.Message}").ConfigureAwait(false);
                 return Results.Empty;
@@ -95,7 +106,7 @@ internal static class ManagementApi
             var credential = await credentials.CreateAsync((string?)body["name"] ?? string.Empty, (string?)body["componentId"] ?? string.Empty,
                 body["fields"] as JObject ?? [], context.RequestAborted).ConfigureAwait(false);
             context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{credential.Id}";
-            await HttpJson.WriteAsync(context, 201, ApiJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 201, FlowsJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
         }
         catch (CredentialValidationException e)
         {
@@ -111,7 +122,7 @@ internal static class ManagementApi
         var all = await credentials.ListAsync(context.RequestAborted).ConfigureAwait(false);
         await HttpJson.WriteAsync(context, 200, new JObject
         {
-            ["items"] = new JArray(all.Select(c => ApiJson.Credential(c, credentials.Redact(c)))),
+            ["items"] = new JArray(all.Select(c => FlowsJson.Credential(c, credentials.Redact(c)))),
         }).ConfigureAwait(false);
     }
 
@@ -124,22 +135,13 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, FlowsJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
     }
 
     private static async Task VerifyCredentialAsync(HttpContext context, string id, ICredentialManager credentials)
     {
-        CredentialVerificationResult result;
-        try
-        {
-            result = await credentials.VerifyAsync(id, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (KeyNotFoundException)
-        {
-            await NotFoundAsync(context, "credential", id).ConfigureAwait(false);
-            return;
-        }
-
+        // An unknown id is a CredentialNotFoundException: a 404 by the group's filter.
+        var result = await credentials.VerifyAsync(id, context.RequestAborted).ConfigureAwait(false);
         var json = new JObject { ["verified"] = result.Verified };
         if (result.Reason is not null)
         {
@@ -149,7 +151,7 @@ internal static class ManagementApi
         await HttpJson.WriteAsync(context, 200, json).ConfigureAwait(false);
     }
 
-    private static async Task CreateFlowAsync(HttpContext context, IFlowManager flows, ComponentRegistry components)
+    private static async Task CreateFlowAsync(HttpContext context, IFlowManager flows, IComponentCatalog components)
     {
         var draft = await ReadDraftAsync(context).ConfigureAwait(false);
         if (draft is null)
@@ -161,17 +163,17 @@ internal static class ManagementApi
         {
             var flow = await flows.CreateAsync(draft, context.RequestAborted).ConfigureAwait(false);
             context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{flow.Id}";
-            await HttpJson.WriteAsync(context, 201, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 201, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
-    private static async Task ListFlowsAsync(HttpContext context, IFlowManager flows, ComponentRegistry components)
+    private static async Task ListFlowsAsync(HttpContext context, IFlowManager flows, IComponentCatalog components)
     {
         var all = await flows.ListAsync(context.RequestAborted).ConfigureAwait(false);
-        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(all.Select(f => ApiJson.Flow(f, HookPath(context), components))) }).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(all.Select(f => FlowsJson.Flow(f, HookPath(context), components))) }).ConfigureAwait(false);
     }
 
-    private static async Task GetFlowAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components)
+    private static async Task GetFlowAsync(HttpContext context, string id, IFlowManager flows, IComponentCatalog components)
     {
         var flow = await flows.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (flow is null)
@@ -180,10 +182,10 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
     }
 
-    private static async Task UpdateDraftAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components)
+    private static async Task UpdateDraftAsync(HttpContext context, string id, IFlowManager flows, IComponentCatalog components)
     {
         var draft = await ReadDraftAsync(context).ConfigureAwait(false);
         if (draft is null)
@@ -194,7 +196,7 @@ internal static class ManagementApi
         await RunAsync(context, async () =>
         {
             var flow = await flows.UpdateDraftAsync(id, draft, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
@@ -205,12 +207,12 @@ internal static class ManagementApi
             await HttpJson.WriteAsync(context, 200, new JObject
             {
                 ["version"] = result.Version.Number,
-                ["publishedAt"] = ApiJson.Version(result.Version)["publishedAt"],
-                ["warnings"] = ApiJson.Errors(result.Warnings),
+                ["publishedAt"] = FlowsJson.Version(result.Version)["publishedAt"],
+                ["warnings"] = FlowsJson.Errors(result.Warnings),
             }).ConfigureAwait(false);
         }, validationStatus: 422);
 
-    private static Task RetrieveSampleAsync(HttpContext context, string id, string stepId, IFlowManager flows, ComponentRegistry components) =>
+    private static Task RetrieveSampleAsync(HttpContext context, string id, string stepId, IFlowManager flows, IComponentCatalog components) =>
         RunAsync(context, async () =>
         {
             var flow = await flows.RetrieveSampleAsync(id, stepId, context.RequestAborted).ConfigureAwait(false);
@@ -220,11 +222,11 @@ internal static class ManagementApi
                 ["stepId"] = stepId,
                 ["sample"] = step.Sample?.Sample?.DeepClone(),
                 ["schema"] = step.Sample?.Schema?.DeepClone(),
-                ["flow"] = ApiJson.Flow(flow, HookPath(context), components),
+                ["flow"] = FlowsJson.Flow(flow, HookPath(context), components),
             }).ConfigureAwait(false);
         });
 
-    private static async Task ParseSampleAsync(HttpContext context, SampleParserSelector parsers, IOptions<SampleParseOptions> options)
+    private static async Task ParseSampleAsync(HttpContext context, ISampleParserCatalog parsers, IOptions<SampleParseOptions> options)
     {
         var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
         if (body is null)
@@ -245,7 +247,7 @@ internal static class ManagementApi
             {
                 ["sample"] = result.Sample,
                 ["schema"] = result.Schema,
-                ["fields"] = ApiJson.Fields(result.Schema),
+                ["fields"] = FlowsJson.Fields(result.Schema),
             }).ConfigureAwait(false);
         }
         catch (SampleFormatException e)
@@ -380,21 +382,21 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Version(found)).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, FlowsJson.Version(found)).ConfigureAwait(false);
     }
 
-    private static Task StartAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components) =>
+    private static Task StartAsync(HttpContext context, string id, IFlowManager flows, IComponentCatalog components) =>
         RunAsync(context, async () =>
         {
             var flow = await flows.StartAsync(id, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         });
 
-    private static Task StopAsync(HttpContext context, string id, IFlowManager flows, ComponentRegistry components) =>
+    private static Task StopAsync(HttpContext context, string id, IFlowManager flows, IComponentCatalog components) =>
         RunAsync(context, async () =>
         {
             var flow = await flows.StopAsync(id, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 200, ApiJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
         });
 
     private static async Task ListExecutionsAsync(HttpContext context, string id, IFlowManager flows, IExecutionManager executions)
@@ -434,7 +436,7 @@ internal static class ManagementApi
         }
 
         var items = await executions.ListAsync(query, context.RequestAborted).ConfigureAwait(false);
-        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(items.Select(ApiJson.ExecutionSummary)) }).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject { ["items"] = new JArray(items.Select(FlowsJson.ExecutionSummary)) }).ConfigureAwait(false);
     }
 
     private static async Task RetryExecutionAsync(HttpContext context, string id, IExecutionManager executions)
@@ -459,19 +461,9 @@ internal static class ManagementApi
             }
         }
 
-        try
-        {
-            var execution = await executions.RetryAsync(id, message, context.RequestAborted).ConfigureAwait(false);
-            await HttpJson.WriteAsync(context, 202, ApiJson.ExecutionSummary(execution)).ConfigureAwait(false);
-        }
-        catch (KeyNotFoundException)
-        {
-            await NotFoundAsync(context, "execution", id).ConfigureAwait(false);
-        }
-        catch (InvalidOperationException e)
-        {
-            await HttpJson.WriteProblemAsync(context, 409, "Conflict", e.Message).ConfigureAwait(false);
-        }
+        // ExecutionNotFoundException and ExecutionStateException are a 404 and a 409 by the group's filter.
+        var execution = await executions.RetryAsync(id, message, context.RequestAborted).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 202, FlowsJson.ExecutionSummary(execution)).ConfigureAwait(false);
     }
 
     private static async Task GetExecutionAsync(HttpContext context, string id, IExecutionManager executions)
@@ -483,7 +475,7 @@ internal static class ManagementApi
             return;
         }
 
-        await HttpJson.WriteAsync(context, 200, ApiJson.Execution(execution)).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, FlowsJson.Execution(execution)).ConfigureAwait(false);
     }
 
     private static int ReadInt(IQueryCollection query, string name, int fallback, int min, int max, List<string> problems)
@@ -527,10 +519,10 @@ internal static class ManagementApi
         }
 
         var errors = new List<FlowValidationError>();
-        var draft = ApiJson.ReadDraft(body, errors);
+        var draft = FlowsJson.ReadDraft(body, errors);
         if (draft is null)
         {
-            await HttpJson.WriteProblemAsync(context, 400, "Invalid flow", string.Join("; ", errors), new JObject { ["errors"] = ApiJson.Errors(errors) }).ConfigureAwait(false);
+            await HttpJson.WriteProblemAsync(context, 400, "Invalid flow", string.Join("; ", errors), new JObject { ["errors"] = FlowsJson.Errors(errors) }).ConfigureAwait(false);
         }
 
         return draft;
@@ -543,20 +535,23 @@ internal static class ManagementApi
         {
             await operation().ConfigureAwait(false);
         }
-        catch (FlowNotFoundException e)
+        catch (NotFoundException e)
         {
-            await NotFoundAsync(context, "flow", e.FlowId).ConfigureAwait(false);
+            await NotFoundAsync(context, e.Kind, e.Id).ConfigureAwait(false);
         }
         catch (FlowValidationException e)
         {
-            await HttpJson.WriteProblemAsync(context, validationStatus, "Invalid flow", e.Message, new JObject { ["errors"] = ApiJson.Errors(e.Errors) }).ConfigureAwait(false);
+            await HttpJson.WriteProblemAsync(context, validationStatus, "Invalid flow", e.Message, new JObject { ["errors"] = FlowsJson.Errors(e.Errors) }).ConfigureAwait(false);
         }
-        catch (FlowStateException e)
+        catch (ConflictException e)
         {
-            await HttpJson.WriteProblemAsync(context, 409, "Conflict", e.Message).ConfigureAwait(false);
+            await ConflictAsync(context, e).ConfigureAwait(false);
         }
     }
 
     private static Task NotFoundAsync(HttpContext context, string what, string id) =>
         HttpJson.WriteProblemAsync(context, 404, "Not Found", $"There is no {what} '{id}'.");
+
+    private static Task ConflictAsync(HttpContext context, ConflictException e) =>
+        HttpJson.WriteProblemAsync(context, 409, "Conflict", e.Message);
 }

@@ -1,4 +1,3 @@
-using Flows.Sdk.Diagnostics;
 using Flows.Sdk.Execution;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,8 +7,11 @@ namespace Flows.Sdk.Hosting;
 /// <summary>
 /// Runs the flow workers for the lifetime of the host. At stop it stops taking messages, lets running executions finish
 /// within the host's shutdown timeout, then cancels the rest and logs them (a durable queue delivers them again).
+/// The workers take their first message only once the host has started: a store that refuses to start (a database file in
+/// use by another process, a wrong encryption key) fails the host before any worker touches it.
 /// </summary>
-internal sealed class FlowWorkerHostedService(FlowWorker worker, ILogger<FlowWorkerHostedService> logger) : IHostedService, IDisposable
+internal sealed class FlowWorkerHostedService(
+    IFlowWorker worker, ILogger<FlowWorkerHostedService> logger, IHostApplicationLifetime? lifetime = null) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abandon = new();
@@ -17,8 +19,22 @@ internal sealed class FlowWorkerHostedService(FlowWorker worker, ILogger<FlowWor
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _running = worker.RunAsync(_stopAccepting.Token, _abandon.Token);
+        _running = RunWhenStartedAsync();
         return Task.CompletedTask;
+    }
+
+    private async Task RunWhenStartedAsync()
+    {
+        if (lifetime is not null)
+        {
+            await HostStarted.WaitAsync(lifetime, _stopAccepting.Token).ConfigureAwait(false);
+            if (_stopAccepting.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
+        await worker.RunAsync(_stopAccepting.Token, _abandon.Token).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

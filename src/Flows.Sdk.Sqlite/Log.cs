@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(5003, LogLevel.Information, "SQLite queue: {Count} accepted messages not yet finished are delivered again")]
     public static partial void Redelivering(ILogger logger, int count);
 
+    [LoggerMessage(5010, LogLevel.Warning, "SQLite queue: the lease of message {MessageId} of flow {FlowId} expired after delivery {Deliveries} without acknowledgement; it is delivered again")]
+    public static partial void LeaseExpired(ILogger logger, string messageId, string flowId, int deliveries);
+
     [LoggerMessage(5006, LogLevel.Warning, "SQLite store cannot write: {Reason}. Writes fail and are answered 503 until it can again; this is logged once per outage")]
     public static partial void StorageUnavailable(ILogger logger, string reason, Exception exception);
 

@@ -87,12 +87,6 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     public SqliteStorageOptions Options => _options;
 
     /// <summary>
-    /// How many times each message being run (by execution id) has been delivered, counting this delivery: set by the queue when
-    /// it delivers, read by the run log when it saves the execution, removed when the message is acknowledged.
-    /// </summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<string, int> Deliveries { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>
     /// Executions whose latest run-log write was not kept (a storage fault): their message's acknowledgement keeps the queue
     /// row, so the message is delivered again after a restart instead of being gone with its run log incomplete. Touched only
     /// on the writer.

@@ -114,9 +114,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             rows.Add(Row.Of(rows.Count, logged));
         }
 
-        // The queue's registry says whether this is the message's first delivery: then its id is new, nothing of it is stored.
-        var first = _database.Deliveries.TryGetValue(execution.Id, out var deliveries) && deliveries == 1;
-        deliveries = Math.Max(deliveries, execution.DeliveryCount);
+        // The delivery count says whether this is the message's first delivery: then its id is new, nothing of it is stored
+        // (a redelivery after a restart counts on from the queue row's deliveries).
+        var deliveries = Math.Max(1, execution.DeliveryCount);
+        var first = deliveries == 1;
         var header = (execution.Steps.Count == 0 ? execution : execution with { Steps = [] }) with
         {
             Status = ExecutionStatus.Running,
@@ -170,7 +171,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
                 }
 
                 var batch = BatchOf(active, out var queue);
-                batch.Restart = batch.Restart || !first || cached;
+                batch.Restart = true; // Cheap for a new execution (its key is the table's last); needed for any other.
                 batch.Steps.Clear();
                 batch.Steps.AddRange(rows);
                 active.NextSeq = rows.Count;
@@ -208,9 +209,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore
     public ValueTask AddPendingReboundAsync(string executionId, CancellationToken cancellationToken = default) =>
         ChangeHeaderAsync(executionId, header => header with { PendingRebounds = header.PendingRebounds + 1 });
 
-    public ValueTask ResumeAsync(string executionId, bool rebound, CancellationToken cancellationToken = default)
+    public ValueTask ResumeAsync(string executionId, bool rebound, int deliveryCount = 1, CancellationToken cancellationToken = default)
     {
-        var deliveries = _database.Deliveries.TryGetValue(executionId, out var delivered) ? delivered : 0;
+        var deliveries = deliveryCount;
         return ChangeHeaderAsync(executionId, header => header with
         {
             Status = ExecutionStatus.Running,

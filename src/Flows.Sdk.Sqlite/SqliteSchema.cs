@@ -65,7 +65,19 @@ internal static class SqliteSchema
         );
         """,
 
-        // 3: the run log append-only. The executions table is rebuilt with an integer key (seq, given in insertion order, stable
+        // 3: the replay store: the message ids hooks accepted, each until its window ends.
+        """
+        CREATE TABLE replay_ids (
+            flow_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (flow_id, message_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX replay_ids_by_expiry ON replay_ids (expires_at);
+        """,
+
+        // 4: the run log append-only. The executions table is rebuilt with an integer key (seq, given in insertion order, stable
         // across VACUUM) and keeps the header (its data without steps); each step attempt is a row of its own, keyed by the
         // execution's seq and its number: new rows go to the end of the table, not to random pages as execution ids would.
         // Existing executions' steps move into rows; deleting an execution deletes its steps.

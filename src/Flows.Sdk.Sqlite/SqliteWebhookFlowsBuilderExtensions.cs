@@ -1,5 +1,6 @@
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Execution;
+using Flows.Sdk.Hooks;
 using Flows.Sdk.Sqlite;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.Configuration;
@@ -15,8 +16,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SqliteWebhookFlowsBuilderExtensions
 {
     /// <summary>
-    /// Stores flows (drafts and versions), credentials (secrets encrypted), the run log, snapshots and the queue of accepted
-    /// messages in the SQLite file at <paramref name="path"/>. The hook answers <c>200</c> only once the message is committed
+    /// Stores flows (drafts and versions), credentials (secrets encrypted), the run log, snapshots, the queue of accepted
+    /// messages and the replay ids of signed messages in the SQLite file at <paramref name="path"/>. The hook answers <c>200</c> only once the message is committed
     /// to the file; messages not finished when the process stopped are delivered again at start. The encryption key is read
     /// from the configuration key <c>Storage:Sqlite:EncryptionKey</c> (see <see cref="SqliteStorageOptions.EncryptionKey"/>).
     /// </summary>
@@ -65,6 +66,7 @@ public static class SqliteWebhookFlowsBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IExecutionStore, SqliteExecutionStore>());
         services.Replace(ServiceDescriptor.Singleton<ISnapshotStore, SqliteSnapshotStore>());
         services.Replace(ServiceDescriptor.Singleton<IFlowQueue, SqliteFlowQueue>());
+        services.Replace(ServiceDescriptor.Singleton<IReplayStore, SqliteReplayStore>());
         return builder;
     }
 }

@@ -25,6 +25,8 @@ public sealed class ProcessLockTests
         second.ExitCode.Should().NotBe(0);
         second.Output.Should().Contain("Storage:Sqlite:Path").And.Contain("is in use by another process")
             .And.Contain($"pid {first.Id} on host {Environment.MachineName}");
+        second.Output.Should().NotContain("Run log pruning failed", "no worker or pruner touches the store before the host has started")
+            .And.NotContain("Flow workers started");
         first.HasExited.Should().BeFalse("the owner goes on");
 
         // SIGKILL: no shutdown code runs; the OS releases the lock with the process.

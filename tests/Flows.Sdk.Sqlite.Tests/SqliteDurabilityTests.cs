@@ -39,7 +39,7 @@ public sealed class SqliteDurabilityTests
                 (await before.Queue.TryEnqueueAsync(StoreContractTests.NewMessage(id))).Should().BeTrue();
             }
 
-            await before.Queue.AcknowledgeAsync(await DequeueAsync(before));
+            await (await DequeueAsync(before)).AckAsync();
             _ = await DequeueAsync(before); // m2: leased, then the process "dies"
         }
 
@@ -47,7 +47,8 @@ public sealed class SqliteDurabilityTests
         var first = await DequeueAsync(after);
         var second = await DequeueAsync(after);
 
-        new[] { first.MessageId, second.MessageId }.Should().Equal("m2", "m3");
+        new[] { first.Message.MessageId, second.Message.MessageId }.Should().Equal("m2", "m3");
+        new[] { first.DeliveryCount, second.DeliveryCount }.Should().Equal(2, 1);
         (await Deliveries(after, "m2")).Should().Be(2);
         (await Deliveries(after, "m3")).Should().Be(1);
     }
@@ -60,16 +61,17 @@ public sealed class SqliteDurabilityTests
         {
             await before.Queue.TryEnqueueAsync(message);
             var delivered = await DequeueAsync(before);
+            delivered.DeliveryCount.Should().Be(1);
             await before.Executions.StartAsync(Execution(delivered, ExecutionStatus.Running) with { Steps = [StoreContractTests.Step("step_1")] });
-            await before.Executions.AppendStepAsync(delivered.ExecutionId, StoreContractTests.Step("step_2"));
+            await before.Executions.AppendStepAsync(delivered.Message.ExecutionId, StoreContractTests.Step("step_2"));
         }
 
         _time.Advance(TimeSpan.FromMinutes(1));
         await using var after = Open();
         var redelivered = await DequeueAsync(after);
         await after.Executions.StartAsync(Execution(redelivered, ExecutionStatus.Running) with { StartedAt = _time.GetUtcNow(), Steps = [StoreContractTests.Step("step_1")] });
-        await after.Executions.FinishAsync(redelivered.ExecutionId, false, null, _time.GetUtcNow());
-        await after.Queue.AcknowledgeAsync(redelivered);
+        await after.Executions.FinishAsync(redelivered.Message.ExecutionId, false, null, _time.GetUtcNow());
+        await redelivered.AckAsync();
 
         var executions = await after.Executions.ListAsync(new Storage.ExecutionQuery("f1"));
         executions.Should().ContainSingle().Which.Should().Match<FlowExecution>(e =>
@@ -77,6 +79,34 @@ public sealed class SqliteDurabilityTests
         var read = await after.Executions.GetAsync(message.ExecutionId);
         read!.DeliveryCount.Should().Be(2);
         read.Steps.Select(s => s.StepId).Should().Equal(["step_1"], "the redelivery starts the steps over");
+        (await after.SqliteQueue.CountRowsAsync()).Should().Be(0);
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task An_abandoned_message_waits_out_its_delay_after_a_restart_and_an_expired_lease_counts_in_the_row()
+    {
+        await using (var before = Open())
+        {
+            await before.Queue.TryEnqueueAsync(StoreContractTests.NewMessage("m1"));
+            _ = await DequeueAsync(before);
+            _time.Advance(before.Queue.LeaseDuration); // The lease expires: delivered again, a second time.
+            var second = await DequeueAsync(before);
+            second.DeliveryCount.Should().Be(2);
+            await second.AbandonAsync(TimeSpan.FromMinutes(10));
+            (await Deliveries(before, "m1")).Should().Be(2);
+        }
+
+        await using var after = Open();
+        await after.SqliteQueue.EnsureLoadedAsync();
+        var early = async () => await DequeueAsync(after, TimeSpan.FromMilliseconds(300));
+        await early.Should().ThrowAsync<OperationCanceledException>("the abandoned message's delay outlives the restart");
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var third = await DequeueAsync(after);
+
+        third.Message.MessageId.Should().Be("m1");
+        third.DeliveryCount.Should().Be(3);
+        await third.AckAsync();
         (await after.SqliteQueue.CountRowsAsync()).Should().Be(0);
     }
 
@@ -93,7 +123,7 @@ public sealed class SqliteDurabilityTests
         var early = async () => await DequeueAsync(after, TimeSpan.FromMilliseconds(300));
         await early.Should().ThrowAsync<OperationCanceledException>();
 
-        QueuedMessage? delivered = null;
+        IFlowDelivery? delivered = null;
         for (var i = 0; i < 50 && delivered is null; i++)
         {
             _time.Advance(TimeSpan.FromMinutes(10));
@@ -107,7 +137,7 @@ public sealed class SqliteDurabilityTests
             }
         }
 
-        delivered!.MessageId.Should().Be("later");
+        delivered!.Message.MessageId.Should().Be("later");
     }
 
     [Test]
@@ -204,7 +234,7 @@ public sealed class SqliteDurabilityTests
         var message = StoreContractTests.NewMessage("m1");
         message.Body["big"] = big;
         await stores.Queue.TryEnqueueAsync(message);
-        var delivered = await DequeueAsync(stores);
+        var delivered = (await DequeueAsync(stores)).Message;
 
         var execution = Execution(delivered, ExecutionStatus.Running) with
         {
@@ -238,7 +268,7 @@ public sealed class SqliteDurabilityTests
         raw.Open();
         using var command = raw.CreateCommand();
         command.CommandText = "SELECT group_concat(version) FROM schema_version; ";
-        command.ExecuteScalar().Should().Be("1,2,3");
+        command.ExecuteScalar().Should().Be(string.Join(",", Enumerable.Range(1, SqliteSchema.Migrations.Count)));
         command.CommandText = "PRAGMA journal_mode;";
         command.ExecuteScalar().Should().Be("wal");
     }
@@ -268,7 +298,7 @@ public sealed class SqliteDurabilityTests
     private SqliteStoreFactory Open(int queueCapacity = 1024, Action<SqliteStorageOptions>? configure = null) =>
         new(DatabasePath, _time, queueCapacity, configure);
 
-    private static async Task<QueuedMessage> DequeueAsync(SqliteStoreFactory stores, TimeSpan? timeout = null)
+    private static async Task<IFlowDelivery> DequeueAsync(SqliteStoreFactory stores, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
         return await stores.Queue.DequeueAsync(cts.Token);
@@ -284,6 +314,11 @@ public sealed class SqliteDurabilityTests
             return (long)command.ExecuteScalar()!;
         });
     }
+
+    private static FlowExecution Execution(IFlowDelivery delivery, ExecutionStatus status) => Execution(delivery.Message, status) with
+    {
+        DeliveryCount = delivery.DeliveryCount,
+    };
 
     private static FlowExecution Execution(QueuedMessage message, ExecutionStatus status) => new()
     {

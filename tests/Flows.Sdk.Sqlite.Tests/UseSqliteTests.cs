@@ -40,6 +40,7 @@ public sealed class UseSqliteTests
             host.Services.GetRequiredService<IExecutionStore>().Should().BeOfType<SqliteExecutionStore>();
             host.Services.GetRequiredService<ISnapshotStore>().Should().BeOfType<SqliteSnapshotStore>();
             host.Services.GetRequiredService<IFlowQueue>().Should().BeOfType<SqliteFlowQueue>();
+            host.Services.GetRequiredService<Hooks.IReplayStore>().Should().BeOfType<SqliteReplayStore>();
             File.Exists(path).Should().BeTrue("the database and its directory are created at start");
         }
         finally

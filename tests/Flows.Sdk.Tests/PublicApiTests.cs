@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Flows.Sdk.Tests;
 
@@ -22,6 +23,22 @@ public class PublicApiTests
         var approved = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "PublicApi", $"{name}.txt")).ReplaceLineEndings("\n");
 
         actual.Should().Be(approved, $"the public API of {name} changed; if intended, update PublicApi/{name}.txt to:\n" + actual);
+    }
+
+    [Test]
+    public void The_shipped_packages_build_without_the_cores_internals()
+    {
+        var core = typeof(global::Flows.Sdk.Hooks.IWebhookReceiver).Assembly;
+        var friends = core.GetCustomAttributes<InternalsVisibleToAttribute>()
+            .Select(a => a.AssemblyName.Split(',')[0].Trim())
+            .ToList();
+
+        friends.Should().Contain("Flows.Sdk.Tests", "the attributes are read (this test project is a friend)");
+        friends.Should().NotContain(
+            [typeof(Microsoft.Extensions.DependencyInjection.WebhookFlowsHostingExtensions).Assembly.GetName().Name!,
+             typeof(Microsoft.AspNetCore.Builder.WebhookFlowsEndpointRouteBuilderExtensions).Assembly.GetName().Name!,
+             typeof(global::Flows.Sdk.Sqlite.SqliteStorageOptions).Assembly.GetName().Name!],
+            "the adapters must be writable from the public API alone");
     }
 
     private static string Describe(Assembly assembly)

@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace Flows.Sdk.Components;
 
 /// <summary>The components known to a host, by id.</summary>
-internal sealed class ComponentRegistry
+internal sealed class ComponentRegistry : IComponentCatalog
 {
     private readonly FrozenDictionary<string, IComponent> _components;
 
@@ -21,9 +21,12 @@ internal sealed class ComponentRegistry
         }
 
         _components = byId.ToFrozenDictionary(StringComparer.Ordinal);
+        Components = [.. _components.Values.OrderBy(c => c.Descriptor.Id, StringComparer.Ordinal)];
     }
 
     public IEnumerable<IComponent> All => _components.Values;
 
-    public IComponent? Find(string id) => _components.GetValueOrDefault(id);
+    public IReadOnlyList<IComponent> Components { get; }
+
+    public IComponent? Find(string componentId) => _components.GetValueOrDefault(componentId);
 }

@@ -22,12 +22,18 @@ internal sealed class ApiKeyWebhookAuthenticator : IWebhookAuthenticator
         ArgumentException.ThrowIfNullOrEmpty(headerName);
         ArgumentException.ThrowIfNullOrEmpty(headerValue);
         HeaderName = headerName;
+        SecretHeaders = [headerName.ToLowerInvariant()];
         _valueDigest = SHA256.HashData(Encoding.UTF8.GetBytes(headerValue));
         _missingMessage = $"The request is expected to carry an API key. Please send it using the {headerName} HTTP header";
         _invalidMessage = $"The API key in the {headerName} HTTP header is not valid.";
     }
 
     public string Type => WebhookCredentialTypes.ApiKey;
+
+    public TimeSpan ReplayWindow { get; } = IWebhookAuthenticator.ReplayWindowFor(HmacSignatureOptions.DefaultTolerance);
+
+    /// <summary>The API key's header, lower-case: redacted in messages.</summary>
+    public IReadOnlyList<string> SecretHeaders { get; }
 
     public string HeaderName { get; }
 

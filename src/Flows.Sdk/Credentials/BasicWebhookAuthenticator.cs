@@ -31,6 +31,10 @@ internal sealed class BasicWebhookAuthenticator : IWebhookAuthenticator
 
     public string Type => WebhookCredentialTypes.Basic;
 
+    public TimeSpan ReplayWindow { get; } = IWebhookAuthenticator.ReplayWindowFor(HmacSignatureOptions.DefaultTolerance);
+
+    public IReadOnlyList<string> SecretHeaders => [];
+
     /// <summary>The <c>WWW-Authenticate</c> value sent with every 401.</summary>
     public string Challenge { get; }
 

@@ -80,7 +80,7 @@ internal sealed class CredentialManager(
 
     public async ValueTask<CredentialVerificationResult> VerifyAsync(string id, CancellationToken cancellationToken = default)
     {
-        var credential = await store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new KeyNotFoundException($"Credential '{id}' was not found.");
+        var credential = await store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new CredentialNotFoundException(id);
         var component = components.Find(credential.ComponentId);
         if (component is null)
         {

@@ -15,6 +15,10 @@ internal sealed class HmacWebhookAuthenticator : IWebhookAuthenticator, IDisposa
 
     public string Type => WebhookCredentialTypes.Hmac;
 
+    public TimeSpan ReplayWindow => IWebhookAuthenticator.ReplayWindowFor(Verifier.Tolerance);
+
+    public IReadOnlyList<string> SecretHeaders => [];
+
     public HmacSignatureVerifier Verifier { get; }
 
     public WebhookAuthenticationSession Begin(IReadOnlyDictionary<string, StringValues> headers, DateTimeOffset now) =>

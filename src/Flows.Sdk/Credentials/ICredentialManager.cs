@@ -20,7 +20,7 @@ public interface ICredentialManager
     /// Runs the component's check of the credential, for at most 30 seconds. A timeout or an exception
     /// is reported as not verified, with the reason; it is never thrown.
     /// </summary>
-    /// <exception cref="KeyNotFoundException">No credential has that id.</exception>
+    /// <exception cref="CredentialNotFoundException">No credential has that id.</exception>
     ValueTask<CredentialVerificationResult> VerifyAsync(string id, CancellationToken cancellationToken = default);
 
     /// <summary>Returns a copy of the credential's fields with every secret replaced by <c>***</c>.</summary>

@@ -9,6 +9,10 @@ internal sealed class NoneWebhookAuthenticator : IWebhookAuthenticator
 
     public string Type => WebhookCredentialTypes.None;
 
+    public TimeSpan ReplayWindow { get; } = IWebhookAuthenticator.ReplayWindowFor(HmacSignatureOptions.DefaultTolerance);
+
+    public IReadOnlyList<string> SecretHeaders => [];
+
     public WebhookAuthenticationSession Begin(IReadOnlyDictionary<string, StringValues> headers, DateTimeOffset now) =>
         new(WebhookAuthenticationResult.Authenticated());
 }

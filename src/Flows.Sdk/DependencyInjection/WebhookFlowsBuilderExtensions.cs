@@ -1,5 +1,7 @@
 using Flows.Sdk.Components;
 using Flows.Sdk.Execution;
+using Flows.Sdk.Flows;
+using Flows.Sdk.Hooks;
 using Flows.Sdk.Mapping;
 using Flows.Sdk.Samples;
 using Flows.Sdk.Storage;
@@ -71,6 +73,18 @@ public static class WebhookFlowsBuilderExtensions
     /// <summary>Uses <typeparamref name="TQueue"/> between the hook and the workers.</summary>
     public static IWebhookFlowsBuilder UseQueue<TQueue>(this IWebhookFlowsBuilder builder)
         where TQueue : class, IFlowQueue => builder.Replace<IFlowQueue, TQueue>();
+
+    /// <summary>Uses <typeparamref name="TStore"/> to remember the message ids hooks accepted (see <see cref="IReplayStore"/>).</summary>
+    public static IWebhookFlowsBuilder UseReplayStore<TStore>(this IWebhookFlowsBuilder builder)
+        where TStore : class, IReplayStore => builder.Replace<IReplayStore, TStore>();
+
+    /// <summary>Uses <typeparamref name="TChannel"/> to carry flows' HTTP replies to the waiting hooks (see <see cref="IReplyChannel"/>).</summary>
+    public static IWebhookFlowsBuilder UseReplyChannel<TChannel>(this IWebhookFlowsBuilder builder)
+        where TChannel : class, IReplyChannel => builder.Replace<IReplyChannel, TChannel>();
+
+    /// <summary>Uses <typeparamref name="TFeed"/> to announce flows' publish, start and stop (see <see cref="IFlowStateFeed"/>).</summary>
+    public static IWebhookFlowsBuilder UseFlowStateFeed<TFeed>(this IWebhookFlowsBuilder builder)
+        where TFeed : class, IFlowStateFeed => builder.Replace<IFlowStateFeed, TFeed>();
 
     /// <summary>Uses <typeparamref name="TEngine"/> to compile and evaluate mappings.</summary>
     public static IWebhookFlowsBuilder UseMappingEngine<TEngine>(this IWebhookFlowsBuilder builder)

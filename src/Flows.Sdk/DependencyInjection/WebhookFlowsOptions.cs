@@ -12,7 +12,18 @@ public sealed class WebhookFlowsOptions
     /// <summary>How many accepted messages may wait to run (default 1024). When full, a hook answers <c>503</c>.</summary>
     public int QueueCapacity { get; set; } = 1024;
 
-    /// <summary>How many messages run at once (default four per processor).</summary>
+    /// <summary>
+    /// How long a dequeued message is leased to its worker (default 5 minutes): a message neither acknowledged nor renewed
+    /// within it is delivered again. The workers renew the lease of a message while it runs, so this bounds only how long a
+    /// message of a lost worker waits before it runs again.
+    /// </summary>
+    public TimeSpan QueueLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How many messages run at once (default four per processor). At start the workers raise the thread pool's minimum
+    /// (never lower it) to the processor count plus this, so that mappings running into their time limit, which are CPU work
+    /// on pool threads, cannot starve the hooks, the store and the other flows.
+    /// </summary>
     public int MaxConcurrency { get; set; } = Environment.ProcessorCount * 4;
 
     /// <summary>

@@ -31,6 +31,11 @@ internal sealed class WebhookFlowsOptionsValidator : IValidateOptions<WebhookFlo
             failures.Add($"{nameof(WebhookFlowsOptions)}.{nameof(options.QueueCapacity)} must be at least 1; it is {options.QueueCapacity}.");
         }
 
+        if (options.QueueLeaseDuration < TimeSpan.FromSeconds(1) || options.QueueLeaseDuration > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{nameof(WebhookFlowsOptions)}.{nameof(options.QueueLeaseDuration)} must be between 1 second and 1 day; it is {options.QueueLeaseDuration}.");
+        }
+
         if (options.MaxConcurrency < 1)
         {
             failures.Add($"{nameof(WebhookFlowsOptions)}.{nameof(options.MaxConcurrency)} must be at least 1; it is {options.MaxConcurrency}.");

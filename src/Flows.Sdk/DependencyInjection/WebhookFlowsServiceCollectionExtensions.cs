@@ -19,7 +19,8 @@ public static class WebhookFlowsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the engine's core services: flow lifecycle, credentials, hook receiver, flow runner, in-memory stores and queue.
-    /// It runs nothing by itself: hosts use <c>AddWebhookFlows()</c> from <c>Flows.Sdk.Hosting</c>, which adds the workers.
+    /// It runs nothing by itself: hosts use <c>AddWebhookFlows()</c> from <c>Flows.Sdk.Hosting</c>, which adds the workers, or run
+    /// <see cref="IFlowWorker"/> and <see cref="IRunLogPruner"/> themselves.
     /// Calling it twice is harmless.
     /// </summary>
     /// <param name="services">The host's services.</param>
@@ -42,6 +43,9 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IExecutionStore, InMemoryExecutionStore>();
         services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
+        services.TryAddSingleton<IReplayStore, InMemoryReplayStore>();
+        services.TryAddSingleton<IReplyChannel, InMemoryReplyChannel>();
+        services.TryAddSingleton<IFlowStateFeed, InMemoryFlowStateFeed>();
         services.AddOptions<JsonataOptions>();
         // Flows.Sdk.Jsonata takes no Options dependency: the engine is built here from the configured JsonataOptions.
         services.TryAddSingleton<IMappingEngine>(sp => new JsonataMappingEngine(sp.GetRequiredService<IOptions<JsonataOptions>>().Value));
@@ -52,10 +56,12 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, XmlSampleParser>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISampleParser, PropertyListSampleParser>());
         services.TryAddSingleton<SampleParserSelector>();
+        services.TryAddSingleton<ISampleParserCatalog>(sp => sp.GetRequiredService<SampleParserSelector>());
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, WebhookComponent>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponent, ReplyComponent>());
         services.TryAddSingleton<ComponentRegistry>();
+        services.TryAddSingleton<IComponentCatalog>(sp => sp.GetRequiredService<ComponentRegistry>());
         services.TryAddSingleton<CompiledFlowCache>();
         services.TryAddSingleton<FlowManager>();
         services.TryAddSingleton<IFlowManager>(sp => sp.GetRequiredService<FlowManager>());
@@ -66,9 +72,10 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
         services.TryAddSingleton<FlowStops>();
         services.TryAddSingleton<FlowRunner>();
-        services.TryAddSingleton<ReplyBroker>();
         services.TryAddSingleton<FlowWorker>();
+        services.TryAddSingleton<IFlowWorker>(sp => sp.GetRequiredService<FlowWorker>());
         services.TryAddSingleton<RunLogPruner>();
+        services.TryAddSingleton<IRunLogPruner>(sp => sp.GetRequiredService<RunLogPruner>());
         services.TryAddSingleton<IExecutionManager, ExecutionManager>();
         return new WebhookFlowsBuilder(services);
     }

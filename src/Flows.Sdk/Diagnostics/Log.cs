@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Flows.Sdk.Diagnostics;
 
 /// <summary>
-/// Every log event of the engine, with stable event ids: 1xxx flows, 2xxx hooks, 3xxx executions, 4xxx credentials.
+/// Every log event of the engine, with stable event ids: 1xxx flows, 2xxx hooks, 3xxx executions, 4xxx credentials
+/// (3009 and 3013, the shutdown events, are logged by Flows.Sdk.Hosting's hosted service).
 /// No event carries a secret or a message body.
 /// </summary>
 internal static partial class Log
@@ -19,6 +20,9 @@ internal static partial class Log
 
     [LoggerMessage(1004, LogLevel.Information, "Flow {FlowId} stopped")]
     public static partial void FlowStopped(ILogger logger, string flowId);
+
+    [LoggerMessage(1101, LogLevel.Error, "A flow-state subscriber failed on the {Kind} change of flow {FlowId}; the other subscribers got it")]
+    public static partial void FlowStateSubscriberFailed(ILogger logger, Exception exception, string flowId, string kind);
 
     [LoggerMessage(2001, LogLevel.Debug, "Hook request {RequestId} accepted for flow {FlowId} version {Version}")]
     public static partial void HookAccepted(ILogger logger, string requestId, string flowId, int version);
@@ -56,9 +60,6 @@ internal static partial class Log
     [LoggerMessage(3008, LogLevel.Information, "Step {StepId} of execution {ExecutionId} failed transiently; retry {Retry} in {DelayMs} ms")]
     public static partial void StepRetrying(ILogger logger, string executionId, string stepId, int retry, double delayMs);
 
-    [LoggerMessage(3009, LogLevel.Warning, "Shutdown: {Count} executions did not finish in time and were cancelled")]
-    public static partial void ShutdownUnfinished(ILogger logger, int count);
-
     [LoggerMessage(3010, LogLevel.Information, "Run log pruned: {Count} executions of flow {FlowId} deleted")]
     public static partial void RunLogPruned(ILogger logger, string flowId, int count);
 
@@ -67,9 +68,6 @@ internal static partial class Log
 
     [LoggerMessage(3012, LogLevel.Warning, "Message {MessageId} of flow {FlowId} (execution {ExecutionId}) was abandoned at shutdown; a durable queue delivers it again")]
     public static partial void MessageAbandoned(ILogger logger, string messageId, string flowId, string executionId);
-
-    [LoggerMessage(3013, LogLevel.Information, "Shutdown: waiting for {Count} running executions")]
-    public static partial void ShutdownWaiting(ILogger logger, int count);
 
     [LoggerMessage(4001, LogLevel.Information, "Credential {CredentialId} created for component {ComponentId}")]
     public static partial void CredentialCreated(ILogger logger, string credentialId, string componentId);

@@ -16,7 +16,7 @@ internal sealed class ExecutionManager(IExecutionStore store, IFlowQueue queue, 
     public async ValueTask<FlowExecution> RetryAsync(string executionId, JObject? message = null, CancellationToken cancellationToken = default)
     {
         var current = await store.GetAsync(executionId, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"Execution '{executionId}' was not found.");
+            ?? throw new ExecutionNotFoundException(executionId);
         if (current.Status != ExecutionStatus.Failed || current.Failure is not { } failure)
         {
             throw NotFailed(executionId, current.Status);
@@ -26,7 +26,7 @@ internal sealed class ExecutionManager(IExecutionStore store, IFlowQueue queue, 
         if (!await store.TrySetStatusAsync(executionId, ExecutionStatus.Failed, ExecutionStatus.Running, null, cancellationToken).ConfigureAwait(false))
         {
             var now = await store.GetAsync(executionId, cancellationToken).ConfigureAwait(false)
-                ?? throw new KeyNotFoundException($"Execution '{executionId}' was not found.");
+                ?? throw new ExecutionNotFoundException(executionId);
             throw NotFailed(executionId, now.Status);
         }
 
@@ -41,12 +41,12 @@ internal sealed class ExecutionManager(IExecutionStore store, IFlowQueue queue, 
         if (!await queue.TryEnqueueAsync(retry, cancellationToken).ConfigureAwait(false))
         {
             await store.TrySetStatusAsync(executionId, ExecutionStatus.Running, ExecutionStatus.Failed, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-            throw new InvalidOperationException("The queue is full; try the retry again later.");
+            throw new ExecutionStateException(executionId, "The queue is full; try the retry again later.");
         }
 
         return current with { Status = ExecutionStatus.Running, FinishedAt = null };
     }
 
-    private static InvalidOperationException NotFailed(string executionId, ExecutionStatus status) =>
-        new($"Execution '{executionId}' is {status.ToString().ToLowerInvariant()}: only a failed execution can be retried.");
+    private static ExecutionStateException NotFailed(string executionId, ExecutionStatus status) =>
+        new(executionId, $"Execution '{executionId}' is {status.ToString().ToLowerInvariant()}: only a failed execution can be retried.");
 }

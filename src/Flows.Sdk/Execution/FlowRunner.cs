@@ -23,7 +23,7 @@ internal sealed class FlowRunner
     private readonly ICredentialStore _credentials;
     private readonly ISnapshotStore _snapshots;
     private readonly IFlowQueue _queue;
-    private readonly ReplyBroker _replies;
+    private readonly IReplyChannel _replies;
     private readonly IServiceScopeFactory _scopes;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
@@ -37,7 +37,7 @@ internal sealed class FlowRunner
         ICredentialStore credentials,
         ISnapshotStore snapshots,
         IFlowQueue queue,
-        ReplyBroker replies,
+        IReplyChannel replies,
         IServiceScopeFactory scopes,
         IOptions<WebhookFlowsOptions> options,
         TimeProvider time,
@@ -64,18 +64,24 @@ internal sealed class FlowRunner
     /// the execution then ends <c>failed</c> ("The flow was stopped while this execution ran") and the method returns it.
     /// How many runs of a flow go at once is the workers' business (<see cref="FairShare"/>), not the runner's.
     /// </summary>
-    public async Task<FlowExecution> RunAsync(QueuedMessage message, CancellationToken cancellationToken)
+    public Task<FlowExecution> RunAsync(QueuedMessage message, CancellationToken cancellationToken) =>
+        RunAsync(message, deliveryCount: 1, cancellationToken);
+
+    /// <summary>Runs a message delivered <paramref name="deliveryCount"/> times (the run log's delivery count comes from the queue's delivery).</summary>
+    public async Task<FlowExecution> RunAsync(QueuedMessage message, int deliveryCount, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(deliveryCount, 1);
         var stopped = _stops.TokenOf(message.FlowId);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopped);
-        return await RunCoreAsync(message, cancellationToken, stopped, linked.Token).ConfigureAwait(false);
+        return await RunCoreAsync(message, deliveryCount, cancellationToken, stopped, linked.Token).ConfigureAwait(false);
     }
 
     /// <param name="message">The message to run.</param>
+    /// <param name="deliveryCount">How many times the queue delivered it, this time included.</param>
     /// <param name="cancellationToken">Abandons the run (host shutdown); also the token of the run-log writes.</param>
     /// <param name="stopped">Cancelled when the flow is stopped.</param>
     /// <param name="running">Either of the two: what the mappings and actions are cancelled with.</param>
-    private async Task<FlowExecution> RunCoreAsync(QueuedMessage message, CancellationToken cancellationToken, CancellationToken stopped, CancellationToken running)
+    private async Task<FlowExecution> RunCoreAsync(QueuedMessage message, int deliveryCount, CancellationToken cancellationToken, CancellationToken stopped, CancellationToken running)
     {
         var compiled = await _compiledFlows.GetAsync(message.FlowId, message.FlowVersion, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Flow '{message.FlowId}' version {message.FlowVersion} does not exist.");
@@ -101,6 +107,7 @@ internal sealed class FlowRunner
                 RequestId = message.RequestId,
                 MessageId = message.MessageId,
                 Status = ExecutionStatus.Running,
+                DeliveryCount = deliveryCount,
                 StartedAt = _time.GetUtcNow(),
                 Steps = [new StepExecution { StepId = trigger.Id, Status = ExecutionStatus.Succeeded, Output = message.Body, StartedAt = message.ReceivedAt }],
             }, cancellationToken).ConfigureAwait(false);
@@ -112,7 +119,7 @@ internal sealed class FlowRunner
         {
             startIndex = IndexOf(compiled, message.ResumeStepId);
             stepOutputs = message.StepOutputs ?? [];
-            await _runLog.ResumeAsync(message.ExecutionId, rebound: message.Rebounds > 0, cancellationToken).ConfigureAwait(false);
+            await _runLog.ResumeAsync(message.ExecutionId, rebound: message.Rebounds > 0, deliveryCount, cancellationToken).ConfigureAwait(false);
         }
 
         var run = new Run(this, compiled, message, running, cancellationToken);
@@ -132,9 +139,9 @@ internal sealed class FlowRunner
 
         if (compiled.ExpectsReply && finished.Status != ExecutionStatus.Rebounding)
         {
-            _replies.Abandon(message.ExecutionId, finished.Status == ExecutionStatus.Failed
+            await _replies.AbandonAsync(message.ExecutionId, finished.Status == ExecutionStatus.Failed
                 ? $"The flow failed before it replied: {run.FailureMessage}"
-                : "The flow ended without sending a reply.");
+                : "The flow ended without sending a reply.", CancellationToken.None).ConfigureAwait(false);
         }
 
         var label = finished.Status.ToString().ToLowerInvariant();
@@ -527,11 +534,10 @@ internal sealed class FlowRunner
                 return default;
             }
 
-            public override ValueTask EmitHttpReplyAsync(HttpReply reply)
+            public override async ValueTask EmitHttpReplyAsync(HttpReply reply)
             {
                 ArgumentNullException.ThrowIfNull(reply);
-                run.Runner._replies.Reply(ExecutionId, reply);
-                return default;
+                await run.Runner._replies.PublishAsync(ExecutionId, reply, run.Cancellation).ConfigureAwait(false);
             }
         }
     }

@@ -6,13 +6,15 @@ using Microsoft.Extensions.Options;
 namespace Flows.Sdk.Execution;
 
 /// <summary>
-/// Drains the queue: <see cref="WebhookFlowsOptions.MaxConcurrency"/> loops, each taking a message, running it, acknowledging it.
+/// Drains the queue: <see cref="WebhookFlowsOptions.MaxConcurrency"/> loops, each taking a delivery, running its message
+/// (renewing the delivery's lease every third of <see cref="IFlowQueue.LeaseDuration"/> while it runs), acknowledging it once
+/// the run is recorded.
 /// A loop takes only a message of a flow below its fair share (<see cref="FairShare"/>), so it never holds a worker while
 /// waiting for a flow: a flow at its share is skipped and the others' messages run.
 /// Stopping is two-phase: <c>stopAccepting</c> ends the loops after the message they run; <c>abandon</c> cancels the runs
 /// themselves (their messages are not acknowledged, so a durable queue delivers them again).
 /// </summary>
-internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<WebhookFlowsOptions> options, ILogger<FlowWorker> logger)
+internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<WebhookFlowsOptions> options, ILogger<FlowWorker> logger, TimeProvider time) : IFlowWorker
 {
     private readonly FairShare _share = new(options.Value);
 
@@ -54,21 +56,26 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
     {
         while (!stopAccepting.IsCancellationRequested)
         {
-            QueuedMessage message;
+            IFlowDelivery delivery;
             try
             {
                 // The queue takes the run slot for the message's flow when it hands the message over.
-                message = await queue.DequeueAsync(_share, stopAccepting).ConfigureAwait(false);
+                delivery = await queue.DequeueAsync(_share, stopAccepting).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopAccepting.IsCancellationRequested)
             {
                 return;
             }
 
+            var message = delivery.Message;
             try
             {
-                await runner.RunAsync(message, abandon).ConfigureAwait(false);
-                await queue.AcknowledgeAsync(message, CancellationToken.None).ConfigureAwait(false);
+                using (RenewWhileRunning(delivery))
+                {
+                    await runner.RunAsync(message, delivery.DeliveryCount, abandon).ConfigureAwait(false);
+                }
+
+                await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (abandon.IsCancellationRequested)
             {
@@ -79,12 +86,31 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
             catch (Exception e)
             {
                 Log.MessageFailed(logger, message.MessageId, message.FlowId, e);
-                await queue.AcknowledgeAsync(message, CancellationToken.None).ConfigureAwait(false);
+                await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {
                 _share.Release(message.FlowId);
             }
+        }
+    }
+
+    /// <summary>A timer renewing the delivery's lease every third of its duration (so one late tick does not lose it).</summary>
+    private ITimer RenewWhileRunning(IFlowDelivery delivery)
+    {
+        var period = queue.LeaseDuration / 3;
+        return time.CreateTimer(static state => _ = RenewAsync((IFlowDelivery)state!), delivery, period, period);
+    }
+
+    private static async Task RenewAsync(IFlowDelivery delivery)
+    {
+        try
+        {
+            await delivery.RenewAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A renewal that failed (the store is down) is retried at the next tick; the lease outlasts two of them.
         }
     }
 }

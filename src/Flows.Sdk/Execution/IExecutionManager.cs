@@ -16,7 +16,7 @@ public interface IExecutionManager
     /// Runs a failed execution again from its failed step, with the message that step got or with <paramref name="message"/>
     /// in its place. The new attempts are recorded in the same execution. Returns the execution as queued (status running).
     /// </summary>
-    /// <exception cref="KeyNotFoundException">No execution has that id.</exception>
-    /// <exception cref="InvalidOperationException">The execution has not failed, or the queue is full.</exception>
+    /// <exception cref="ExecutionNotFoundException">No execution has that id.</exception>
+    /// <exception cref="ExecutionStateException">The execution has not failed, or the queue is full (it stays failed).</exception>
     ValueTask<FlowExecution> RetryAsync(string executionId, JObject? message = null, CancellationToken cancellationToken = default);
 }

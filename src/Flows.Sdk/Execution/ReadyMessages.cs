@@ -4,11 +4,24 @@ namespace Flows.Sdk.Execution;
 /// The ready messages of a queue, by flow, handed out round-robin across flows to the flows an <see cref="IFlowAdmission"/>
 /// admits (each flow's messages in the order they became ready). Shared by the in-memory and SQLite queues: the durable part
 /// of a queue (rows, leases, timers for delayed messages) stays in the queue; this is only the in-process order.
+/// Public for queue implementers: an <see cref="IFlowQueue"/> adds the messages that became ready and serves
+/// <see cref="IFlowQueue.DequeueAsync(IFlowAdmission, CancellationToken)"/> with <see cref="ReadyMessages{T}.TakeAsync"/>. Thread-safe.
 /// </summary>
-internal sealed class ReadyMessages
+public sealed class ReadyMessages() : ReadyMessages<QueuedMessage>(static message => message.FlowId)
+{
+}
+
+/// <summary>
+/// The ready entries of a queue, by flow, handed out round-robin across flows (see <see cref="ReadyMessages"/>), for any entry
+/// type: a queue keeps a message's queue-side state (row, delivery count) in its entries. Thread-safe.
+/// </summary>
+/// <typeparam name="T">The entry type.</typeparam>
+/// <param name="flowOf">The flow id of an entry.</param>
+public class ReadyMessages<T>(Func<T, string> flowOf)
+    where T : class
 {
     private readonly object _lock = new();
-    private readonly Dictionary<string, Queue<QueuedMessage>> _byFlow = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<T>> _byFlow = new(StringComparer.Ordinal);
 
     // The flows with ready messages, in turn order; _next is the flow whose turn it is.
     private readonly List<string> _turns = [];
@@ -16,7 +29,7 @@ internal sealed class ReadyMessages
     private readonly List<(IFlowAdmission Admission, IDisposable Registration)> _admissions = [];
 
     // Emptied per-flow queues, kept for the next flow that gets a message: a flow's queue empties and refills with most messages.
-    private readonly Stack<Queue<QueuedMessage>> _spare = new();
+    private readonly Stack<Queue<T>> _spare = new();
     private int _next;
     private int _count;
 
@@ -24,7 +37,7 @@ internal sealed class ReadyMessages
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>Adds a ready message unless <paramref name="capacity"/> messages are ready already.</summary>
-    public bool TryAdd(QueuedMessage message, int capacity)
+    public bool TryAdd(T message, int capacity)
     {
         lock (_lock)
         {
@@ -40,7 +53,7 @@ internal sealed class ReadyMessages
     }
 
     /// <summary>Adds a ready message whatever the count (a message accepted earlier: a due rebound, a redelivery).</summary>
-    public void Add(QueuedMessage message)
+    public void Add(T message)
     {
         lock (_lock)
         {
@@ -50,7 +63,7 @@ internal sealed class ReadyMessages
     }
 
     /// <summary>Adds ready messages whatever the count, in order.</summary>
-    public void AddRange(IEnumerable<QueuedMessage> messages)
+    public void AddRange(IEnumerable<T> messages)
     {
         lock (_lock)
         {
@@ -64,7 +77,7 @@ internal sealed class ReadyMessages
     }
 
     /// <summary>Takes the next message of a flow <paramref name="admission"/> admits, waiting for one when there is none.</summary>
-    public ValueTask<QueuedMessage> TakeAsync(IFlowAdmission admission, CancellationToken cancellationToken)
+    public ValueTask<T> TakeAsync(IFlowAdmission admission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(admission);
         cancellationToken.ThrowIfCancellationRequested();
@@ -85,7 +98,7 @@ internal sealed class ReadyMessages
         {
             var registration = cancellationToken.Register(static state =>
             {
-                var (self, w, token) = ((ReadyMessages, Waiter, CancellationToken))state!;
+                var (self, w, token) = ((ReadyMessages<T>, Waiter, CancellationToken))state!;
                 lock (self._lock)
                 {
                     if (w.Node!.List is null)
@@ -143,15 +156,16 @@ internal sealed class ReadyMessages
         _admissions.Add((admission, admission.OnSlotFreed(Wake)));
     }
 
-    private void AddLocked(QueuedMessage message)
+    private void AddLocked(T message)
     {
-        if (!_byFlow.TryGetValue(message.FlowId, out var messages))
+        var flowId = flowOf(message);
+        if (!_byFlow.TryGetValue(flowId, out var messages))
         {
-            messages = _spare.TryPop(out var spare) ? spare : new Queue<QueuedMessage>();
-            _byFlow[message.FlowId] = messages;
+            messages = _spare.TryPop(out var spare) ? spare : new Queue<T>();
+            _byFlow[flowId] = messages;
 
             // A flow that had nothing ready joins the turns just before the flow whose turn it is: it is served last in this round.
-            _turns.Insert(_next, message.FlowId);
+            _turns.Insert(_next, flowId);
             _next = (_next + 1) % _turns.Count;
         }
 
@@ -177,7 +191,7 @@ internal sealed class ReadyMessages
         }
     }
 
-    private bool TryTakeLocked(IFlowAdmission admission, out QueuedMessage message)
+    private bool TryTakeLocked(IFlowAdmission admission, out T message)
     {
         var flows = _turns.Count;
         for (var i = 0; i < flows; i++)
@@ -218,7 +232,7 @@ internal sealed class ReadyMessages
     private sealed class Waiter(IFlowAdmission admission)
     {
         public readonly IFlowAdmission Admission = admission;
-        public readonly TaskCompletionSource<QueuedMessage> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public readonly TaskCompletionSource<T> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public LinkedListNode<Waiter>? Node;
         public CancellationTokenRegistration Registration;
     }

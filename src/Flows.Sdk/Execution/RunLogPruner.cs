@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Flows.Sdk.Execution;
 
 /// <summary>Enforces run-log retention: for every flow, drops finished executions past the maximum age or count.</summary>
-internal sealed class RunLogPruner(IFlowStore flows, IExecutionStore executions, IOptions<WebhookFlowsOptions> options, TimeProvider time, ILogger<RunLogPruner> logger)
+internal sealed class RunLogPruner(IFlowStore flows, IExecutionStore executions, IOptions<WebhookFlowsOptions> options, TimeProvider time, ILogger<RunLogPruner> logger) : IRunLogPruner
 {
     public async Task<int> PruneOnceAsync(CancellationToken cancellationToken)
     {

@@ -60,10 +60,42 @@ internal sealed record CompiledStep(StepDefinition Definition, IComponent Compon
 /// <summary>One input field and the compiled expression that computes it.</summary>
 internal sealed record CompiledField(string Field, IMappingExpression Expression);
 
-/// <summary>Compiles flow versions and keeps them, keyed by flow id and version number.</summary>
-internal sealed class CompiledFlowCache(IFlowStore store, ComponentRegistry components, IMappingEngine mappingEngine)
+/// <summary>
+/// Compiles flow versions and keeps them, keyed by flow id and version number. Versions never change, so an entry is never
+/// stale; following the flow-state feed it keeps, per flow, only the live and the latest version (a queued message of an
+/// older version compiles it again on demand).
+/// </summary>
+internal sealed class CompiledFlowCache : IDisposable
 {
     private readonly ConcurrentDictionary<(string FlowId, int Version), CompiledFlow> _cache = new();
+    private readonly IFlowStore _store;
+    private readonly ComponentRegistry _components;
+    private readonly IMappingEngine _mappingEngine;
+    private readonly IDisposable _subscription;
+
+    public CompiledFlowCache(IFlowStore store, ComponentRegistry components, IMappingEngine mappingEngine, IFlowStateFeed stateFeed)
+    {
+        _store = store;
+        _components = components;
+        _mappingEngine = mappingEngine;
+        _subscription = stateFeed.Subscribe(OnFlowStateChanged);
+    }
+
+    /// <summary>How many compiled versions are kept (tests).</summary>
+    internal int Count => _cache.Count;
+
+    public void Dispose() => _subscription.Dispose();
+
+    private void OnFlowStateChanged(FlowStateChange change)
+    {
+        foreach (var key in _cache.Keys)
+        {
+            if (key.FlowId == change.FlowId && key.Version != change.LiveVersion && key.Version != change.LatestVersion)
+            {
+                _cache.TryRemove(key, out _);
+            }
+        }
+    }
 
     public async ValueTask<CompiledFlow?> GetAsync(string flowId, int version, CancellationToken cancellationToken)
     {
@@ -72,7 +104,7 @@ internal sealed class CompiledFlowCache(IFlowStore store, ComponentRegistry comp
             return compiled;
         }
 
-        var stored = await store.GetVersionAsync(flowId, version, cancellationToken).ConfigureAwait(false);
+        var stored = await _store.GetVersionAsync(flowId, version, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
             return null;
@@ -96,7 +128,7 @@ internal sealed class CompiledFlowCache(IFlowStore store, ComponentRegistry comp
         var steps = new List<CompiledStep>(version.Definition.Steps.Count);
         foreach (var step in version.Definition.Steps)
         {
-            var component = components.Find(step.ComponentId);
+            var component = _components.Find(step.ComponentId);
             if (component is null)
             {
                 errors.Add(new(step.Id, "componentId", $"Unknown component '{step.ComponentId}'."));
@@ -109,7 +141,7 @@ internal sealed class CompiledFlowCache(IFlowStore store, ComponentRegistry comp
             {
                 try
                 {
-                    fields.Add(new(field, mappingEngine.Compile(expression)));
+                    fields.Add(new(field, _mappingEngine.Compile(expression)));
                 }
                 catch (MappingException e)
                 {
@@ -123,7 +155,7 @@ internal sealed class CompiledFlowCache(IFlowStore store, ComponentRegistry comp
             {
                 try
                 {
-                    inputExpression = mappingEngine.Compile(whole);
+                    inputExpression = _mappingEngine.Compile(whole);
                 }
                 catch (MappingException e)
                 {

@@ -24,6 +24,7 @@ internal sealed class FlowManager(
     IOptions<SampleParseOptions> sampleOptions,
     IServiceProvider services,
     TimeProvider time,
+    IFlowStateFeed stateFeed,
     ILogger<FlowManager> logger,
     FlowStops stops,
     IOptions<JsonataOptions> mappingOptions) : IFlowManager
@@ -107,6 +108,7 @@ internal sealed class FlowManager(
         }, cancellationToken).ConfigureAwait(false);
 
         compiledFlows.Add(compiled!);
+        await stateFeed.PublishAsync(FlowStateChange.Of(FlowStateChangeKind.Published, flow), CancellationToken.None).ConfigureAwait(false);
         Log.FlowPublished(logger, flow.Id, version!.Number);
         return new PublishResult(version, warnings);
     }
@@ -122,6 +124,7 @@ internal sealed class FlowManager(
 
             return (flow with { State = FlowState.Running, LiveVersion = latest }, null);
         }, cancellationToken).ConfigureAwait(false);
+        await stateFeed.PublishAsync(FlowStateChange.Of(FlowStateChangeKind.Started, flow), CancellationToken.None).ConfigureAwait(false);
         Log.FlowStarted(logger, flow.Id, flow.LiveVersion!.Value);
         return flow;
     }
@@ -136,6 +139,7 @@ internal sealed class FlowManager(
 
         // Its running executions end now (failed, "The flow was stopped while this execution ran"), freeing their workers.
         stops.Stop(flow.Id);
+        await stateFeed.PublishAsync(FlowStateChange.Of(FlowStateChangeKind.Stopped, flow), CancellationToken.None).ConfigureAwait(false);
         Log.FlowStopped(logger, flow.Id);
         return flow;
     }

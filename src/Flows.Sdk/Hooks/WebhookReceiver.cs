@@ -25,7 +25,8 @@ internal sealed class WebhookReceiver(
     IFlowQueue queue,
     IOptions<WebhookFlowsOptions> options,
     TimeProvider time,
-    ReplyBroker replies,
+    IReplyChannel replies,
+    IReplayStore replays,
     HookGuards guards,
     ILogger<WebhookReceiver> logger) : IWebhookReceiver
 {
@@ -68,7 +69,7 @@ internal sealed class WebhookReceiver(
 
     /// <summary>The exception's suggested delay in whole seconds (at least 1), for <c>Retry-After</c>.</summary>
     internal static string RetryAfterSeconds(StorageUnavailableException e) =>
-        Math.Max(1L, (long)Math.Ceiling(e.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        e.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
 
     private async ValueTask<WebhookResponse> ReceiveCoreAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
@@ -93,15 +94,11 @@ internal sealed class WebhookReceiver(
         }
 
         var settings = compiled.Hook;
-        if (guards.Limiter(compiled) is { } limiter)
+        if (!guards.TryAcquire(compiled, out var wait))
         {
-            using var lease = limiter.AttemptAcquire();
-            if (!lease.IsAcquired)
-            {
-                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-                return WebhookResponse.Problem(429, "Too Many Requests", "The flow's rate limit is reached; try again later.",
-                    new Dictionary<string, string> { ["Retry-After"] = retryAfter.ToString(CultureInfo.InvariantCulture) });
-            }
+            var retryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            return WebhookResponse.Problem(429, "Too Many Requests", "The flow's rate limit is reached; try again later.",
+                new Dictionary<string, string> { ["Retry-After"] = retryAfter.ToString(CultureInfo.InvariantCulture) });
         }
 
         var trigger = compiled.Steps[0].Definition;
@@ -143,15 +140,14 @@ internal sealed class WebhookReceiver(
 
         var requestId = Ids.New();
         var accepted = session.Complete();
-        ReplayCache? replays = null;
         if (accepted.MessageId is { } senderMessageId)
         {
-            replays = guards.Replays(authenticator is HmacWebhookAuthenticator hmac ? hmac.Verifier.Tolerance : HmacSignatureOptions.DefaultTolerance);
-            if (!replays.TryRegister(flow.Id, senderMessageId, requestId, out var firstRequestId))
+            var registration = await replays.TryRegisterAsync(flow.Id, senderMessageId, requestId, authenticator.ReplayWindow, cancellationToken).ConfigureAwait(false);
+            if (!registration.IsFirst)
             {
                 // A redelivery of a message already accepted: acknowledged again, not run again.
-                Log.HookReplay(logger, flow.Id, firstRequestId);
-                return WebhookResponse.Accepted(firstRequestId);
+                Log.HookReplay(logger, flow.Id, registration.FirstRequestId);
+                return WebhookResponse.Accepted(registration.FirstRequestId);
             }
         }
 
@@ -163,45 +159,50 @@ internal sealed class WebhookReceiver(
 
         var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow());
         var executionHeader = new Dictionary<string, string> { [WebhookResponse.ExecutionIdHeader] = message.ExecutionId };
-        var reply = compiled.ExpectsReply ? replies.Register(message.ExecutionId) : null;
-        bool queued;
+        // Registered before the message is queued, so the reply step cannot reply before the hook waits.
+        var reply = compiled.ExpectsReply ? await replies.RegisterAsync(message.ExecutionId, cancellationToken).ConfigureAwait(false) : null;
         try
         {
-            queued = await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-        catch (StorageUnavailableException)
-        {
-            // Not committed: the sender's retry must be accepted as new, not acknowledged as a replay.
-            replies.Unregister(message.ExecutionId);
-            if (accepted.MessageId is { } messageId)
+            bool queued;
+            try
             {
-                replays!.Forget(flow.Id, messageId, requestId);
+                queued = await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StorageUnavailableException)
+            {
+                // Not committed: the sender's retry must be accepted as new, not acknowledged as a replay.
+                await ForgetAsync(flow.Id, accepted.MessageId, requestId).ConfigureAwait(false);
+                throw;
             }
 
-            throw;
-        }
-
-        if (!queued)
-        {
-            replies.Unregister(message.ExecutionId);
-            if (accepted.MessageId is { } messageId)
+            if (!queued)
             {
-                replays!.Forget(flow.Id, messageId, requestId);
+                await ForgetAsync(flow.Id, accepted.MessageId, requestId).ConfigureAwait(false);
+                Log.HookQueueFull(logger, flow.Id);
+                return WebhookResponse.Problem(503, "Service Unavailable", "The flow's queue is full; try again later.",
+                    new Dictionary<string, string> { ["Retry-After"] = "5" });
             }
 
-            Log.HookQueueFull(logger, flow.Id);
-            return WebhookResponse.Problem(503, "Service Unavailable", "The flow's queue is full; try again later.",
-                new Dictionary<string, string> { ["Retry-After"] = "5" });
-        }
+            Log.HookAccepted(logger, requestId, flow.Id, liveVersion);
+            if (reply is null)
+            {
+                return WebhookResponse.Accepted(requestId, executionHeader);
+            }
 
-        Log.HookAccepted(logger, requestId, flow.Id, liveVersion);
-        if (reply is null)
+            return await WaitForReplyAsync(reply, executionHeader, settings.ReplyTimeout ?? options.Value.ReplyTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
         {
-            return WebhookResponse.Accepted(requestId, executionHeader);
+            if (reply is not null)
+            {
+                await reply.DisposeAsync().ConfigureAwait(false);
+            }
         }
-
-        return await WaitForReplyAsync(reply, message.ExecutionId, executionHeader, settings.ReplyTimeout ?? options.Value.ReplyTimeout, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Forgets the replay registration of a message that was not queued, so the sender's retry is taken as new.</summary>
+    private ValueTask ForgetAsync(string flowId, string? messageId, string requestId) =>
+        messageId is null ? default : replays.ForgetAsync(flowId, messageId, requestId, CancellationToken.None);
 
     private static WebhookResponse AuthenticationProblem(WebhookAuthenticationResult result) =>
         WebhookResponse.Problem(
@@ -210,25 +211,19 @@ internal sealed class WebhookReceiver(
             result.Message ?? "The request is not authenticated.",
             result.WwwAuthenticate is { } challenge ? new Dictionary<string, string> { ["WWW-Authenticate"] = challenge } : null);
 
-    private async Task<WebhookResponse> WaitForReplyAsync(
-        Task<ReplyOutcome> reply, string executionId, Dictionary<string, string> executionHeader, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<WebhookResponse> WaitForReplyAsync(
+        IReplyWait reply, Dictionary<string, string> executionHeader, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        try
-        {
-            var outcome = await reply.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
-            return outcome.Reply is { } httpReply
-                ? WebhookResponse.FromReply(httpReply, executionHeader)
-                : WebhookResponse.Problem(502, "Bad Gateway", outcome.FailureReason ?? "The flow did not reply.", executionHeader);
-        }
-        catch (TimeoutException)
+        var outcome = await reply.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        if (outcome is null)
         {
             return WebhookResponse.Problem(504, "Gateway Timeout",
-                $"The flow did not reply within {timeout.TotalSeconds:0.###} seconds; it goes on running (execution {executionId}).", executionHeader);
+                $"The flow did not reply within {timeout.TotalSeconds:0.###} seconds; it goes on running (execution {reply.ExecutionId}).", executionHeader);
         }
-        finally
-        {
-            replies.Unregister(executionId);
-        }
+
+        return outcome.Reply is { } httpReply
+            ? WebhookResponse.FromReply(httpReply, executionHeader)
+            : WebhookResponse.Problem(502, "Bad Gateway", outcome.FailureReason ?? "The flow did not reply.", executionHeader);
     }
 
     private async ValueTask<(JObject? Body, WebhookResponse? Problem)> ReadBodyAsync(
@@ -376,12 +371,12 @@ internal sealed class WebhookReceiver(
     /// <summary>The headers for the message, with every credential-bearing header (and the API key's header) redacted.</summary>
     private static JObject HeadersToObject(IReadOnlyDictionary<string, StringValues> headers, IWebhookAuthenticator authenticator)
     {
-        var secretHeader = (authenticator as ApiKeyWebhookAuthenticator)?.HeaderName;
+        var secretHeaders = authenticator.SecretHeaders;
         var result = new JObject();
         foreach (var (key, value) in headers)
         {
             var name = key.ToLowerInvariant();
-            var secret = RedactedHeaders.Contains(name) || (secretHeader is not null && string.Equals(name, secretHeader, StringComparison.OrdinalIgnoreCase));
+            var secret = RedactedHeaders.Contains(name) || secretHeaders.Contains(name, StringComparer.OrdinalIgnoreCase);
             result[name] = secret ? CredentialManager.Redacted : value.ToString();
         }
 

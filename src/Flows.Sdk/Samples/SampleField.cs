@@ -4,4 +4,4 @@ namespace Flows.Sdk.Samples;
 /// <param name="Path">A JSONata path to the field (see <see cref="SchemaFields"/> for the syntax).</param>
 /// <param name="Type">The JSON Schema type, several joined with <c>|</c> (such as <c>string|null</c>), or <c>any</c>.</param>
 /// <param name="Title">The schema's title for the field, when it has one.</param>
-internal sealed record SampleField(string Path, string Type, string? Title);
+public sealed record SampleField(string Path, string Type, string? Title);

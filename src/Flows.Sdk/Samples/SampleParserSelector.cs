@@ -5,7 +5,7 @@ namespace Flows.Sdk.Samples;
 /// Formats are matched without regard to case; when two parsers claim one format, the one registered last wins, so a
 /// host can replace a built-in parser.
 /// </summary>
-internal sealed class SampleParserSelector
+internal sealed class SampleParserSelector : ISampleParserCatalog
 {
     private readonly Dictionary<string, ISampleParser> _parsers = new(StringComparer.OrdinalIgnoreCase);
 

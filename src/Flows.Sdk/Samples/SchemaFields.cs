@@ -15,7 +15,7 @@ namespace Flows.Sdk.Samples;
 /// field without its children); nesting is cut off after <see cref="MaxDepth"/> levels and the list after
 /// <see cref="MaxFields"/> fields.
 /// </remarks>
-internal static class SchemaFields
+public static class SchemaFields
 {
     internal const int MaxDepth = 64;
 
@@ -24,6 +24,8 @@ internal static class SchemaFields
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal) { "and", "or", "in", "true", "false", "null", "function" };
 
     /// <summary>Lists the fields of <paramref name="schema"/>.</summary>
+    /// <param name="schema">A JSON Schema (a step's sample schema or an action's output metadata).</param>
+    /// <returns>The fields, in schema order.</returns>
     public static IReadOnlyList<SampleField> Flatten(JObject schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
@@ -34,7 +36,7 @@ internal static class SchemaFields
     }
 
     /// <summary>Writes <paramref name="name"/> as a JSONata path step, quoted in backticks when it must be.</summary>
-    public static string Step(string name) => IsPlainName(name) ? name : "`" + name + "`";
+    internal static string Step(string name) => IsPlainName(name) ? name : "`" + name + "`";
 
     private static void Walk(JObject schema, JObject root, string prefix, int depth, List<SampleField> fields, HashSet<JObject> expanding)
     {

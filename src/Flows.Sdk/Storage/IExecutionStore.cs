@@ -58,8 +58,12 @@ public interface IExecutionStore
     /// Marks a recorded execution running again for a delivery that continues it (a rebound, when <paramref name="rebound"/>, which
     /// then no longer waits; or a retry): no end, no failure.
     /// </summary>
+    /// <param name="executionId">The execution.</param>
+    /// <param name="rebound">Whether the delivery is a rebound.</param>
+    /// <param name="deliveryCount">The delivery's count (the recorded delivery count becomes at least this).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="KeyNotFoundException">No execution has that id.</exception>
-    ValueTask ResumeAsync(string executionId, bool rebound, CancellationToken cancellationToken = default);
+    ValueTask ResumeAsync(string executionId, bool rebound, int deliveryCount = 1, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Ends a delivery of the execution: failed when <paramref name="failed"/> or the execution failed already; otherwise

@@ -61,7 +61,7 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
         return default;
     }
 
-    public ValueTask ResumeAsync(string executionId, bool rebound, CancellationToken cancellationToken = default)
+    public ValueTask ResumeAsync(string executionId, bool rebound, int deliveryCount = 1, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
@@ -73,6 +73,7 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
                 FinishedAt = null,
                 Failure = null,
                 PendingRebounds = Math.Max(0, header.PendingRebounds - (rebound ? 1 : 0)),
+                DeliveryCount = Math.Max(header.DeliveryCount, deliveryCount),
             });
         }
 

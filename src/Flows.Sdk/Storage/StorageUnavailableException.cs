@@ -44,4 +44,7 @@ public sealed class StorageUnavailableException : Exception
 
     /// <summary>How long a caller should wait before trying again (at least one second): the <c>Retry-After</c> of the 503.</summary>
     public TimeSpan RetryAfter { get; }
+
+    /// <summary><see cref="RetryAfter"/> in whole seconds, rounded up (at least 1): the value of a <c>Retry-After</c> header.</summary>
+    public long RetryAfterSeconds => Math.Max(1L, (long)Math.Ceiling(RetryAfter.TotalSeconds));
 }

@@ -10,12 +10,12 @@ using Newtonsoft.Json.Linq;
 namespace Flows.Sdk.Sqlite.Tests.Contract;
 
 /// <summary>
-/// What every store and queue must do, whatever keeps the data. A new store (PostgreSQL, ...) gets a subclass that returns its
+/// What every store must do (the queue's contract: <see cref="QueueContractTests"/>), whatever keeps the data. A new store (PostgreSQL, ...) gets a subclass that returns its
 /// own <see cref="StoreFactory"/> and must pass all of these unchanged.
 /// </summary>
 public abstract class StoreContractTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset T0 = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 
     private StoreFactory _stores = null!;
 
@@ -201,7 +201,7 @@ public abstract class StoreContractTests
         await _stores.Executions.FinishAsync("e1", true, Failure("step_2"), T0.AddSeconds(1));
 
         // The message is delivered again (a crash before its acknowledgement): the same execution id starts again, later.
-        var again = NewExecution("e1", "f1", T0.AddMinutes(5), ExecutionStatus.Running) with { Steps = [Step("trigger")] };
+        var again = NewExecution("e1", "f1", T0.AddMinutes(5), ExecutionStatus.Running) with { Steps = [Step("trigger")], DeliveryCount = 2 };
         await _stores.Executions.StartAsync(again);
 
         var read = await _stores.Executions.GetAsync("e1");
@@ -439,92 +439,6 @@ public abstract class StoreContractTests
         read!["cursor"] = 6;
 
         (await _stores.Snapshots.GetAsync("f1", "step_2"))!["cursor"]!.Value<int>().Should().Be(1);
-    }
-
-    // ---- Queue
-
-    [Test]
-    public async Task A_queued_message_is_delivered_as_it_was_accepted()
-    {
-        var message = NewMessage("m1") with { ResumeStepId = "step_2", Attempt = 2, StepOutputs = new JObject { ["step_1"] = new JObject { ["a"] = 1 } } };
-
-        (await _stores.Queue.TryEnqueueAsync(message)).Should().BeTrue();
-        var delivered = await DequeueWithin(TimeSpan.FromSeconds(5));
-        await _stores.Queue.AcknowledgeAsync(delivered);
-
-        Json(delivered).Should().Be(Json(message));
-    }
-
-    [Test]
-    public async Task Messages_are_delivered_in_the_order_they_were_accepted()
-    {
-        foreach (var id in new[] { "m1", "m2", "m3" })
-        {
-            (await _stores.Queue.TryEnqueueAsync(NewMessage(id))).Should().BeTrue();
-        }
-
-        var ids = new List<string>();
-        for (var i = 0; i < 3; i++)
-        {
-            var message = await DequeueWithin(TimeSpan.FromSeconds(5));
-            ids.Add(message.MessageId);
-            await _stores.Queue.AcknowledgeAsync(message);
-        }
-
-        ids.Should().Equal("m1", "m2", "m3");
-    }
-
-    [Test]
-    public async Task A_full_queue_refuses_a_new_message()
-    {
-        for (var i = 0; i < QueueCapacity; i++)
-        {
-            (await _stores.Queue.TryEnqueueAsync(NewMessage($"m{i}"))).Should().BeTrue();
-        }
-
-        (await _stores.Queue.TryEnqueueAsync(NewMessage("one-too-many"))).Should().BeFalse();
-        _stores.Queue.Count.Should().Be(QueueCapacity);
-
-        await _stores.Queue.AcknowledgeAsync(await DequeueWithin(TimeSpan.FromSeconds(5)));
-        (await _stores.Queue.TryEnqueueAsync(NewMessage("fits-again"))).Should().BeTrue();
-    }
-
-    [Test]
-    public async Task A_delayed_message_is_not_delivered_before_its_time()
-    {
-        (await _stores.Queue.TryEnqueueAsync(NewMessage("later") with { NotBefore = T0.AddMinutes(5) })).Should().BeTrue();
-
-        var early = async () => await DequeueWithin(TimeSpan.FromMilliseconds(300));
-        await early.Should().ThrowAsync<OperationCanceledException>();
-
-        var delivered = await AdvanceUntilDeliveredAsync(TimeSpan.FromMinutes(5));
-        delivered.MessageId.Should().Be("later");
-        Time.GetUtcNow().Should().BeOnOrAfter(T0.AddMinutes(5));
-    }
-
-    protected async Task<QueuedMessage> DequeueWithin(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        return await _stores.Queue.DequeueAsync(cts.Token);
-    }
-
-    /// <summary>Advances the fake clock in steps until the queue delivers (its timer may be armed a moment after the enqueue).</summary>
-    protected async Task<QueuedMessage> AdvanceUntilDeliveredAsync(TimeSpan step)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            Time.Advance(step);
-            try
-            {
-                return await DequeueWithin(TimeSpan.FromMilliseconds(100));
-            }
-            catch (OperationCanceledException)
-            {
-                // Not yet.
-            }
-        }
-
-        throw new AssertionException("The delayed message was never delivered.");
     }
 
     protected static string Json(object? value) => JsonConvert.SerializeObject(value);

@@ -83,7 +83,7 @@ public sealed class ComponentAuthoringTests
         async Task<FlowExecution> RunAsync(string body)
         {
             await receiver.ReceiveAsync(TestHost.Request(flow.Id, body: body));
-            return await runner.RunAsync(await queue.DequeueAsync(), CancellationToken.None);
+            return await runner.RunAsync((await queue.DequeueAsync()).Message, CancellationToken.None);
         }
 
         var wrongType = await RunAsync("""{"count": "three", "colour": "red"}""");

@@ -237,3 +237,43 @@ public class WebhookAuthenticatorTests
         session.Complete().Succeeded.Should().BeTrue();
     }
 }
+
+/// <summary>What the receiver learns from any authenticator, without knowing its type.</summary>
+public class WebhookAuthenticatorPortTests
+{
+    [Test]
+    public void An_hmac_authenticator_asks_replay_ids_to_be_kept_for_twice_its_tolerance()
+    {
+        using var authenticator = (IDisposable)WebhookAuthenticatorFactory.Create(new JObject
+        {
+            ["type"] = "hmac", ["preset"] = "standard-webhooks", ["secret"] = "whsec_" + Convert.ToBase64String(new byte[24]), ["toleranceSeconds"] = 90,
+        });
+
+        ((IWebhookAuthenticator)authenticator).ReplayWindow.Should().Be(TimeSpan.FromSeconds(180));
+        ((IWebhookAuthenticator)authenticator).SecretHeaders.Should().BeEmpty();
+    }
+
+    [Test]
+    public void An_api_key_authenticator_names_its_header_as_holding_a_secret()
+    {
+        var authenticator = WebhookAuthenticatorFactory.Create(new JObject { ["type"] = "apiKey", ["headerName"] = "X-Api-Key", ["headerValue"] = "k3y" });
+
+        authenticator.SecretHeaders.Should().Equal("x-api-key");
+    }
+
+    [TestCase("none")]
+    [TestCase("basic")]
+    public void Header_only_schemes_need_no_more_redaction_than_the_defaults_and_keep_the_default_window(string type)
+    {
+        var fields = new JObject { ["type"] = type, ["username"] = "u", ["password"] = "p" };
+        if (type == "none")
+        {
+            fields = new JObject { ["type"] = "none" };
+        }
+
+        var authenticator = WebhookAuthenticatorFactory.Create(fields);
+
+        authenticator.SecretHeaders.Should().BeEmpty("Authorization is always redacted");
+        authenticator.ReplayWindow.Should().Be(IWebhookAuthenticator.ReplayWindowFor(HmacSignatureOptions.DefaultTolerance));
+    }
+}

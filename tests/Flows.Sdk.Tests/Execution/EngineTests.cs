@@ -89,8 +89,9 @@ public sealed class EngineTests
         for (var run = 0; run < 3; run++)
         {
             var dequeue = _host.Queue.DequeueAsync(CancellationToken.None).AsTask();
-            var message = await _host.WithClockAsync(dequeue, TimeSpan.FromSeconds(1));
-            execution = await _host.Runner.RunAsync(message, CancellationToken.None);
+            var delivery = await _host.WithClockAsync(dequeue, TimeSpan.FromSeconds(1));
+            await delivery.AckAsync();
+            execution = await _host.Runner.RunAsync(delivery.Message, CancellationToken.None);
         }
 
         execution.Status.Should().Be(ExecutionStatus.Failed);
@@ -237,8 +238,8 @@ public sealed class EngineTests
         var succeeded = async () => await manager.RetryAsync(ok.Id);
         var unknown = async () => await manager.RetryAsync("nope");
 
-        await succeeded.Should().ThrowAsync<InvalidOperationException>();
-        await unknown.Should().ThrowAsync<KeyNotFoundException>();
+        (await succeeded.Should().ThrowAsync<ExecutionStateException>()).Which.ExecutionId.Should().Be(ok.Id);
+        (await unknown.Should().ThrowAsync<ExecutionNotFoundException>()).Which.Id.Should().Be("nope");
     }
 
     [Test]

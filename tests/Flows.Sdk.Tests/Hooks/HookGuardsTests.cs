@@ -1,7 +1,8 @@
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Hooks;
 using Flows.Sdk.Storage;
-using Microsoft.Extensions.Time.Testing;
+using Flows.Sdk.Flows;
+using Microsoft.Extensions.Logging.Abstractions;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Tests.Hooks;
@@ -34,7 +35,7 @@ public sealed class HookGuardsTests
     [Test]
     public async Task A_credential_is_read_once_and_its_authenticator_reused()
     {
-        using var guards = new HookGuards(new FakeTimeProvider());
+        using var guards = new HookGuards(new InMemoryFlowStateFeed(NullLogger<InMemoryFlowStateFeed>.Instance));
         var store = new CountingStore();
         await store.AddAsync(new Credential
         {
@@ -53,7 +54,7 @@ public sealed class HookGuardsTests
     [Test]
     public async Task No_credential_means_no_authentication_but_a_missing_one_means_none_is_accepted()
     {
-        using var guards = new HookGuards(new FakeTimeProvider());
+        using var guards = new HookGuards(new InMemoryFlowStateFeed(NullLogger<InMemoryFlowStateFeed>.Instance));
         var store = new CountingStore();
 
         (await guards.AuthenticatorAsync(null, store, CancellationToken.None))!.Type.Should().Be("none");

@@ -120,7 +120,19 @@ internal sealed class TestHost : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// The next message, acknowledged at once: the test runs it itself, and its lease must not expire (and the message come
+    /// again) when the test moves the fake clock on.
+    /// </summary>
     public async Task<QueuedMessage> DequeueAsync()
+    {
+        var delivery = await DeliverAsync();
+        await delivery.AckAsync();
+        return delivery.Message;
+    }
+
+    /// <summary>The next delivery of the queue (its lease and delivery count), waited for at most 5 s.</summary>
+    public async Task<IFlowDelivery> DeliverAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         return await Queue.DequeueAsync(timeout.Token);

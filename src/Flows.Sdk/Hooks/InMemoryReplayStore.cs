@@ -1,14 +1,13 @@
-namespace Flows.Sdk.Credentials;
+namespace Flows.Sdk.Hooks;
 
 /// <summary>
-/// Remembers which (flow, message id) pairs were already accepted, and the request id of the first delivery, for the
-/// timestamp tolerance window: a replayed or retried signed message within the window is recognised and can be answered
-/// with the first request id instead of being run twice. Time comes from a <see cref="TimeProvider"/>. Memory is bounded:
-/// expired entries are dropped as time passes, and when <see cref="Capacity"/> live entries are reached the oldest is
-/// dropped (a flood of distinct ids can thus push out old ones; the signature's timestamp tolerance still limits replays).
-/// Thread-safe.
+/// The in-process <see cref="IReplayStore"/>: remembers which (flow, message id) pairs were accepted, and the request id of the
+/// first delivery, for each registration's window. Time comes from a <see cref="TimeProvider"/>. Memory is bounded: expired
+/// entries are dropped as time passes, and when <see cref="Capacity"/> entries are kept the oldest is dropped (a flood of
+/// distinct ids can thus push out old ones; the signature's timestamp tolerance still limits replays). Forgets everything
+/// at a restart. Thread-safe.
 /// </summary>
-internal sealed class ReplayCache
+internal sealed class InMemoryReplayStore : IReplayStore
 {
     /// <summary>The default capacity: 100,000 entries (a few tens of MiB at most).</summary>
     public const int DefaultCapacity = 100_000;
@@ -19,25 +18,18 @@ internal sealed class ReplayCache
     private readonly object _lock = new();
     private long _sequence;
 
-    public ReplayCache(TimeProvider time, TimeSpan window, int capacity = DefaultCapacity)
+    public InMemoryReplayStore(TimeProvider time)
+        : this(time, DefaultCapacity)
     {
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _time = time;
-        Window = window;
-        Capacity = capacity;
     }
 
-    /// <summary>
-    /// The window that covers every replay a signature with <paramref name="tolerance"/> accepts: a timestamp is accepted
-    /// from <c>t - tolerance</c> to <c>t + tolerance</c>, so a message first seen at the earliest moment can be replayed
-    /// for twice the tolerance.
-    /// </summary>
-    public static TimeSpan WindowFor(TimeSpan tolerance) => tolerance + tolerance;
-
-    /// <summary>How long a message id is remembered after its first delivery.</summary>
-    public TimeSpan Window { get; }
+    public InMemoryReplayStore(TimeProvider time, int capacity)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _time = time;
+        Capacity = capacity;
+    }
 
     /// <summary>The most entries kept at once.</summary>
     public int Capacity { get; }
@@ -54,29 +46,33 @@ internal sealed class ReplayCache
         }
     }
 
-    /// <summary>
-    /// Records the first delivery of <paramref name="messageId"/> for <paramref name="flowId"/>, or reports that it was
-    /// already seen within the window.
-    /// </summary>
-    /// <param name="flowId">The flow the message was sent to.</param>
-    /// <param name="messageId">The sender's message id (from a valid signature).</param>
-    /// <param name="requestId">This delivery's request id.</param>
-    /// <param name="firstRequestId">The request id of the first delivery (equal to <paramref name="requestId"/> when this is it).</param>
-    /// <returns><see langword="true"/> for a first delivery; <see langword="false"/> for a replay within the window.</returns>
-    public bool TryRegister(string flowId, string messageId, string requestId, out string firstRequestId)
+    public ValueTask<ReplayRegistration> TryRegisterAsync(
+        string flowId, string messageId, string requestId, TimeSpan window, CancellationToken cancellationToken = default) =>
+        new(TryRegister(flowId, messageId, requestId, window));
+
+    public ValueTask ForgetAsync(string flowId, string messageId, string requestId, CancellationToken cancellationToken = default)
+    {
+        Forget(flowId, messageId, requestId);
+        return default;
+    }
+
+    /// <summary>Records a first delivery or reports a replay within the window (see <see cref="IReplayStore.TryRegisterAsync"/>).</summary>
+    public ReplayRegistration TryRegister(string flowId, string messageId, string requestId, TimeSpan window)
     {
         ArgumentNullException.ThrowIfNull(flowId);
         ArgumentNullException.ThrowIfNull(messageId);
         ArgumentNullException.ThrowIfNull(requestId);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         var now = _time.GetUtcNow();
         var key = (flowId, messageId);
         lock (_lock)
         {
             EvictExpired(now);
-            if (_entries.TryGetValue(key, out var existing))
+
+            // Entries with a shorter window than the ones before them are not at the front yet: their expiry is checked here.
+            if (_entries.TryGetValue(key, out var existing) && existing.ExpiresAt > now)
             {
-                firstRequestId = existing.RequestId;
-                return false;
+                return new ReplayRegistration(false, existing.RequestId);
             }
 
             while (_entries.Count >= Capacity && _order.TryDequeue(out var oldest))
@@ -85,19 +81,17 @@ internal sealed class ReplayCache
             }
 
             var sequence = ++_sequence;
-            _entries[key] = new Entry(requestId, now + Window, sequence);
+            _entries[key] = new Entry(requestId, now + window, sequence);
             _order.Enqueue((key, sequence));
-            firstRequestId = requestId;
-            return true;
+            return new ReplayRegistration(true, requestId);
         }
     }
 
-    /// <summary>
-    /// Forgets a registration made by <paramref name="requestId"/> (its message could not be accepted after all), so that the
-    /// sender's next delivery is taken as a first one.
-    /// </summary>
+    /// <summary>Forgets the registration made by <paramref name="requestId"/>, if it is still the current one.</summary>
     public void Forget(string flowId, string messageId, string requestId)
     {
+        ArgumentNullException.ThrowIfNull(flowId);
+        ArgumentNullException.ThrowIfNull(messageId);
         lock (_lock)
         {
             if (_entries.TryGetValue((flowId, messageId), out var entry) && entry.RequestId == requestId)
@@ -119,7 +113,9 @@ internal sealed class ReplayCache
 
     private void EvictExpired(DateTimeOffset now)
     {
-        // Entries are queued in registration order and share one window, so expiry order is queue order.
+        // Entries are queued in registration order; with one window for all (the usual case) that is expiry order. An entry
+        // with a longer window stops the sweep until it expires; lookups check each entry's own expiry, and the capacity
+        // bounds memory whatever the windows.
         while (_order.TryPeek(out var oldest))
         {
             if (_entries.TryGetValue(oldest.Key, out var entry) && entry.Sequence == oldest.Sequence && entry.ExpiresAt > now)

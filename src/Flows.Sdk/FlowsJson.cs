@@ -6,11 +6,18 @@ using Flows.Sdk.Flows;
 using Flows.Sdk.Samples;
 using Newtonsoft.Json.Linq;
 
-namespace Flows.Sdk.AspNetCore;
+namespace Flows.Sdk;
 
-/// <summary>The management API's JSON shapes: camelCase names, states and statuses in lower case, times in ISO 8601.</summary>
-internal static class ApiJson
+/// <summary>
+/// The one public JSON form of credentials, flows, drafts, versions and executions: camelCase names, states and statuses in
+/// lower case, times in ISO 8601 (UTC). The management API writes and reads it; an adapter or a store uses it to show the same
+/// shapes (a credential only ever with its redacted fields).
+/// </summary>
+public static class FlowsJson
 {
+    /// <summary>A credential, with the fields <see cref="ICredentialManager.Redact"/> gave (never its secrets).</summary>
+    /// <param name="credential">The credential.</param>
+    /// <param name="redactedFields">Its fields with the secrets redacted.</param>
     public static JObject Credential(Credential credential, JObject redactedFields) => new()
     {
         ["id"] = credential.Id,
@@ -20,7 +27,11 @@ internal static class ApiJson
         ["createdAt"] = Time(credential.CreatedAt),
     };
 
-    public static JObject Flow(Flow flow, string? hookPath, ComponentRegistry components) => new()
+    /// <summary>A flow: its state, versions, hook URL (when running) and draft, with each step's fields for mapping.</summary>
+    /// <param name="flow">The flow.</param>
+    /// <param name="hookPath">Where the host serves hooks (for example <c>/hook</c>), or <see langword="null"/> for no hook URL.</param>
+    /// <param name="components">The host's components, for the fields each step offers to the next steps' mappings.</param>
+    public static JObject Flow(Flow flow, string? hookPath, IComponentCatalog components) => new()
     {
         ["id"] = flow.Id,
         ["name"] = flow.Draft.Name,
@@ -33,14 +44,19 @@ internal static class ApiJson
         ["updatedAt"] = Time(flow.UpdatedAt),
     };
 
-    public static JObject Draft(FlowDraft draft, ComponentRegistry? components = null) => new()
+    /// <summary>A draft (or a version's definition): its name and steps.</summary>
+    /// <param name="draft">The draft.</param>
+    /// <param name="components">With it, each step also lists the fields it offers to the next steps' mappings.</param>
+    public static JObject Draft(FlowDraft draft, IComponentCatalog? components = null) => new()
     {
         ["name"] = draft.Name,
         ["steps"] = new JArray(draft.Steps.Select(s => Step(s, components))),
     };
 
     /// <summary>A step; with <paramref name="components"/>, also the fields it offers to the next steps' mappings.</summary>
-    public static JObject Step(StepDefinition step, ComponentRegistry? components = null)
+    /// <param name="step">The step.</param>
+    /// <param name="components">The host's components, or <see langword="null"/>.</param>
+    public static JObject Step(StepDefinition step, IComponentCatalog? components = null)
     {
         var json = new JObject
         {
@@ -103,9 +119,12 @@ internal static class ApiJson
     }
 
     /// <summary>The fields a schema offers to mappings, flat, for a mapping UI's drop-downs.</summary>
+    /// <param name="schema">A JSON Schema.</param>
     public static JArray Fields(JObject schema) =>
         new(SchemaFields.Flatten(schema).Select(f => new JObject { ["path"] = f.Path, ["type"] = f.Type, ["title"] = f.Title }));
 
+    /// <summary>A published version: flow id, number, time and definition.</summary>
+    /// <param name="version">The version.</param>
     public static JObject Version(FlowVersion version) => new()
     {
         ["flowId"] = version.FlowId,
@@ -114,6 +133,8 @@ internal static class ApiJson
         ["definition"] = Draft(version.Definition),
     };
 
+    /// <summary>An execution as listed in the run log: ids, status, times, without its steps.</summary>
+    /// <param name="execution">The execution.</param>
     public static JObject ExecutionSummary(FlowExecution execution) => new()
     {
         ["id"] = execution.Id,
@@ -125,6 +146,8 @@ internal static class ApiJson
         ["finishedAt"] = execution.FinishedAt is { } finished ? Time(finished) : null,
     };
 
+    /// <summary>An execution in full: the summary with every step attempt.</summary>
+    /// <param name="execution">The execution.</param>
     public static JObject Execution(FlowExecution execution)
     {
         var json = ExecutionSummary(execution);
@@ -150,16 +173,26 @@ internal static class ApiJson
         return json;
     }
 
+    /// <summary>Validation errors, each with its step, field and message.</summary>
+    /// <param name="errors">The errors.</param>
     public static JArray Errors(IEnumerable<FlowValidationError> errors) =>
         new(errors.Select(e => new JObject { ["stepId"] = e.StepId, ["field"] = e.Field, ["message"] = e.Message }));
 
+    /// <summary>An execution status as written: <c>running</c>, <c>succeeded</c>, <c>failed</c>.</summary>
+    /// <param name="status">The status.</param>
     public static string Status(ExecutionStatus status) => status.ToString().ToLowerInvariant();
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
-    /// <summary>Reads a draft from a request body, collecting every shape error with its JSON path.</summary>
-    public static FlowDraft? ReadDraft(JObject body, List<FlowValidationError> errors)
+    /// <summary>Reads a draft from its JSON form, collecting every shape error with its JSON path.</summary>
+    /// <param name="body">The draft's JSON form (<c>name</c>, <c>steps</c>).</param>
+    /// <param name="errors">Receives the shape errors, each naming its field (such as <c>steps[0].componentId</c>).</param>
+    /// <returns>The draft, or <see langword="null"/> when <paramref name="errors"/> got at least one error.</returns>
+    public static FlowDraft? ReadDraft(JObject body, ICollection<FlowValidationError> errors)
     {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(errors);
+        var before = errors.Count;
         var name = ReadString(body, "name", "name", errors, required: true);
         if (body["steps"] is not JArray steps)
         {
@@ -260,10 +293,10 @@ internal static class ApiJson
             }
         }
 
-        return errors.Count == 0 ? new FlowDraft(name!, result) : null;
+        return errors.Count == before ? new FlowDraft(name!, result) : null;
     }
 
-    private static string? ReadString(JObject json, string property, string path, List<FlowValidationError> errors, bool required)
+    private static string? ReadString(JObject json, string property, string path, ICollection<FlowValidationError> errors, bool required)
     {
         var token = json[property];
         if (token is null || token.Type == JTokenType.Null)
