@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(5008, LogLevel.Information, "SQLite store writes again after {DownSeconds} s; {Count} writes failed meanwhile (each was refused, none was kept)")]
     public static partial void StorageRecovered(ILogger logger, long downSeconds, long count);
+
+    [LoggerMessage(5009, LogLevel.Warning, "SQLite run log: dropping the finished executions of flow {FlowId} beyond its count cap failed; the next finishes and the pruner try again")]
+    public static partial void RunLogTrimFailed(ILogger logger, string flowId, Exception exception);
 }

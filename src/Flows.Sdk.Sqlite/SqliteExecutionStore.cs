@@ -1,127 +1,327 @@
 using System.Text;
+using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Storage;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Sqlite;
 
 /// <summary>
-/// The run log. An execution is keyed by its id (assigned when the hook accepted the request), so a redelivered message
-/// overwrites its own entry instead of adding one; the entry's delivery count comes from the queue row of the message.
-/// Step inputs and outputs larger than <see cref="SqliteStorageOptions.MaxLoggedPayloadSize"/> are replaced by a marker.
-/// Saves are written behind (see <see cref="SqliteDatabase.WriteBehind{T}"/>): the worker does not wait for the disk, a crash
-/// loses at most the last states of executions whose messages are then delivered again; reads first wait for queued saves.
+/// The run log, append-only: a header row per execution in <c>executions</c> (its status and the small JSON of its header, no
+/// steps) and one row per step attempt in <c>execution_steps</c> (keyed by the execution row's integer key and the attempt's
+/// number), each written once as its own JSON. Bytes written per execution
+/// grow linearly with its steps. An execution is keyed by its id (assigned when the hook accepted the request), so a redelivered
+/// message starts its own entry again (start time kept, old step rows deleted) instead of adding one; the entry's delivery count
+/// comes from the queue row of the message. Step inputs and outputs larger than <see cref="SqliteStorageOptions.MaxLoggedPayloadSize"/>
+/// are replaced by a marker.
 /// </summary>
-internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecutionStore
+/// <remarks>
+/// <para>
+/// Writes are written behind (see <see cref="SqliteDatabase.WriteBehind{T}"/>): the worker does not wait for the disk; a crash
+/// loses at most the last writes of executions whose messages are then delivered again. The writes of one execution that meet
+/// before the writer takes them go as one write item (the latest header once, the new step rows each once).
+/// </para>
+/// <para>
+/// The store is the only writer of its file (a process lock guards it), so the executions this process is running are kept in
+/// memory as well (header, steps, next step number) until their last write is committed: appends and finishes need no read, and
+/// reads of them see the latest writes. An execution not in memory (a rebound or retry after a restart) is read from the file once.
+/// </para>
+/// <para>
+/// Retention by count: after every <c>max(1, RunLogMaxCountPerFlow / 16)</c> finishes of a flow, its oldest finished executions
+/// beyond <see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/> are found on a read connection and deleted by the writer; so a
+/// flow never holds more than the cap plus one batch of finished executions. A trigger deletes the step rows of a deleted execution.
+/// </para>
+/// </remarks>
+internal sealed class SqliteExecutionStore : IExecutionStore
 {
-    private const string Upsert = """
+    private const string UpsertHeader = """
         INSERT INTO executions (id, flow_id, request_id, status, started_at, delivery_count, data)
         VALUES ($id, $flow, $request, $status, $started, $deliveries, $data)
         ON CONFLICT (id) DO UPDATE SET
-            status = excluded.status, started_at = excluded.started_at, data = excluded.data,
-            delivery_count = MAX(executions.delivery_count, excluded.delivery_count);
+            status = excluded.status, data = excluded.data,
+            delivery_count = MAX(executions.delivery_count, excluded.delivery_count)
+        RETURNING seq;
         """;
 
-    // The latest state of each execution saved but not yet committed. A newer save replaces the state of a write still waiting
-    // for the writer instead of queueing another (the runner saves after every step; under load several states of one
-    // execution meet in one group). Reads of one execution look here first: read-your-writes without waiting for the disk.
-    private readonly Dictionary<string, Pending> _latest = new(StringComparer.Ordinal);
+    private const string InsertStep = "INSERT INTO execution_steps (execution, seq, data) VALUES ($execution, $seq, $data);";
 
-    public ValueTask SaveAsync(FlowExecution execution, CancellationToken cancellationToken = default)
+    private const string DeleteSteps = "DELETE FROM execution_steps WHERE execution = $execution;";
+
+    private const string SelectHeader = "SELECT data, started_at, delivery_count, seq FROM executions WHERE id = $id;";
+
+    private const string SelectKey = "SELECT seq FROM executions WHERE id = $id;";
+
+    private const string SelectSteps = "SELECT seq, data FROM execution_steps WHERE execution = $execution ORDER BY seq;";
+
+    private const string FinishedBeyondCap = """
+        SELECT id FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed')
+        ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET $keep;
+        """;
+
+    // The trigger executions_delete_steps deletes its step rows.
+    private const string DeleteFinished = """
+        DELETE FROM executions WHERE id IN (SELECT value FROM json_each($ids)) AND status IN ('Succeeded', 'Failed');
+        """;
+
+    private readonly SqliteDatabase _database;
+    private readonly int _maxFinishedPerFlow;
+    private readonly int _trimBatch;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Active> _active = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _finishedSinceTrim = new(StringComparer.Ordinal);
+    private long _bytesWritten;
+
+    private readonly ILogger _logger;
+
+    public SqliteExecutionStore(SqliteDatabase database, IOptions<WebhookFlowsOptions> options, ILogger<SqliteExecutionStore>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(execution);
-        var logged = Truncate(execution, database.Options);
-        var json = SqliteJson.Serialize(logged);
-        Pending pending;
-        lock (_latest)
-        {
-            if (_latest.TryGetValue(execution.Id, out var waiting) && !waiting.Taken)
-            {
-                waiting.Execution = logged;
-                waiting.Json = json;
-                return default;
-            }
-
-            _latest[execution.Id] = pending = new Pending { Execution = logged, Json = json };
-        }
-
-        _ = database.WriteBehind(context =>
-        {
-            FlowExecution state;
-            string data;
-            lock (_latest)
-            {
-                pending.Taken = true;
-                state = pending.Execution;
-                data = pending.Json;
-            }
-
-            var command = context.Command(Upsert);
-            command.Parameters.AddWithValue("$id", state.Id);
-            command.Parameters.AddWithValue("$flow", state.FlowId);
-            command.Parameters.AddWithValue("$request", state.RequestId);
-            command.Parameters.AddWithValue("$status", state.Status.ToString());
-            command.Parameters.AddWithValue("$started", state.StartedAt.UtcTicks);
-            command.Parameters.AddWithValue("$deliveries", state.DeliveryCount);
-            command.Parameters.AddWithValue("$data", data);
-            var written = command.ExecuteNonQuery();
-            database.UnloggedExecutions.TryRemove(state.Id, out _); // The whole state is written: the log is complete again.
-            return written;
-        }, onFailed: () => database.UnloggedExecutions[execution.Id] = true).ContinueWith(
-            _ =>
-            {
-                // Committed (or failed and logged): from now on a read finds this state, or a newer one, in the database.
-                lock (_latest)
-                {
-                    if (_latest.TryGetValue(execution.Id, out var current) && ReferenceEquals(current, pending))
-                    {
-                        _latest.Remove(execution.Id);
-                    }
-                }
-            },
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return default;
+        _database = database;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _maxFinishedPerFlow = Math.Max(1, options.Value.RunLogMaxCountPerFlow);
+        _trimBatch = Math.Max(1, _maxFinishedPerFlow / 16);
     }
 
-    private sealed class Pending
+    /// <summary>TEST SEAM: the UTF-8 bytes of JSON this store has written to the file (headers and step rows).</summary>
+    internal long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+    /// <summary>How many executions are kept in memory (running, or with writes not yet committed).</summary>
+    internal int ActiveCount
     {
-        public required FlowExecution Execution { get; set; }
+        get
+        {
+            lock (_gate)
+            {
+                return _active.Count;
+            }
+        }
+    }
 
-        public required string Json { get; set; }
+    public async ValueTask StartAsync(FlowExecution execution, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(execution);
+        var options = _database.Options;
+        var steps = new List<StepExecution>(Math.Max(execution.Steps.Count, 4));
+        var rows = new List<Row>(execution.Steps.Count);
+        foreach (var step in execution.Steps)
+        {
+            var logged = Truncate(step, options);
+            steps.Add(logged);
+            rows.Add(Row.Of(rows.Count, logged));
+        }
 
-        /// <summary>Whether the writer has taken this state; a newer save then queues a write of its own.</summary>
-        public bool Taken { get; set; }
+        // The delivery count says whether this is the message's first delivery: then its id is new, nothing of it is stored
+        // (a redelivery after a restart counts on from the queue row's deliveries).
+        var deliveries = Math.Max(1, execution.DeliveryCount);
+        var first = deliveries == 1;
+        var header = (execution.Steps.Count == 0 ? execution : execution with { Steps = [] }) with
+        {
+            Status = ExecutionStatus.Running,
+            DeliveryCount = deliveries,
+        };
+
+        if (!first && Find(execution.Id) is null)
+        {
+            // Maybe a redelivery after a restart: its entry's start time is kept (the file holds all its writes: none is pending).
+            var stored = await _database.ReadAsync(context =>
+            {
+                var command = context.Command("SELECT started_at FROM executions WHERE id = $id;");
+                command.Parameters.AddWithValue("$id", execution.Id);
+                return command.ExecuteScalar() is long ticks ? ticks : (long?)null;
+            }).ConfigureAwait(false);
+            if (stored is { } ticks && ticks != header.StartedAt.UtcTicks)
+            {
+                header = header with { StartedAt = new DateTimeOffset(ticks, TimeSpan.Zero) };
+            }
+        }
+
+        while (true)
+        {
+            Active? active;
+            bool cached;
+            lock (_gate)
+            {
+                cached = _active.TryGetValue(execution.Id, out active) && !active.Evicted;
+                if (!cached)
+                {
+                    _active[execution.Id] = active = new Active(header, steps);
+                }
+            }
+
+            lock (active!)
+            {
+                if (active.Evicted)
+                {
+                    continue;
+                }
+
+                if (cached)
+                {
+                    // Started again in this process: its start time is kept.
+                    active.Header = header with
+                    {
+                        StartedAt = active.Header.StartedAt,
+                        DeliveryCount = Math.Max(deliveries, active.Header.DeliveryCount),
+                    };
+                    active.Steps = steps;
+                }
+
+                var batch = BatchOf(active, out var queue);
+                batch.Restart = true; // Cheap for a new execution (its key is the table's last); needed for any other.
+                batch.Steps.Clear();
+                batch.Steps.AddRange(rows);
+                active.NextSeq = rows.Count;
+                SetHeader(active, batch, active.Header);
+                Queue(active, batch, queue);
+                return;
+            }
+        }
+    }
+
+    public async ValueTask AppendStepAsync(string executionId, StepExecution step, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var logged = Truncate(step, _database.Options);
+        var row = Row.Of(0, logged);
+        while (true)
+        {
+            var active = await ActiveAsync(executionId).ConfigureAwait(false);
+            lock (active)
+            {
+                if (active.Evicted)
+                {
+                    continue;
+                }
+
+                var batch = BatchOf(active, out var queue);
+                active.Steps.Add(logged);
+                batch.Steps.Add(row with { Seq = active.NextSeq++ });
+                Queue(active, batch, queue);
+                return;
+            }
+        }
+    }
+
+    public ValueTask AddPendingReboundAsync(string executionId, CancellationToken cancellationToken = default) =>
+        ChangeHeaderAsync(executionId, header => header with { PendingRebounds = header.PendingRebounds + 1 });
+
+    public ValueTask ResumeAsync(string executionId, bool rebound, int deliveryCount = 1, CancellationToken cancellationToken = default)
+    {
+        var deliveries = deliveryCount;
+        return ChangeHeaderAsync(executionId, header => header with
+        {
+            Status = ExecutionStatus.Running,
+            FinishedAt = null,
+            Failure = null,
+            PendingRebounds = Math.Max(0, header.PendingRebounds - (rebound ? 1 : 0)),
+            DeliveryCount = Math.Max(header.DeliveryCount, deliveries),
+        });
+    }
+
+    public async ValueTask<FlowExecution> FinishAsync(string executionId, bool failed, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var active = await ActiveAsync(executionId).ConfigureAwait(false);
+            FlowExecution snapshot;
+            lock (active)
+            {
+                if (active.Evicted)
+                {
+                    continue;
+                }
+
+                var header = active.Header;
+                var status = failed || header.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
+                    : header.PendingRebounds > 0 ? ExecutionStatus.Rebounding
+                    : ExecutionStatus.Succeeded;
+                var batch = BatchOf(active, out var queue);
+                SetHeader(active, batch, header with
+                {
+                    Status = status,
+                    FinishedAt = status == ExecutionStatus.Rebounding ? null : finishedAt,
+                    Failure = failure ?? header.Failure,
+                });
+                snapshot = active.Snapshot();
+                Queue(active, batch, queue);
+            }
+
+            if (snapshot.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
+            {
+                await CountFinishedAsync(snapshot.FlowId).ConfigureAwait(false);
+            }
+
+            return snapshot;
+        }
+    }
+
+    public async ValueTask<bool> TrySetStatusAsync(string executionId, ExecutionStatus expected, ExecutionStatus status, DateTimeOffset? finishedAt, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var active = await TryActiveAsync(executionId).ConfigureAwait(false);
+            if (active is null)
+            {
+                return false;
+            }
+
+            string flowId;
+            lock (active)
+            {
+                if (active.Evicted)
+                {
+                    continue;
+                }
+
+                if (active.Header.Status != expected)
+                {
+                    return false;
+                }
+
+                var batch = BatchOf(active, out var queue);
+                SetHeader(active, batch, active.Header with { Status = status, FinishedAt = finishedAt });
+                Queue(active, batch, queue);
+                flowId = active.Header.FlowId;
+            }
+
+            if (status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
+            {
+                await CountFinishedAsync(flowId).ConfigureAwait(false);
+            }
+
+            return true;
+        }
     }
 
     public async ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default)
     {
-        lock (_latest)
+        if (Find(executionId) is { } active)
         {
-            if (_latest.TryGetValue(executionId, out var pending))
+            lock (active)
             {
-                return pending.Execution;
+                if (!active.Evicted)
+                {
+                    return active.Snapshot();
+                }
             }
         }
 
-        return await database.ReadAsync(context =>
-        {
-            var command = context.Command("SELECT data, delivery_count FROM executions WHERE id = $id;");
-            command.Parameters.AddWithValue("$id", executionId);
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? Read(reader) : null;
-        }).ConfigureAwait(false);
+        // Not in memory: every write of it is committed.
+        return await _database.ReadAsync(context => ReadExecution(context, executionId)?.Snapshot()).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<FlowExecution>> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await database.FlushAsync().ConfigureAwait(false);
-        return await database.ReadAsync<IReadOnlyList<FlowExecution>>(context =>
+        await _database.FlushAsync().ConfigureAwait(false);
+        return await _database.ReadAsync<IReadOnlyList<FlowExecution>>(context =>
         {
             var command = context.Command("""
-                SELECT data, delivery_count FROM executions
+                SELECT data, started_at, delivery_count, seq FROM executions
                 WHERE flow_id = $flow AND ($status IS NULL OR status = $status)
                   AND ($from IS NULL OR started_at >= $from) AND ($to IS NULL OR started_at < $to)
                 ORDER BY started_at DESC, id DESC LIMIT $limit OFFSET $skip;
@@ -132,21 +332,24 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
             command.Parameters.AddWithValue("$to", query.To is { } to ? to.UtcTicks : DBNull.Value);
             command.Parameters.AddWithValue("$limit", Math.Max(query.Limit, 0));
             command.Parameters.AddWithValue("$skip", Math.Max(query.Skip, 0));
-            using var reader = command.ExecuteReader();
-            var executions = new List<FlowExecution>();
-            while (reader.Read())
+            var headers = new List<(FlowExecution Header, long Key)>();
+            using (var reader = command.ExecuteReader())
             {
-                executions.Add(Read(reader));
+                while (reader.Read())
+                {
+                    headers.Add((ReadHeader(reader), reader.GetInt64(3)));
+                }
             }
 
-            return executions;
+            return headers.Select(h => h.Header with { Steps = ReadSteps(context, h.Key, out _) }).ToArray();
         }).ConfigureAwait(false);
     }
 
     public async ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default) =>
-        await database.WriteAsync(context =>
+        await _database.WriteAsync(context =>
         {
             // Finished executions only (running and rebounding ones are kept), numbered newest first as the run log lists them.
+            // The trigger executions_delete_steps deletes their step rows.
             var command = context.Command("""
                 DELETE FROM executions WHERE id IN (
                     SELECT id FROM (
@@ -160,26 +363,380 @@ internal sealed class SqliteExecutionStore(SqliteDatabase database) : IExecution
             return command.ExecuteNonQuery();
         }).ConfigureAwait(false);
 
-    private static FlowExecution Read(SqliteDataReader reader) =>
-        SqliteJson.Deserialize<FlowExecution>(reader.GetString(0)) with { DeliveryCount = reader.GetInt32(1) };
-
-    /// <summary>Replaces step inputs and outputs over the size limit by a marker with their size and a preview.</summary>
-    internal static FlowExecution Truncate(FlowExecution execution, SqliteStorageOptions options)
+    private async ValueTask ChangeHeaderAsync(string executionId, Func<FlowExecution, FlowExecution> change)
     {
-        StepExecution[]? steps = null;
-        for (var i = 0; i < execution.Steps.Count; i++)
+        while (true)
         {
-            var step = execution.Steps[i];
-            var input = Cut(step.Input, options);
-            var output = Cut(step.Output, options);
-            if (!ReferenceEquals(input, step.Input) || !ReferenceEquals(output, step.Output))
+            var active = await ActiveAsync(executionId).ConfigureAwait(false);
+            lock (active)
             {
-                steps ??= [.. execution.Steps];
-                steps[i] = step with { Input = input, Output = output };
+                if (active.Evicted)
+                {
+                    continue;
+                }
+
+                var batch = BatchOf(active, out var queue);
+                SetHeader(active, batch, change(active.Header));
+                Queue(active, batch, queue);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The entry kept in memory for an execution, or <see langword="null"/>.</summary>
+    private Active? Find(string executionId)
+    {
+        lock (_gate)
+        {
+            return _active.TryGetValue(executionId, out var active) && !active.Evicted ? active : null;
+        }
+    }
+
+    /// <summary>The entry in memory for an execution, read from the file when it is not.</summary>
+    private async ValueTask<Active> ActiveAsync(string executionId) =>
+        await TryActiveAsync(executionId).ConfigureAwait(false) ?? throw new KeyNotFoundException($"Execution '{executionId}' was not found.");
+
+    private async ValueTask<Active?> TryActiveAsync(string executionId)
+    {
+        if (Find(executionId) is { } kept)
+        {
+            return kept;
+        }
+
+        // Not in memory: all its writes are committed (an entry is dropped only once its last write is).
+        var read = await _database.ReadAsync(context => ReadExecution(context, executionId)).ConfigureAwait(false);
+        if (read is null)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            // Another caller may have read it meanwhile: the first one kept wins.
+            if (_active.TryGetValue(executionId, out var active) && !active.Evicted)
+            {
+                return active;
+            }
+
+            _active[executionId] = read;
+            return read;
+        }
+    }
+
+    private static Active? ReadExecution(SqliteDatabase.ReadContext context, string executionId)
+    {
+        var command = context.Command(SelectHeader);
+        command.Parameters.AddWithValue("$id", executionId);
+        FlowExecution header;
+        long key;
+        using (var reader = command.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            header = ReadHeader(reader);
+            key = reader.GetInt64(3);
+        }
+
+        var steps = ReadSteps(context, key, out var next);
+        return new Active(header, [.. steps]) { NextSeq = next, Key = key };
+    }
+
+    /// <summary>Reads a header row: its JSON, with the start time and delivery count of its columns (which redeliveries keep).</summary>
+    private static FlowExecution ReadHeader(SqliteDataReader reader)
+    {
+        var header = SqliteJson.Deserialize<FlowExecution>(reader.GetString(0));
+        var started = reader.GetInt64(1);
+        return header with
+        {
+            StartedAt = header.StartedAt.UtcTicks == started ? header.StartedAt : new DateTimeOffset(started, TimeSpan.Zero),
+            DeliveryCount = reader.GetInt32(2),
+        };
+    }
+
+    private static StepExecution[] ReadSteps(SqliteDatabase.ReadContext context, long key, out int next)
+    {
+        var command = context.Command(SelectSteps);
+        command.Parameters.AddWithValue("$execution", key);
+        using var reader = command.ExecuteReader();
+        var steps = new List<StepExecution>();
+        next = 0;
+        while (reader.Read())
+        {
+            next = reader.GetInt32(0) + 1;
+            steps.Add(SqliteJson.Deserialize<StepExecution>(reader.GetString(1)));
+        }
+
+        return [.. steps];
+    }
+
+    /// <summary>The write item of <paramref name="active"/> that the writer has not taken yet, or a new one to queue.</summary>
+    private static Batch BatchOf(Active active, out bool queue)
+    {
+        queue = active.Pending is null || active.Pending.Taken;
+        if (queue)
+        {
+            active.Pending = new Batch(active);
+        }
+
+        return active.Pending!;
+    }
+
+    private static void SetHeader(Active active, Batch batch, FlowExecution header)
+    {
+        active.Header = header;
+        batch.Header = header;
+        batch.HeaderJson = SqliteJson.Serialize(header);
+    }
+
+    /// <summary>
+    /// Queues <paramref name="batch"/> when it is new; called holding the entry's lock (<see cref="Written"/> may then run inline,
+    /// when the store is shut down: it takes the store's lock inside the entry's, the only order the two are ever nested in).
+    /// </summary>
+    private void Queue(Active active, Batch batch, bool queue)
+    {
+        if (!queue)
+        {
+            return;
+        }
+
+        var id = active.Header.Id;
+        _ = _database.WriteBehind(context => Write(context, batch), onFailed: () => _database.UnloggedExecutions[id] = true).ContinueWith(
+            _ => Written(active, batch), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// After a write of an entry is committed (or failed and logged): once its last write is done and it is not running, the
+    /// file alone holds it and it leaves memory.
+    /// </summary>
+    private void Written(Active active, Batch batch)
+    {
+        lock (active)
+        {
+            if (!ReferenceEquals(active.Pending, batch))
+            {
+                return;
+            }
+
+            active.Pending = null;
+            if (active.Header.Status == ExecutionStatus.Running)
+            {
+                return;
+            }
+
+            active.Evicted = true;
+        }
+
+        lock (_gate)
+        {
+            if (_active.TryGetValue(active.Header.Id, out var kept) && ReferenceEquals(kept, active))
+            {
+                _active.Remove(active.Header.Id);
+            }
+        }
+    }
+
+    /// <summary>Runs on the writer: the latest header once, the old steps deleted on a restart, each new step row.</summary>
+    private int Write(SqliteDatabase.WriteContext context, Batch batch)
+    {
+        FlowExecution? header;
+        string? headerJson;
+        bool restart;
+        Row[] steps;
+        lock (batch.Owner)
+        {
+            batch.Taken = true;
+            header = batch.Header;
+            headerJson = batch.HeaderJson;
+            restart = batch.Restart;
+            steps = [.. batch.Steps];
+        }
+
+        long written = 0;
+        var changed = 0;
+        var owner = batch.Owner;
+        if (header is not null)
+        {
+            var command = context.Command(UpsertHeader);
+            command.Parameters.AddWithValue("$id", header.Id);
+            command.Parameters.AddWithValue("$flow", header.FlowId);
+            command.Parameters.AddWithValue("$request", header.RequestId);
+            command.Parameters.AddWithValue("$status", header.Status.ToString());
+            command.Parameters.AddWithValue("$started", header.StartedAt.UtcTicks);
+            command.Parameters.AddWithValue("$deliveries", header.DeliveryCount);
+            command.Parameters.AddWithValue("$data", headerJson);
+
+            // The row's key: kept by the entry for its later writes (only the writer sets and reads it after the entry is shared).
+            owner.Key = (long)command.ExecuteScalar()!;
+            changed++;
+            written += batch.HeaderBytes;
+        }
+        else if (owner.Key == 0)
+        {
+            var command = context.Command(SelectKey);
+            command.Parameters.AddWithValue("$id", owner.Header.Id);
+            owner.Key = command.ExecuteScalar() as long? ?? throw new KeyNotFoundException($"Execution '{owner.Header.Id}' was not found.");
+        }
+
+        if (restart)
+        {
+            var command = context.Command(DeleteSteps);
+            command.Parameters.AddWithValue("$execution", owner.Key);
+            changed += command.ExecuteNonQuery();
+        }
+
+        foreach (var row in steps)
+        {
+            var command = context.Command(InsertStep);
+            command.Parameters.AddWithValue("$execution", owner.Key);
+            command.Parameters.AddWithValue("$seq", row.Seq);
+            command.Parameters.AddWithValue("$data", row.Json);
+            changed += command.ExecuteNonQuery();
+            written += row.Bytes;
+        }
+
+        Interlocked.Add(ref _bytesWritten, written);
+        return changed;
+    }
+
+    /// <summary>
+    /// Counts a finish of a flow's execution; after every batch of finishes, drops the flow's oldest finished executions beyond
+    /// the cap. The ones to drop are found on a read connection (not on the single writer), once this finish is committed; the
+    /// writer then deletes them, each only if it is still finished (a redelivery may have started one again meanwhile).
+    /// </summary>
+    private async ValueTask CountFinishedAsync(string flowId)
+    {
+        lock (_gate)
+        {
+            var count = _finishedSinceTrim.GetValueOrDefault(flowId) + 1;
+            _finishedSinceTrim[flowId] = count < _trimBatch ? count : 0;
+            if (count < _trimBatch)
+            {
+                return;
             }
         }
 
-        return steps is null ? execution : execution with { Steps = steps };
+        try
+        {
+            await TrimAsync(flowId).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The finish itself is recorded: the caller is not failed for the trim.
+            Log.RunLogTrimFailed(_logger, flowId, e);
+        }
+    }
+
+    private async Task TrimAsync(string flowId)
+    {
+        await _database.FlushAsync().ConfigureAwait(false);
+        var keep = _maxFinishedPerFlow;
+        var doomed = await _database.ReadAsync(context =>
+        {
+            var command = context.Command(FinishedBeyondCap);
+            command.Parameters.AddWithValue("$flow", flowId);
+            command.Parameters.AddWithValue("$keep", keep);
+            using var reader = command.ExecuteReader();
+            var ids = new List<string>();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return ids;
+        }).ConfigureAwait(false);
+        if (doomed.Count == 0)
+        {
+            return;
+        }
+
+        var ids = JsonConvert.SerializeObject(doomed);
+        _ = _database.WriteBehind(context =>
+        {
+            // One statement for the batch (the ids as a JSON array); each only if still finished.
+            var command = context.Command(DeleteFinished);
+            command.Parameters.AddWithValue("$ids", ids);
+            return command.ExecuteNonQuery();
+        });
+    }
+
+    /// <summary>Replaces a step's input and output over the size limit by a marker with their size and a preview.</summary>
+    internal static StepExecution Truncate(StepExecution step, SqliteStorageOptions options)
+    {
+        var input = Cut(step.Input, options);
+        var output = Cut(step.Output, options);
+        return ReferenceEquals(input, step.Input) && ReferenceEquals(output, step.Output) ? step : step with { Input = input, Output = output };
+    }
+
+    /// <summary>
+    /// An execution this process runs (or wrote last): its header, its steps and the number of its next step row. Its lock
+    /// guards it and its pending write.
+    /// </summary>
+    private sealed class Active(FlowExecution header, List<StepExecution> steps)
+    {
+        public FlowExecution Header { get; set; } = header;
+
+        public List<StepExecution> Steps { get; set; } = steps;
+
+        public int NextSeq { get; set; }
+
+        /// <summary>The key (<c>seq</c>) of the execution's row, once written or read; 0 before.</summary>
+        public long Key { get; set; }
+
+        /// <summary>The write queued for this execution, until the writer has committed it.</summary>
+        public Batch? Pending { get; set; }
+
+        /// <summary>Dropped from memory (its writes all done): a caller holding it reads the execution again.</summary>
+        public bool Evicted
+        {
+            get => Volatile.Read(ref _evicted);
+            set => Volatile.Write(ref _evicted, value);
+        }
+
+        private bool _evicted;
+
+        public FlowExecution Snapshot() => Header with { Steps = Steps.ToArray() };
+    }
+
+    /// <summary>One write item of an execution: what its calls changed since the writer took the previous one.</summary>
+    private sealed class Batch(Active owner)
+    {
+        public Active Owner { get; } = owner;
+
+        public FlowExecution? Header { get; set; }
+
+        public string? HeaderJson
+        {
+            get => _headerJson;
+            set
+            {
+                _headerJson = value;
+                HeaderBytes = value is null ? 0 : Encoding.UTF8.GetByteCount(value);
+            }
+        }
+
+        public int HeaderBytes { get; private set; }
+
+        public bool Restart { get; set; }
+
+        public List<Row> Steps { get; } = [];
+
+        /// <summary>Whether the writer has taken it; a later call then queues a write of its own.</summary>
+        public bool Taken { get; set; }
+
+        private string? _headerJson;
+    }
+
+    /// <summary>A step row: its number, its JSON and the JSON's UTF-8 size (counted by the caller, not on the writer).</summary>
+    private readonly record struct Row(int Seq, string Json, int Bytes)
+    {
+        public static Row Of(int seq, StepExecution step)
+        {
+            var json = SqliteJson.Serialize(step);
+            return new Row(seq, json, Encoding.UTF8.GetByteCount(json));
+        }
     }
 
     /// <summary>

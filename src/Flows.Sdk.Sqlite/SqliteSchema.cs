@@ -76,5 +76,40 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE INDEX replay_ids_by_expiry ON replay_ids (expires_at);
         """,
+
+        // 4: the run log append-only. The executions table is rebuilt with an integer key (seq, given in insertion order, stable
+        // across VACUUM) and keeps the header (its data without steps); each step attempt is a row of its own, keyed by the
+        // execution's seq and its number: new rows go to the end of the table, not to random pages as execution ids would.
+        // Existing executions' steps move into rows; deleting an execution deletes its steps.
+        """
+        CREATE TABLE executions_v3 (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            flow_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            delivery_count INTEGER NOT NULL,
+            data TEXT NOT NULL
+        );
+        INSERT INTO executions_v3 (id, flow_id, request_id, status, started_at, delivery_count, data)
+            SELECT id, flow_id, request_id, status, started_at, delivery_count, json_remove(data, '$.Steps')
+            FROM executions ORDER BY started_at, id;
+        CREATE TABLE execution_steps (
+            execution INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (execution, seq)
+        ) WITHOUT ROWID;
+        INSERT INTO execution_steps (execution, seq, data)
+            SELECT n.seq, s.key, s.value FROM executions AS e JOIN executions_v3 AS n ON n.id = e.id, json_each(e.data, '$.Steps') AS s;
+        DROP TABLE executions;
+        ALTER TABLE executions_v3 RENAME TO executions;
+        CREATE INDEX executions_by_flow ON executions (flow_id, started_at DESC, id DESC);
+        CREATE TRIGGER executions_delete_steps AFTER DELETE ON executions
+        BEGIN
+            DELETE FROM execution_steps WHERE execution = old.seq;
+        END;
+        """,
     ];
 }

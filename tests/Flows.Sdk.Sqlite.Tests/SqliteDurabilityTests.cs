@@ -62,19 +62,23 @@ public sealed class SqliteDurabilityTests
             await before.Queue.TryEnqueueAsync(message);
             var delivered = await DequeueAsync(before);
             delivered.DeliveryCount.Should().Be(1);
-            await before.Executions.SaveAsync(Execution(delivered, ExecutionStatus.Running));
+            await before.Executions.StartAsync(Execution(delivered, ExecutionStatus.Running) with { Steps = [StoreContractTests.Step("step_1")] });
+            await before.Executions.AppendStepAsync(delivered.Message.ExecutionId, StoreContractTests.Step("step_2"));
         }
 
+        _time.Advance(TimeSpan.FromMinutes(1));
         await using var after = Open();
         var redelivered = await DequeueAsync(after);
-        await after.Executions.SaveAsync(Execution(redelivered, ExecutionStatus.Running));
-        await after.Executions.SaveAsync(Execution(redelivered, ExecutionStatus.Succeeded));
+        await after.Executions.StartAsync(Execution(redelivered, ExecutionStatus.Running) with { StartedAt = _time.GetUtcNow(), Steps = [StoreContractTests.Step("step_1")] });
+        await after.Executions.FinishAsync(redelivered.Message.ExecutionId, false, null, _time.GetUtcNow());
         await redelivered.AckAsync();
 
         var executions = await after.Executions.ListAsync(new Storage.ExecutionQuery("f1"));
         executions.Should().ContainSingle().Which.Should().Match<FlowExecution>(e =>
-            e.Id == message.ExecutionId && e.Status == ExecutionStatus.Succeeded && e.DeliveryCount == 2);
-        (await after.Executions.GetAsync(message.ExecutionId))!.DeliveryCount.Should().Be(2);
+            e.Id == message.ExecutionId && e.Status == ExecutionStatus.Succeeded && e.DeliveryCount == 2 && e.StartedAt == T0);
+        var read = await after.Executions.GetAsync(message.ExecutionId);
+        read!.DeliveryCount.Should().Be(2);
+        read.Steps.Select(s => s.StepId).Should().Equal(["step_1"], "the redelivery starts the steps over");
         (await after.SqliteQueue.CountRowsAsync()).Should().Be(0);
     }
 
@@ -232,11 +236,12 @@ public sealed class SqliteDurabilityTests
         await stores.Queue.TryEnqueueAsync(message);
         var delivered = (await DequeueAsync(stores)).Message;
 
-        var execution = Execution(delivered, ExecutionStatus.Succeeded) with
+        var execution = Execution(delivered, ExecutionStatus.Running) with
         {
             Steps = [new StepExecution { StepId = "step_1", Status = ExecutionStatus.Succeeded, Output = delivered.Body, StartedAt = T0, Input = new JObject { ["small"] = 1 } }],
         };
-        await stores.Executions.SaveAsync(execution);
+        await stores.Executions.StartAsync(execution);
+        await stores.Executions.FinishAsync(execution.Id, false, null, T0.AddSeconds(1));
 
         delivered.Body["big"]!.Value<string>().Should().Be(big);
         var logged = (await stores.Executions.GetAsync(execution.Id))!.Steps[0];

@@ -72,7 +72,6 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
         services.TryAddSingleton<FlowStops>();
         services.TryAddSingleton<FlowRunner>();
-        services.TryAddSingleton<ExecutionJournal>();
         services.TryAddSingleton<FlowWorker>();
         services.TryAddSingleton<IFlowWorker>(sp => sp.GetRequiredService<FlowWorker>());
         services.TryAddSingleton<RunLogPruner>();

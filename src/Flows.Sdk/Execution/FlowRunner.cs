@@ -19,7 +19,7 @@ namespace Flows.Sdk.Execution;
 internal sealed class FlowRunner
 {
     private readonly CompiledFlowCache _compiledFlows;
-    private readonly ExecutionJournal _journal;
+    private readonly IExecutionStore _runLog;
     private readonly ICredentialStore _credentials;
     private readonly ISnapshotStore _snapshots;
     private readonly IFlowQueue _queue;
@@ -33,7 +33,7 @@ internal sealed class FlowRunner
 
     public FlowRunner(
         CompiledFlowCache compiledFlows,
-        ExecutionJournal journal,
+        IExecutionStore runLog,
         ICredentialStore credentials,
         ISnapshotStore snapshots,
         IFlowQueue queue,
@@ -46,7 +46,7 @@ internal sealed class FlowRunner
     {
         _stops = stops;
         _compiledFlows = compiledFlows;
-        _journal = journal;
+        _runLog = runLog;
         _credentials = credentials;
         _snapshots = snapshots;
         _queue = queue;
@@ -99,7 +99,7 @@ internal sealed class FlowRunner
         {
             // A first delivery, or a redelivery after a crash: the execution starts over, recorded under the same id.
             var trigger = compiled.Steps[0].Definition;
-            await _journal.UpdateAsync(message.ExecutionId, existing => new FlowExecution
+            await _runLog.StartAsync(new FlowExecution
             {
                 Id = message.ExecutionId,
                 FlowId = message.FlowId,
@@ -107,8 +107,8 @@ internal sealed class FlowRunner
                 RequestId = message.RequestId,
                 MessageId = message.MessageId,
                 Status = ExecutionStatus.Running,
-                DeliveryCount = Math.Max(deliveryCount, existing?.DeliveryCount ?? 1),
-                StartedAt = existing?.StartedAt ?? _time.GetUtcNow(),
+                DeliveryCount = deliveryCount,
+                StartedAt = _time.GetUtcNow(),
                 Steps = [new StepExecution { StepId = trigger.Id, Status = ExecutionStatus.Succeeded, Output = message.Body, StartedAt = message.ReceivedAt }],
             }, cancellationToken).ConfigureAwait(false);
             Log.ExecutionStarted(_logger, message.ExecutionId, message.FlowId, message.FlowVersion);
@@ -119,15 +119,7 @@ internal sealed class FlowRunner
         {
             startIndex = IndexOf(compiled, message.ResumeStepId);
             stepOutputs = message.StepOutputs ?? [];
-            await _journal.UpdateAsync(message.ExecutionId, existing => (existing ?? throw new InvalidOperationException(
-                $"Execution '{message.ExecutionId}' to resume does not exist.")) with
-            {
-                Status = ExecutionStatus.Running,
-                DeliveryCount = Math.Max(deliveryCount, existing.DeliveryCount),
-                FinishedAt = null,
-                Failure = null,
-                PendingRebounds = Math.Max(0, existing.PendingRebounds - (message.Rebounds > 0 ? 1 : 0)),
-            }, cancellationToken).ConfigureAwait(false);
+            await _runLog.ResumeAsync(message.ExecutionId, rebound: message.Rebounds > 0, deliveryCount, cancellationToken).ConfigureAwait(false);
         }
 
         var run = new Run(this, compiled, message, running, cancellationToken);
@@ -143,18 +135,7 @@ internal sealed class FlowRunner
             outcome = StepOutcome.Failed;
         }
 
-        var finished = await _journal.UpdateAsync(message.ExecutionId, e =>
-        {
-            var status = outcome == StepOutcome.Failed || e!.Status == ExecutionStatus.Failed ? ExecutionStatus.Failed
-                : e.PendingRebounds > 0 ? ExecutionStatus.Rebounding
-                : ExecutionStatus.Succeeded;
-            return e! with
-            {
-                Status = status,
-                FinishedAt = status == ExecutionStatus.Rebounding ? null : _time.GetUtcNow(),
-                Failure = run.Failure ?? e.Failure,
-            };
-        }, CancellationToken.None).ConfigureAwait(false);
+        var finished = await _runLog.FinishAsync(message.ExecutionId, outcome == StepOutcome.Failed, run.Failure, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
 
         if (compiled.ExpectsReply && finished.Status != ExecutionStatus.Rebounding)
         {
@@ -274,7 +255,7 @@ internal sealed class FlowRunner
             if (rebounds >= options.MaxRebounds)
             {
                 var error = new StepError("ReboundLimitExceeded", $"Rebound limit exceeded: the step asked for {rebounds + 1} rebounds, at most {options.MaxRebounds} are allowed. Last reason: {reason}");
-                await runner._journal.AppendStepAsync(message.ExecutionId, new StepExecution
+                await runner._runLog.AppendStepAsync(message.ExecutionId, new StepExecution
                 {
                     StepId = step.Definition.Id,
                     Attempt = attempt,
@@ -288,7 +269,7 @@ internal sealed class FlowRunner
             }
 
             var delay = TimeSpan.FromTicks(options.ReboundInitialDelay.Ticks * (1L << Math.Min(rebounds, 30)));
-            await runner._journal.UpdateAsync(message.ExecutionId, e => e! with { PendingRebounds = e.PendingRebounds + 1 }, cancellationToken).ConfigureAwait(false);
+            await runner._runLog.AddPendingReboundAsync(message.ExecutionId, cancellationToken).ConfigureAwait(false);
             var rebound = message with
             {
                 MessageId = Ids.New(),
@@ -400,7 +381,7 @@ internal sealed class FlowRunner
             var emitted = error is null && rebound is null ? context!.Emitted : [];
             var duration = runner._time.GetElapsedTime(startedTimestamp);
             FlowsTelemetry.StepDuration.Record(duration.TotalMilliseconds, new KeyValuePair<string, object?>("flows.component", step.Definition.ComponentId));
-            await runner._journal.AppendStepAsync(message.ExecutionId, new StepExecution
+            await runner._runLog.AppendStepAsync(message.ExecutionId, new StepExecution
             {
                 StepId = step.Definition.Id,
                 Attempt = attempt,

@@ -24,7 +24,7 @@ public abstract class StoreContractTests
     protected const int QueueCapacity = 3;
 
     /// <summary>Makes fresh, empty stores for one test.</summary>
-    protected abstract StoreFactory CreateStores(TimeProvider time, int queueCapacity);
+    protected abstract StoreFactory CreateStores(TimeProvider time, int queueCapacity, int runLogMaxCountPerFlow = 10_000);
 
     [SetUp]
     public void CreateStoresForTest()
@@ -174,17 +174,172 @@ public abstract class StoreContractTests
     // ---- Run log
 
     [Test]
-    public async Task Saving_an_execution_again_replaces_it_instead_of_adding_one()
+    [CancelAfter(30_000)]
+    public async Task An_execution_started_appended_to_and_finished_reads_back_as_recorded()
     {
-        var running = NewExecution("e1", "f1", T0, ExecutionStatus.Running);
-        await _stores.Executions.SaveAsync(running);
-        var finished = running with { Status = ExecutionStatus.Succeeded, FinishedAt = T0.AddSeconds(1), Steps = [Step("step_1"), Step("step_2")] };
+        var started = NewExecution("e1", "f1", T0, ExecutionStatus.Running);
+        await _stores.Executions.StartAsync(started);
+        await _stores.Executions.AppendStepAsync("e1", Step("step_2"));
+        await _stores.Executions.AppendStepAsync("e1", Step("step_3") with { Attempt = 2 });
 
-        await _stores.Executions.SaveAsync(finished);
+        var finished = await _stores.Executions.FinishAsync("e1", false, null, T0.AddSeconds(1));
 
-        Json(await _stores.Executions.GetAsync("e1")).Should().Be(Json(finished));
-        (await _stores.Executions.ListAsync(new ExecutionQuery("f1"))).Should().ContainSingle();
+        var expected = started with { Status = ExecutionStatus.Succeeded, FinishedAt = T0.AddSeconds(1), Steps = [Step("step_1"), Step("step_2"), Step("step_3") with { Attempt = 2 }] };
+        Json(finished).Should().Be(Json(expected));
+        Json(await _stores.Executions.GetAsync("e1")).Should().Be(Json(expected));
+        Json((await _stores.Executions.ListAsync(new ExecutionQuery("f1"))).Should().ContainSingle().Subject).Should().Be(Json(expected));
         (await _stores.Executions.GetAsync("nope")).Should().BeNull();
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Starting_an_execution_again_for_a_redelivered_message_keeps_one_entry_and_its_start_time_and_replaces_its_steps()
+    {
+        await _stores.Executions.StartAsync(NewExecution("e1", "f1", T0, ExecutionStatus.Running));
+        await _stores.Executions.AppendStepAsync("e1", Step("step_2") with { Status = ExecutionStatus.Failed });
+        await _stores.Executions.AddPendingReboundAsync("e1");
+        await _stores.Executions.FinishAsync("e1", true, Failure("step_2"), T0.AddSeconds(1));
+
+        // The message is delivered again (a crash before its acknowledgement): the same execution id starts again, later.
+        var again = NewExecution("e1", "f1", T0.AddMinutes(5), ExecutionStatus.Running) with { Steps = [Step("trigger")], DeliveryCount = 2 };
+        await _stores.Executions.StartAsync(again);
+
+        var read = await _stores.Executions.GetAsync("e1");
+        read!.StartedAt.Should().Be(T0, "the first start is kept");
+        read.Status.Should().Be(ExecutionStatus.Running);
+        read.FinishedAt.Should().BeNull();
+        read.Failure.Should().BeNull();
+        read.PendingRebounds.Should().Be(0);
+        read.Steps.Select(s => s.StepId).Should().Equal("trigger");
+        (await _stores.Executions.ListAsync(new ExecutionQuery("f1"))).Should().ContainSingle();
+
+        await _stores.Executions.AppendStepAsync("e1", Step("step_2"));
+        var finished = await _stores.Executions.FinishAsync("e1", false, null, T0.AddMinutes(6));
+        finished.Status.Should().Be(ExecutionStatus.Succeeded);
+        (await _stores.Executions.GetAsync("e1"))!.Steps.Select(s => s.StepId).Should().Equal("trigger", "step_2");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task A_rebound_keeps_the_execution_rebounding_until_resumed_and_a_failure_is_recorded_with_its_end()
+    {
+        await _stores.Executions.StartAsync(NewExecution("e1", "f1", T0, ExecutionStatus.Running));
+        await _stores.Executions.AppendStepAsync("e1", Step("wait") with { Status = ExecutionStatus.Rebounding });
+        await _stores.Executions.AddPendingReboundAsync("e1");
+
+        var rebounding = await _stores.Executions.FinishAsync("e1", false, null, T0.AddSeconds(1));
+        rebounding.Status.Should().Be(ExecutionStatus.Rebounding);
+        rebounding.FinishedAt.Should().BeNull();
+        rebounding.PendingRebounds.Should().Be(1);
+        (await _stores.Executions.GetAsync("e1"))!.Status.Should().Be(ExecutionStatus.Rebounding);
+
+        await _stores.Executions.ResumeAsync("e1", rebound: true);
+        var resumed = await _stores.Executions.GetAsync("e1");
+        resumed!.Status.Should().Be(ExecutionStatus.Running);
+        resumed.PendingRebounds.Should().Be(0);
+
+        await _stores.Executions.AppendStepAsync("e1", Step("wait") with { Attempt = 2, Status = ExecutionStatus.Failed });
+        var failed = await _stores.Executions.FinishAsync("e1", true, Failure("wait"), T0.AddSeconds(20));
+
+        failed.Status.Should().Be(ExecutionStatus.Failed);
+        failed.FinishedAt.Should().Be(T0.AddSeconds(20));
+        Json(failed.Failure).Should().Be(Json(Failure("wait")));
+        failed.Steps.Select(s => (s.StepId, s.Attempt, s.Status)).Should().Equal(
+            ("step_1", 1, ExecutionStatus.Succeeded), ("wait", 1, ExecutionStatus.Rebounding), ("wait", 2, ExecutionStatus.Failed));
+        Json(await _stores.Executions.GetAsync("e1")).Should().Be(Json(failed));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task A_status_is_set_only_when_it_is_the_expected_one_so_a_failure_is_claimed_for_a_retry_once()
+    {
+        await RecordAsync(NewExecution("e1", "f1", T0, ExecutionStatus.Failed));
+
+        (await _stores.Executions.TrySetStatusAsync("e1", ExecutionStatus.Failed, ExecutionStatus.Running, null)).Should().BeTrue();
+        (await _stores.Executions.TrySetStatusAsync("e1", ExecutionStatus.Failed, ExecutionStatus.Running, null)).Should().BeFalse();
+        var running = await _stores.Executions.GetAsync("e1");
+        running!.Status.Should().Be(ExecutionStatus.Running);
+        running.FinishedAt.Should().BeNull();
+        running.Failure.Should().NotBeNull("the failure stays until the retry resumes the execution");
+
+        (await _stores.Executions.TrySetStatusAsync("e1", ExecutionStatus.Running, ExecutionStatus.Failed, T0.AddHours(1))).Should().BeTrue();
+        (await _stores.Executions.GetAsync("e1"))!.FinishedAt.Should().Be(T0.AddHours(1));
+        (await _stores.Executions.TrySetStatusAsync("nope", ExecutionStatus.Failed, ExecutionStatus.Running, null)).Should().BeFalse();
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Writes_to_an_execution_that_was_never_started_throw_not_found()
+    {
+        var append = async () => await _stores.Executions.AppendStepAsync("nope", Step("step_2"));
+        var rebound = async () => await _stores.Executions.AddPendingReboundAsync("nope");
+        var resume = async () => await _stores.Executions.ResumeAsync("nope", rebound: false);
+        var finish = async () => await _stores.Executions.FinishAsync("nope", false, null, T0);
+
+        await append.Should().ThrowAsync<KeyNotFoundException>();
+        await rebound.Should().ThrowAsync<KeyNotFoundException>();
+        await resume.Should().ThrowAsync<KeyNotFoundException>();
+        await finish.Should().ThrowAsync<KeyNotFoundException>();
+        (await _stores.Executions.GetAsync("nope")).Should().BeNull();
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Concurrent_appends_from_fan_out_branches_of_one_execution_are_all_kept_in_each_branch_order()
+    {
+        const int Branches = 8;
+        const int PerBranch = 25;
+        await _stores.Executions.StartAsync(NewExecution("e1", "f1", T0, ExecutionStatus.Running));
+
+        await Task.WhenAll(Enumerable.Range(0, Branches).Select(branch => Task.Run(async () =>
+        {
+            for (var attempt = 1; attempt <= PerBranch; attempt++)
+            {
+                await _stores.Executions.AppendStepAsync("e1", Step($"branch_{branch}") with { Attempt = attempt });
+            }
+        })));
+        var finished = await _stores.Executions.FinishAsync("e1", false, null, T0.AddSeconds(1));
+
+        var read = await _stores.Executions.GetAsync("e1");
+        foreach (var execution in new[] { finished, read! })
+        {
+            execution.Steps.Should().HaveCount(1 + (Branches * PerBranch));
+            for (var branch = 0; branch < Branches; branch++)
+            {
+                execution.Steps.Where(s => s.StepId == $"branch_{branch}").Select(s => s.Attempt).Should().Equal(Enumerable.Range(1, PerBranch));
+            }
+        }
+
+        Json(read).Should().Be(Json(finished));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task The_count_cap_holds_at_every_moment_and_never_drops_running_or_rebounding_executions()
+    {
+        const int Cap = 3;
+        await using var stores = CreateStores(Time, QueueCapacity, runLogMaxCountPerFlow: Cap);
+        var log = stores.Executions;
+        await log.StartAsync(NewExecution("old-running", "f1", T0.AddDays(-1), ExecutionStatus.Running));
+        await log.StartAsync(NewExecution("old-rebounding", "f1", T0.AddDays(-1), ExecutionStatus.Running));
+        await log.AddPendingReboundAsync("old-rebounding");
+        await log.FinishAsync("old-rebounding", false, null, T0);
+
+        for (var i = 0; i < 10; i++)
+        {
+            await log.StartAsync(NewExecution($"e{i}", "f1", T0.AddMinutes(i), ExecutionStatus.Running));
+            await log.AppendStepAsync($"e{i}", Step("step_2"));
+            await log.FinishAsync($"e{i}", i % 3 == 0, i % 3 == 0 ? Failure("step_2") : null, T0.AddMinutes(i).AddSeconds(1));
+
+            var listed = await log.ListAsync(new ExecutionQuery("f1") { Limit = 100 });
+            listed.Count(e => e.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed).Should().Be(Math.Min(i + 1, Cap), $"after {i + 1} finishes");
+            Ids(listed.Where(e => e.Status is ExecutionStatus.Running or ExecutionStatus.Rebounding)).Should().BeEquivalentTo("old-running", "old-rebounding");
+        }
+
+        Ids(await log.ListAsync(new ExecutionQuery("f1"))).Should().Equal("e9", "e8", "e7", "old-running", "old-rebounding");
+        (await log.GetAsync("e0")).Should().BeNull();
+        (await log.GetAsync("e6")).Should().BeNull();
+        (await log.GetAsync("old-running")).Should().NotBeNull();
     }
 
     [Test]
@@ -192,10 +347,10 @@ public abstract class StoreContractTests
     {
         for (var i = 0; i < 6; i++)
         {
-            await _stores.Executions.SaveAsync(NewExecution($"e{i}", "f1", T0.AddMinutes(i), i % 2 == 0 ? ExecutionStatus.Succeeded : ExecutionStatus.Failed));
+            await RecordAsync(NewExecution($"e{i}", "f1", T0.AddMinutes(i), i % 2 == 0 ? ExecutionStatus.Succeeded : ExecutionStatus.Failed));
         }
 
-        await _stores.Executions.SaveAsync(NewExecution("other", "f2", T0, ExecutionStatus.Succeeded));
+        await RecordAsync(NewExecution("other", "f2", T0, ExecutionStatus.Succeeded));
 
         Ids(await _stores.Executions.ListAsync(new ExecutionQuery("f1"))).Should().Equal("e5", "e4", "e3", "e2", "e1", "e0");
         Ids(await _stores.Executions.ListAsync(new ExecutionQuery("f1") { Status = ExecutionStatus.Failed })).Should().Equal("e5", "e3", "e1");
@@ -207,8 +362,8 @@ public abstract class StoreContractTests
     [Test]
     public async Task Executions_started_at_the_same_time_are_ordered_by_id()
     {
-        await _stores.Executions.SaveAsync(NewExecution("a", "f1", T0, ExecutionStatus.Succeeded));
-        await _stores.Executions.SaveAsync(NewExecution("b", "f1", T0, ExecutionStatus.Succeeded));
+        await RecordAsync(NewExecution("a", "f1", T0, ExecutionStatus.Succeeded));
+        await RecordAsync(NewExecution("b", "f1", T0, ExecutionStatus.Succeeded));
 
         Ids(await _stores.Executions.ListAsync(new ExecutionQuery("f1"))).Should().Equal("b", "a");
     }
@@ -216,23 +371,47 @@ public abstract class StoreContractTests
     [Test]
     public async Task Pruning_deletes_old_finished_executions_and_all_but_the_newest_and_keeps_running_ones()
     {
-        await _stores.Executions.SaveAsync(NewExecution("old-ok", "f1", T0.AddDays(-10), ExecutionStatus.Succeeded));
-        await _stores.Executions.SaveAsync(NewExecution("old-failed", "f1", T0.AddDays(-9), ExecutionStatus.Failed));
-        await _stores.Executions.SaveAsync(NewExecution("old-running", "f1", T0.AddDays(-8), ExecutionStatus.Running));
-        await _stores.Executions.SaveAsync(NewExecution("old-rebounding", "f1", T0.AddDays(-8), ExecutionStatus.Rebounding));
+        await RecordAsync(NewExecution("old-ok", "f1", T0.AddDays(-10), ExecutionStatus.Succeeded));
+        await RecordAsync(NewExecution("old-failed", "f1", T0.AddDays(-9), ExecutionStatus.Failed));
+        await RecordAsync(NewExecution("old-running", "f1", T0.AddDays(-8), ExecutionStatus.Running));
+        await RecordAsync(NewExecution("old-rebounding", "f1", T0.AddDays(-8), ExecutionStatus.Rebounding));
         for (var i = 0; i < 4; i++)
         {
-            await _stores.Executions.SaveAsync(NewExecution($"new{i}", "f1", T0.AddMinutes(i), ExecutionStatus.Succeeded));
+            await RecordAsync(NewExecution($"new{i}", "f1", T0.AddMinutes(i), ExecutionStatus.Succeeded));
         }
 
-        await _stores.Executions.SaveAsync(NewExecution("other-flow", "f2", T0.AddDays(-10), ExecutionStatus.Succeeded));
+        await RecordAsync(NewExecution("other-flow", "f2", T0.AddDays(-10), ExecutionStatus.Succeeded));
 
         var deleted = await _stores.Executions.PruneAsync("f1", olderThan: T0.AddDays(-1), keepNewest: 3);
 
         deleted.Should().Be(3);
         Ids(await _stores.Executions.ListAsync(new ExecutionQuery("f1"))).Should().Equal("new3", "new2", "new1", "old-running", "old-rebounding");
         (await _stores.Executions.GetAsync("other-flow")).Should().NotBeNull();
+        (await _stores.Executions.GetAsync("new0")).Should().BeNull();
     }
+
+    /// <summary>Records <paramref name="execution"/> through the port: started with its steps, then ended as its status says.</summary>
+    private async Task RecordAsync(FlowExecution execution)
+    {
+        var log = _stores.Executions;
+        await log.StartAsync(execution with { Status = ExecutionStatus.Running });
+        switch (execution.Status)
+        {
+            case ExecutionStatus.Succeeded:
+                await log.FinishAsync(execution.Id, false, null, execution.StartedAt.AddSeconds(1));
+                break;
+            case ExecutionStatus.Failed:
+                await log.FinishAsync(execution.Id, true, Failure(execution.Steps[^1].StepId), execution.StartedAt.AddSeconds(1));
+                break;
+            case ExecutionStatus.Rebounding:
+                await log.AddPendingReboundAsync(execution.Id);
+                await log.FinishAsync(execution.Id, false, null, execution.StartedAt.AddSeconds(1));
+                break;
+        }
+    }
+
+    internal static ExecutionFailure Failure(string stepId) =>
+        new(stepId, new JObject { ["petname"] = "Gromit" }, new JObject { ["step_1"] = new JObject { ["petname"] = "Gromit" } }, 1);
 
     // ---- Snapshots
 
@@ -331,21 +510,17 @@ public abstract class StoreContractTests
 [TestFixture]
 public sealed class InMemoryStoreContractTests : StoreContractTests
 {
-    protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity) => new InMemoryStoreFactory(time, queueCapacity);
+    protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity, int runLogMaxCountPerFlow = 10_000) =>
+        new InMemoryStoreFactory(time, queueCapacity, runLogMaxCountPerFlow);
 }
 
 [TestFixture]
 public sealed class SqliteStoreContractTests : StoreContractTests
 {
-    private TempDirectory? _directory;
-
-    // Runs before the base class disposes the stores; unlinking an open SQLite file is harmless on Linux and macOS.
-    [TearDown]
-    public void DeleteDirectory() => _directory?.Dispose();
-
-    protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity)
+    // The directory goes when the stores are disposed, after the file is closed.
+    protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity, int runLogMaxCountPerFlow = 10_000)
     {
-        _directory = new TempDirectory();
-        return new SqliteStoreFactory(_directory.File("flows.db"), time, queueCapacity);
+        var directory = new TempDirectory();
+        return new SqliteStoreFactory(directory.File("flows.db"), time, queueCapacity, runLogMaxCountPerFlow: runLogMaxCountPerFlow) { OwnedDirectory = directory };
     }
 }

@@ -22,7 +22,7 @@ public abstract class StoreFactory : IAsyncDisposable
     public abstract ValueTask DisposeAsync();
 }
 
-internal sealed class InMemoryStoreFactory(TimeProvider time, int queueCapacity) : StoreFactory
+internal sealed class InMemoryStoreFactory(TimeProvider time, int queueCapacity, int runLogMaxCountPerFlow = 10_000) : StoreFactory
 {
     private readonly InMemoryFlowQueue _queue = new(Options.Create(new WebhookFlowsOptions { QueueCapacity = queueCapacity }), time);
 
@@ -30,7 +30,7 @@ internal sealed class InMemoryStoreFactory(TimeProvider time, int queueCapacity)
 
     public override ICredentialStore Credentials { get; } = new InMemoryCredentialStore();
 
-    public override IExecutionStore Executions { get; } = new InMemoryExecutionStore();
+    public override IExecutionStore Executions { get; } = new InMemoryExecutionStore(Options.Create(new WebhookFlowsOptions { RunLogMaxCountPerFlow = runLogMaxCountPerFlow }));
 
     public override ISnapshotStore Snapshots { get; } = new InMemorySnapshotStore();
 
@@ -50,14 +50,14 @@ internal sealed class SqliteStoreFactory : StoreFactory
 
     private readonly SqliteFlowQueue _queue;
 
-    public SqliteStoreFactory(string path, TimeProvider time, int queueCapacity = 1024, Action<SqliteStorageOptions>? configure = null)
+    public SqliteStoreFactory(string path, TimeProvider time, int queueCapacity = 1024, Action<SqliteStorageOptions>? configure = null, int runLogMaxCountPerFlow = 10_000)
     {
         var options = new SqliteStorageOptions { Path = path, EncryptionKey = TestKey };
         configure?.Invoke(options);
         Database = new SqliteDatabase(Options.Create(options), NullLogger<SqliteDatabase>.Instance);
         Flows = new SqliteFlowStore(Database);
         Credentials = new SqliteCredentialStore(Database, new AesGcmCredentialProtector(options.EncryptionKey));
-        Executions = new SqliteExecutionStore(Database);
+        Executions = SqliteExecutions = new SqliteExecutionStore(Database, Options.Create(new WebhookFlowsOptions { RunLogMaxCountPerFlow = runLogMaxCountPerFlow }));
         Snapshots = new SqliteSnapshotStore(Database);
         _queue = new SqliteFlowQueue(Database, Options.Create(new WebhookFlowsOptions { QueueCapacity = queueCapacity }), time, NullLogger<SqliteFlowQueue>.Instance);
     }
@@ -76,10 +76,16 @@ internal sealed class SqliteStoreFactory : StoreFactory
 
     public SqliteFlowQueue SqliteQueue => _queue;
 
+    public SqliteExecutionStore SqliteExecutions { get; }
+
+    /// <summary>A directory deleted once the file is closed (by <see cref="DisposeAsync"/>), when set.</summary>
+    public TempDirectory? OwnedDirectory { get; init; }
+
     public override async ValueTask DisposeAsync()
     {
         _queue.Dispose();
         await Database.DisposeAsync();
+        OwnedDirectory?.Dispose();
     }
 }
 

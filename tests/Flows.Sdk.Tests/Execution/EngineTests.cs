@@ -243,31 +243,57 @@ public sealed class EngineTests
     }
 
     [Test]
-    public async Task Retention_deletes_finished_executions_past_the_age_or_count_and_keeps_running_ones()
+    [CancelAfter(30_000)]
+    public async Task Retention_keeps_the_count_cap_as_executions_finish_and_the_pruner_deletes_those_past_the_age_but_not_running_ones()
     {
         Start(o => { o.RunLogMaxAge = TimeSpan.FromHours(1); o.RunLogMaxCountPerFlow = 2; });
         var flow = await _host.LiveFlowAsync(null, TestHost.Engine("counter", "count", ("key", "'k'")));
-        var old = await AcceptAndRunAsync(flow.Id, "{}");
-        _host.Time.Advance(TimeSpan.FromHours(2));
-        var kept = new List<string>();
-        for (var i = 0; i < 4; i++)
-        {
-            kept.Add((await AcceptAndRunAsync(flow.Id, "{}")).Id);
-            _host.Time.Advance(TimeSpan.FromSeconds(1));
-        }
-
         var store = _host.Services.GetRequiredService<IExecutionStore>();
-        await store.SaveAsync(new FlowExecution
+        await store.StartAsync(new FlowExecution
         {
             Id = "running", FlowId = flow.Id, FlowVersion = 1, RequestId = "r", MessageId = "m",
             Status = ExecutionStatus.Running, StartedAt = _host.Time.GetUtcNow() - TimeSpan.FromDays(90),
         });
+        var finished = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            finished.Add((await AcceptAndRunAsync(flow.Id, "{}")).Id);
+            _host.Time.Advance(TimeSpan.FromSeconds(1));
 
+            // The cap holds as each execution finishes, not only when the pruner runs.
+            var listed = await store.ListAsync(new ExecutionQuery(flow.Id));
+            listed.Select(e => e.Id).Should().BeEquivalentTo(finished.TakeLast(2).Append("running"), $"after {i + 1} executions");
+        }
+
+        _host.Time.Advance(TimeSpan.FromHours(2));
         var deleted = await _host.Services.GetRequiredService<RunLogPruner>().PruneOnceAsync(CancellationToken.None);
 
-        deleted.Should().Be(3);
-        var left = await store.ListAsync(new ExecutionQuery(flow.Id));
-        left.Select(e => e.Id).Should().BeEquivalentTo([kept[3], kept[2], "running"]);
-        (await store.GetAsync(old.Id)).Should().BeNull();
+        deleted.Should().Be(2, "the two kept finished executions are now past the maximum age");
+        (await store.ListAsync(new ExecutionQuery(flow.Id))).Select(e => e.Id).Should().Equal("running");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_burst_of_executions_never_grows_the_in_memory_run_log_past_its_cap()
+    {
+        const int Cap = 5;
+        Start(o => o.RunLogMaxCountPerFlow = Cap);
+        var flow = await _host.LiveFlowAsync(null, TestHost.Engine("counter", "count", ("key", "'k'")));
+        var store = (InMemoryExecutionStore)_host.Services.GetRequiredService<IExecutionStore>();
+        for (var i = 0; i < 100; i++)
+        {
+            (await _host.Receiver.ReceiveAsync(TestHost.Request(flow.Id, body: "{}"))).StatusCode.Should().Be(200);
+        }
+
+        var largest = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            var execution = await _host.Runner.RunAsync(await _host.DequeueAsync(), CancellationToken.None);
+            execution.Status.Should().Be(ExecutionStatus.Succeeded);
+            largest = Math.Max(largest, store.Count);
+        }
+
+        largest.Should().Be(Cap);
+        (await store.ListAsync(new ExecutionQuery(flow.Id) { Limit = 1000 })).Should().HaveCount(Cap);
     }
 }
