@@ -127,7 +127,10 @@ public sealed class StorageFaultTests
             while (again.Status != HttpStatusCode.OK);
 
             accepted.Add(again.RequestId!);
-            app.Events.Count(e => e == 5006).Should().Be(1);
+
+            // A real disk can flap at its edge (a checkpoint frees a page, the next write takes it): each outage is logged
+            // once, and there are few of them, not one per refused request.
+            app.Events.Count(e => e == 5006).Should().BeInRange(1, 3);
             app.Events.Should().NotContain(2002);
         }
 
