@@ -87,13 +87,19 @@ public sealed class FairWorkersHttpTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task Stopping_the_runaway_flow_fails_its_running_executions_promptly_and_frees_its_workers(CancellationToken cancellationToken)
+    public async Task Stopping_the_runaway_flow_fails_its_running_and_queued_executions_promptly_and_frees_its_workers(CancellationToken cancellationToken)
     {
         _host = await LimitsHost.StartAsync(mapping => mapping.TimeLimit = TimeSpan.FromSeconds(120),
             engine => { engine.MaxConcurrency = 2; engine.MaxConcurrencyPerFlow = 2; });
         var runaway = await _host.LiveFlowAsync(LimitsHost.EchoFlow(Runaways.OnLoop(Runaways.Recursion)));
         var other = await _host.LiveFlowAsync(LimitsHost.EchoFlow("petname"));
-        var looping = new[] { await _host.HookAsync(runaway, """{"petname": "loop"}"""), await _host.HookAsync(runaway, """{"petname": "loop"}""") };
+        // Two runaway messages take both workers; four more wait in the queue behind them.
+        var looping = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            looping.Add(await _host.HookAsync(runaway, """{"petname": "loop"}"""));
+        }
+
         while (await RunningAsync(runaway, cancellationToken) < 2)
         {
             await Task.Delay(20, cancellationToken);
@@ -110,7 +116,8 @@ public sealed class FairWorkersHttpTests
             stopped["status"]!.ToString().Should().Be("failed");
             stopped["steps"]!.Last!["error"]!["type"]!.ToString().Should().Be("FlowStopped");
             stopped["steps"]!.Last!["error"]!["message"]!.ToString().Should().Be("The flow was stopped while this execution ran.");
-            (Time(stopped["finishedAt"]!) - stoppedAt).Should().BeLessThan(TimeSpan.FromSeconds(2), "the stop cancels the evaluation at once");
+            (Time(stopped["finishedAt"]!) - stoppedAt).Should().BeLessThan(TimeSpan.FromSeconds(2),
+                "the stop cancels the running evaluations at once, and the queued messages of the stopped flow do not run their steps");
         }
 
         var ran = await _host.FinishedAsync(waiting, cancellationToken);

@@ -30,6 +30,7 @@ internal sealed class FlowRunner
     private readonly WebhookFlowsOptions _options;
     private readonly ILogger _logger;
     private readonly FlowStops _stops;
+    private readonly IFlowStore _flows;
 
     public FlowRunner(
         CompiledFlowCache compiledFlows,
@@ -42,9 +43,11 @@ internal sealed class FlowRunner
         IOptions<WebhookFlowsOptions> options,
         TimeProvider time,
         ILoggerFactory loggerFactory,
-        FlowStops stops)
+        FlowStops stops,
+        IFlowStore flows)
     {
         _stops = stops;
+        _flows = flows;
         _compiledFlows = compiledFlows;
         _runLog = runLog;
         _credentials = credentials;
@@ -72,6 +75,15 @@ internal sealed class FlowRunner
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(deliveryCount, 1);
         var stopped = _stops.TokenOf(message.FlowId);
+
+        // A message of a flow stopped after it was accepted does not run its steps: it ends failed as if the stop had come
+        // while it ran (and, like those, can be retried once the flow runs again). So stopping a flow that misbehaves frees
+        // its workers at once, even with a backlog of its messages in the queue.
+        if ((await _flows.GetAsync(message.FlowId, cancellationToken).ConfigureAwait(false))?.State != FlowState.Running)
+        {
+            stopped = new CancellationToken(canceled: true);
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopped);
         return await RunCoreAsync(message, deliveryCount, cancellationToken, stopped, linked.Token).ConfigureAwait(false);
     }
@@ -214,7 +226,6 @@ internal sealed class FlowRunner
 
             var step = flow.Steps[index];
             _current = (step, incoming, stepOutputs, attempt);
-            cancellationToken.ThrowIfCancellationRequested();
             var result = await RunWithRetriesAsync(step, incoming, stepOutputs, attempt).ConfigureAwait(false);
             switch (result.Kind)
             {
@@ -324,6 +335,8 @@ internal sealed class FlowRunner
             var context = default(RunnerActionContext);
             try
             {
+                // Stopped or abandoned before this attempt began (a queued message of a stopped flow): recorded below as stopped.
+                cancellationToken.ThrowIfCancellationRequested();
                 input = MapInput(step, incoming, stepOutputs, cancellationToken);
                 var credential = await LoadCredentialAsync(step).ConfigureAwait(false);
                 var snapshot = await runner._snapshots.GetAsync(flow.Version.FlowId, step.Definition.Id, cancellationToken).ConfigureAwait(false);
