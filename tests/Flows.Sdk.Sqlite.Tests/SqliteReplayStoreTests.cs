@@ -136,44 +136,15 @@ public sealed class SqliteReplayStoreTests
         restarted.Events.Should().Contain(2004, "the replay is logged as one");
     }
 
-    /// <summary>A real host on 127.0.0.1 with the SQLite store, the hook and the (anonymous) management API.</summary>
-    private sealed class App : IAsyncDisposable
+    /// <summary>The SQLite host with this class's helpers.</summary>
+    private sealed class App : SqliteHookApp
     {
-        private readonly WebApplication _app;
-
-        private App(WebApplication app, HttpClient client, EventRecorder events)
+        private App(Started started)
+            : base(started)
         {
-            _app = app;
-            Client = client;
-            Recorder = events;
         }
 
-        public HttpClient Client { get; }
-
-        private EventRecorder Recorder { get; }
-
-        public IReadOnlyList<int> Events => Recorder.Ids.ToArray();
-
-        public static async Task<App> StartAsync(string path)
-        {
-            var builder = WebApplication.CreateBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var events = new EventRecorder();
-            builder.Logging.AddProvider(events);
-            builder.Services.AddAuthorization();
-            builder.Services.AddWebhookFlows().UseSqlite(o =>
-            {
-                o.Path = path;
-                o.EncryptionKey = SqliteStoreFactory.TestKey;
-            });
-            var app = builder.Build();
-            app.MapWebhookFlows();
-            app.MapWebhookFlowsApi().AllowAnonymous();
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new App(app, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(20) }, events);
-        }
+        public static async Task<App> StartAsync(string path) => new(await StartHostAsync(path));
 
         public async Task<string> LiveFlowAsync(JObject webhookFields, CancellationToken cancellationToken)
         {
@@ -214,51 +185,6 @@ public sealed class SqliteReplayStoreTests
                 deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), $"{count} executions should finish; the run log has {items}");
                 await Task.Delay(50, cancellationToken);
             }
-        }
-
-        private async Task<JObject> SendAsync(HttpMethod method, string path, JObject? body, HttpStatusCode expected, CancellationToken cancellationToken)
-        {
-            using var request = new HttpRequestMessage(method, path);
-            if (body is not null)
-            {
-                request.Content = new StringContent(body.ToString(), Encoding.UTF8, "application/json");
-            }
-
-            using var response = await Client.SendAsync(request, cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            response.StatusCode.Should().Be(expected, text);
-            return text.Length == 0 ? [] : JObject.Parse(text);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Client.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
-
-    private sealed class EventRecorder : ILoggerProvider, ILogger
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<int> Ids { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Id != 0)
-            {
-                Ids.Enqueue(eventId.Id);
-            }
-        }
-
-        public void Dispose()
-        {
         }
     }
 }

@@ -159,47 +159,15 @@ public sealed class StorageFaultTests
 
     private sealed record HookResult(HttpStatusCode Status, string? RetryAfter, string ContentType, string Body, string? RequestId);
 
-    /// <summary>A real host on 127.0.0.1 with the SQLite store, the hook and the (anonymous) management API; it records log event ids.</summary>
-    private sealed class App : IAsyncDisposable
+    /// <summary>The SQLite host with this class's helpers.</summary>
+    private sealed class App : SqliteHookApp
     {
-        private readonly WebApplication _app;
-
-        private App(WebApplication app, HttpClient client, EventRecorder events)
+        private App(Started started)
+            : base(started)
         {
-            _app = app;
-            Client = client;
-            Recorder = events;
         }
 
-        public HttpClient Client { get; }
-
-        private EventRecorder Recorder { get; }
-
-        public IReadOnlyList<int> Events => Recorder.Ids.ToArray();
-
-        public SqliteDatabase Database => _app.Services.GetRequiredService<SqliteDatabase>();
-
-        public static async Task<App> StartAsync(string path)
-        {
-            var builder = WebApplication.CreateBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var events = new EventRecorder();
-            builder.Logging.AddProvider(events);
-            builder.Logging.SetMinimumLevel(LogLevel.Information);
-            builder.Services.AddAuthorization();
-            builder.Services.AddWebhookFlows().UseSqlite(o =>
-            {
-                o.Path = path;
-                o.EncryptionKey = SqliteStoreFactory.TestKey;
-            });
-            var app = builder.Build();
-            app.MapWebhookFlows();
-            app.MapWebhookFlowsApi().AllowAnonymous();
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new App(app, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(20) }, events);
-        }
+        public static async Task<App> StartAsync(string path) => new(await StartHostAsync(path));
 
         public async Task<string> LiveFlowAsync(CancellationToken cancellationToken)
         {
@@ -263,37 +231,6 @@ public sealed class StorageFaultTests
 
                 await Task.Delay(50, cancellationToken);
             }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Client.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
-
-    private sealed class EventRecorder : ILoggerProvider, ILogger
-    {
-        public ConcurrentQueue<int> Ids { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Id != 0)
-            {
-                Ids.Enqueue(eventId.Id);
-            }
-        }
-
-        public void Dispose()
-        {
         }
     }
 
