@@ -23,7 +23,7 @@ internal enum StepOutcome
 /// <param name="Incoming">The message from the step before.</param>
 /// <param name="StepOutputs">The outputs of the steps before (the mapping's <c>$steps</c>).</param>
 /// <param name="Attempt">The attempt number of the first try.</param>
-internal sealed record StepCall(string FlowId, string ExecutionId, string MessageId, Flows.CompiledStep Step, JObject Incoming, JObject StepOutputs, int Attempt);
+internal readonly record struct StepCall(string FlowId, string ExecutionId, string MessageId, Flows.CompiledStep Step, JObject Incoming, JObject StepOutputs, int Attempt);
 
 /// <summary>How an invoked step ended.</summary>
 /// <param name="Kind">Completed, failed or rebounding.</param>
