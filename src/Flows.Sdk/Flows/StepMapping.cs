@@ -160,8 +160,10 @@ public sealed class StepMapping
                 $"The mapping expression must give an object, but gave {(value is null ? "nothing" : value.Type.ToString().ToLowerInvariant())}.");
         }
 
-        foreach (var field in Fields)
+        // Indexed loops: no enumerator is allocated on the runner's path.
+        for (var i = 0; i < Fields.Count; i++)
         {
+            var field = Fields[i];
             JToken? value;
             try
             {
@@ -178,8 +180,9 @@ public sealed class StepMapping
             }
         }
 
-        foreach (var required in RequiredFields)
+        for (var i = 0; i < RequiredFields.Count; i++)
         {
+            var required = RequiredFields[i];
             if (input[required] is null or { Type: JTokenType.Null })
             {
                 var source = Fields.FirstOrDefault(m => m.Field == required)?.Expression.Source ?? "(unmapped)";
