@@ -2,7 +2,10 @@ using Newtonsoft.Json;
 
 namespace Flows.Sdk.Sqlite;
 
-/// <summary>How records are written to and read from the <c>data</c> columns.</summary>
+/// <summary>
+/// How the queue's messages are written to and read from its <c>data</c> column (Newtonsoft's reflection over
+/// <c>QueuedMessage</c>). Every other document of the store is in <see cref="FlowsJson"/>'s form.
+/// </summary>
 internal static class SqliteJson
 {
     // Dates inside payloads stay strings (DateParseHandling.None): a stored message reads back exactly as it was accepted.
