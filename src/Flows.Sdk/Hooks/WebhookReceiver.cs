@@ -167,9 +167,10 @@ internal sealed class WebhookReceiver(
             {
                 queued = await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false);
             }
-            catch (StorageUnavailableException)
+            catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
             {
-                // Not committed: the sender's retry must be accepted as new, not acknowledged as a replay.
+                // Not committed (or given up before it was): the sender's retry must be accepted as new, not acknowledged as
+                // a replay; a store that holds the registration for the message's transaction lets go of it.
                 await ForgetAsync(flow.Id, accepted.MessageId, requestId).ConfigureAwait(false);
                 throw;
             }
