@@ -111,5 +111,16 @@ internal static class SqliteSchema
             DELETE FROM execution_steps WHERE execution = old.seq;
         END;
         """,
+
+        // 5: the refused deliveries: the last refused hook requests of each flow (headers masked, never the body), trimmed per
+        // flow as they are added.
+        """
+        CREATE TABLE refused_deliveries (
+            seq INTEGER PRIMARY KEY,
+            flow_id TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX refused_deliveries_by_flow ON refused_deliveries (flow_id, seq DESC);
+        """,
     ];
 }
