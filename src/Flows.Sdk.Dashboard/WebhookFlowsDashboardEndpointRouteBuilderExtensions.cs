@@ -24,7 +24,7 @@ public static class WebhookFlowsDashboardEndpointRouteBuilderExtensions
     /// Maps the dashboard under <paramref name="prefix"/> (default <c>/dashboard</c>): a designer and run log that work only
     /// through the management API (map it with <c>MapWebhookFlowsApi()</c>). Its assets (plain JavaScript and CSS) are
     /// embedded in this assembly and served with a Content-Security-Policy that allows no inline script or style.
-    /// Every endpoint requires an authorized user (the default authorization policy); add a policy with
+    /// The page requires an authorized user (the default authorization policy; the static assets, which hold no data, do not); add a policy with
     /// <c>.RequireAuthorization("name")</c> on the returned builder, or opt out explicitly with <c>.AllowAnonymous()</c>.
     /// </summary>
     /// <param name="endpoints">The app's endpoints.</param>
@@ -40,19 +40,21 @@ public static class WebhookFlowsDashboardEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(root);
         group.RequireAuthorization();
         group.MapGet("/", (HttpContext context) => ServeIndexAsync(context, options)).WithDisplayName("Webhook flows dashboard").ExcludeFromDescription();
-        group.MapGet("/assets/{file}", (HttpContext context, string file) => ServeAssetAsync(context, file)).ExcludeFromDescription();
-
-        // "/dashboard" without its slash: the assets are relative to "/dashboard/".
-        endpoints.MapGet(root, (HttpContext context) =>
-        {
-            context.Response.Redirect($"{context.Request.PathBase}{root}/");
-            return Task.CompletedTask;
-        }).RequireAuthorization().ExcludeFromDescription();
+        // The assets are the same code for everyone (they ship in this package) and hold no data: a sign-in page may use the
+        // stylesheet before anyone is signed in.
+        group.MapGet("/assets/{file}", (HttpContext context, string file) => ServeAssetAsync(context, file)).AllowAnonymous().ExcludeFromDescription();
         return group;
     }
 
     private static async Task ServeIndexAsync(HttpContext context, DashboardOptions options)
     {
+        // "/dashboard" without its slash (routing matches both): the assets are relative to "/dashboard/".
+        if (context.Request.Path.Value?.EndsWith('/') != true)
+        {
+            context.Response.Redirect($"{context.Request.PathBase}{context.Request.Path}/{context.Request.QueryString}");
+            return;
+        }
+
         var html = Encoding.UTF8.GetString(Asset("index.html")!);
         var basePath = context.Request.PathBase.Value ?? string.Empty;
         string Attribute(string? value) => HtmlEncoder.Default.Encode(value ?? string.Empty);

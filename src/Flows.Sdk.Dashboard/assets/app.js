@@ -528,6 +528,7 @@ async function designerView(flowId) {
     if (flowId) {
       const flow = await api('GET', `/flows/${encodeURIComponent(flowId)}`);
       state.name = flow.name;
+      state.named = true;
       state.steps = flow.draft.steps.map(cleanStep);
       flow.draft.steps.forEach((st) => { state.fields[st.id] = { fields: st.fields || [], sample: st.sample ? st.sample.sample : null }; });
       state.index = Math.max(0, state.steps.length - 1);
@@ -558,12 +559,12 @@ async function designerView(flowId) {
 
   /** Saves the draft: creates the flow the first time, replaces its draft afterwards. */
   const save = async () => {
-    const draft = { name: state.name || suggestName(), steps: state.steps.map(cleanStep) };
+    const draft = { name: state.named && state.name ? state.name : suggestName(), steps: state.steps.map(cleanStep) };
     const flow = state.flowId
       ? await api('PUT', `/flows/${encodeURIComponent(state.flowId)}/draft`, draft)
       : await api('POST', '/flows', draft);
     state.flowId = flow.id;
-    state.name = flow.name;
+    if (state.named) state.name = flow.name;
     flow.draft.steps.forEach((st) => {
       state.fields[st.id] = { fields: st.fields || [], sample: st.sample ? st.sample.sample : (state.fields[st.id] || {}).sample };
     });
@@ -888,13 +889,14 @@ async function designerView(flowId) {
 
   // 10. The flow's name, with a suggestion.
   function namePanel() {
-    const name = h('input', { type: 'text', value: state.name && state.name !== 'New flow' ? state.name : suggestName(), maxlength: '200' });
+    const name = h('input', { type: 'text', value: state.named && state.name ? state.name : suggestName(), maxlength: '200' });
     return [h('h2', {}, 'Name the flow'),
       h('form', {
         class: 'card', onsubmit: async (event) => {
           event.preventDefault();
           try {
             state.name = name.value.trim();
+            state.named = true;
             const flow = await save();
             designer.state = null;
             toast(`Saved ${flow.name}`);
