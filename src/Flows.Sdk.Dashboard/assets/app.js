@@ -143,9 +143,9 @@ function hookUrl(flow) {
   return flow.hookUrl ? ORIGIN.replace(/\/$/, '') + flow.hookUrl : null;
 }
 
-function copyButton(textFn, label) {
+function copyButton(textFn, label, visible) {
   return h('button', {
-    type: 'button', class: 'secondary', onclick: async () => {
+    type: 'button', class: 'secondary', 'aria-label': visible ? label : null, onclick: async () => {
       const text = textFn();
       try {
         await navigator.clipboard.writeText(text);
@@ -154,7 +154,7 @@ function copyButton(textFn, label) {
         toast('Copy it by hand: ' + text);
       }
     },
-  }, label);
+  }, visible || label);
 }
 
 /** A scrollable table region, reachable by keyboard. */
@@ -195,7 +195,7 @@ function flowRow(flow, counts) {
     h('th', { scope: 'row' }, h('a', { href: `#/flows/${encodeURIComponent(flow.id)}` }, flow.name)),
     h('td', {}, badge(flow.state)),
     h('td', {}, flow.liveVersion ? `v${flow.liveVersion}` : '—'),
-    h('td', { class: 'url' }, url ? [h('code', {}, url), ' ', copyButton(() => url, `Copy hook URL of ${flow.name}`)] : '—'),
+    h('td', { class: 'url' }, url ? [h('code', {}, url), ' ', copyButton(() => url, `Copy hook URL of ${flow.name}`, 'Copy')] : '—'),
     h('td', { class: 'counts' }, STATUSES.filter((st) => totals[st]).map((st) => h('span', { class: `count ${st}` }, `${totals[st]} ${st}`)),
       STATUSES.every((st) => !totals[st]) ? 'none' : null));
 }
