@@ -112,6 +112,9 @@ public sealed class DashboardApp : IAsyncDisposable
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         var path = Path.Combine(Screenshots, name + ".png");
+
+        // A passing notice ("Published version 1") would cover part of the page.
+        await page.EvaluateAsync("() => { const toast = document.getElementById('toast'); if (toast) toast.className = ''; }");
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
         TestContext.AddTestAttachment(path, name);
     }
