@@ -432,6 +432,7 @@ async function executionView(executionId) {
   const flow = await api('GET', `/flows/${encodeURIComponent(execution.flowId)}`).catch(() => null);
   const message = h('div', { class: 'message', 'aria-live': 'polite' });
   const steps = execution.steps;
+  const stepNames = new Map(flow ? flow.draft.steps.filter((st) => st.name).map((st) => [st.id, st.name]) : []);
   const failedIndex = steps.findIndex((st) => st.stepId === execution.failedStepId);
   const previous = failedIndex > 0 ? steps.slice(0, failedIndex).reverse().find((st) => st.status === 'succeeded') : null;
   const retry = async (edited) => {
@@ -470,7 +471,7 @@ async function executionView(executionId) {
     message,
     h('h2', {}, 'Step attempts'),
     steps.map((st, i) => h('section', { class: `attempt ${st.status}`, 'aria-label': `Step ${st.stepId}, attempt ${st.attempt}` },
-      h('h3', {}, `${i + 1}. ${st.stepId}`, ' ', badge(st.status)),
+      h('h3', {}, `${i + 1}. ${stepNames.get(st.stepId) ? `${stepNames.get(st.stepId)} (${st.stepId})` : st.stepId}`, ' ', badge(st.status)),
       h('p', { class: 'muted' }, `Attempt ${st.attempt} · started ${time(st.startedAt)} · ${st.durationMs} ms`),
       h('div', { class: 'io' },
         h('div', {}, h('h4', {}, 'Input'), pre(st.input, `Input of ${st.stepId}`)),
