@@ -26,9 +26,13 @@ public static class PetstoreApp
             .Configure<IServer>((options, server) => options.BaseUrl ??= new Uri(OwnBaseUrl(server) + "/petstore/v2/"));
         builder.Services.AddSingleton<PetstoreStandIn>();
 
-        builder.Services.AddAuthentication(ManagementKeyAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ManagementKeyAuthenticationHandler>(ManagementKeyAuthenticationHandler.SchemeName, null);
+        // The management key as a Bearer header, or the cookie the sign-in page sets (for the dashboard).
+        builder.Services.AddManagementAuthentication();
         builder.Services.AddAuthorization();
+
+        // The management API's OpenAPI document at /openapi/v1.json, linked from the dashboard.
+        builder.Services.AddOpenApi(options => options.ShouldInclude = description =>
+            description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true);
 
         var app = builder.Build();
         if (string.IsNullOrEmpty(app.Configuration["Management:ApiKey"]))
@@ -37,9 +41,13 @@ public static class PetstoreApp
         }
 
         app.UseAuthentication();
+        app.UseCrossSiteProtection();
         app.UseAuthorization();
         app.MapWebhookFlows();
         app.MapWebhookFlowsApi();
+        app.MapOpenApi().RequireAuthorization();
+        app.MapSignIn();
+        app.MapWebhookFlowsDashboard("/dashboard", options => options.SignInPath = CookieSignIn.SignInPath);
         PetstoreStandIn.Map(app);
         return app;
     }
@@ -76,6 +84,7 @@ public static class PetstoreApp
     {
         await using var app = Create(args);
         await app.StartAsync();
+        Console.WriteLine($"Dashboard: {OwnBaseUrl(app.Services.GetRequiredService<IServer>())}/dashboard/ (sign in with the management key)");
         if (app.Configuration.GetValue("Tutorial:Seed", true))
         {
             await TutorialSetup.RunAsync(app.Services, OwnBaseUrl(app.Services.GetRequiredService<IServer>()), app.Configuration["Management:ApiKey"]!, app.Lifetime.ApplicationStopping);

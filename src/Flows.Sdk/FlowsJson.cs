@@ -127,6 +127,16 @@ public static class FlowsJson
             ["componentId"] = step.ComponentId,
             ["function"] = step.Function,
         };
+        if (step.Name is not null)
+        {
+            json["name"] = step.Name;
+        }
+
+        if (step.Note is not null)
+        {
+            json["note"] = step.Note;
+        }
+
         if (step.CredentialId is not null)
         {
             json["credentialId"] = step.CredentialId;
@@ -625,6 +635,8 @@ public static class FlowsJson
         var componentId = ReadString(step, "componentId", $"{path}componentId", errors, required: true);
         var function = ReadString(step, "function", $"{path}function", errors, required: true);
         var credentialId = ReadString(step, "credentialId", $"{path}credentialId", errors, required: false);
+        var stepName = ReadString(step, "name", $"{path}name", errors, required: false);
+        var note = ReadString(step, "note", $"{path}note", errors, required: false);
         SampleDefinition? sample = null;
         if (step["sample"] is JObject sampleJson)
         {
@@ -693,6 +705,8 @@ public static class FlowsJson
             Id = id,
             ComponentId = componentId,
             Function = function,
+            Name = stepName,
+            Note = note,
             CredentialId = credentialId,
             Sample = sample,
             Mapping = mapping,

@@ -14,6 +14,7 @@ public class PublicApiTests
     [TestCase(typeof(Microsoft.AspNetCore.Builder.WebhookFlowsEndpointRouteBuilderExtensions))]
     [TestCase(typeof(global::Flows.Sdk.Sqlite.SqliteStorageOptions))]
     [TestCase(typeof(global::Flows.Sdk.Mapping.Jsonata.JsonataMappingEngine))]
+    [TestCase(typeof(global::Flows.Sdk.Dashboard.DashboardOptions))]
     public void The_public_api_is_the_approved_one(Type typeInPackage)
     {
         var assembly = typeInPackage.Assembly;

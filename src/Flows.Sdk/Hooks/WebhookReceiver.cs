@@ -28,7 +28,8 @@ internal sealed class WebhookReceiver(
     IReplyChannel replies,
     IReplayStore replays,
     HookGuards guards,
-    ILogger<WebhookReceiver> logger) : IWebhookReceiver
+    ILogger<WebhookReceiver> logger,
+    RefusedDeliveryRecorder refusals) : IWebhookReceiver
 {
     private static readonly string[] RedactedHeaders = ["authorization", "proxy-authorization", "cookie"];
 
@@ -42,6 +43,7 @@ internal sealed class WebhookReceiver(
             {
                 FlowsTelemetry.HooksRefused.Add(1, new KeyValuePair<string, object?>("http.response.status_code", response.StatusCode));
                 Log.HookRefused(logger, request.FlowId, response.StatusCode, (string?)response.Body?["title"] ?? "reply");
+                if (response.IsProblem) { await refusals.RecordAsync(request, response).ConfigureAwait(false); }
             }
             else
             {

@@ -160,6 +160,26 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
         }
     }
 
+    public ValueTask<IReadOnlyList<ExecutionCount>> CountAsync(ExecutionCountQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_gate)
+        {
+            if (!_byFlow.TryGetValue(query.FlowId, out var log))
+            {
+                return new(Array.Empty<ExecutionCount>());
+            }
+
+            IReadOnlyList<ExecutionCount> result = log.All
+                .Where(e => e.Header.StartedAt >= query.From && e.Header.StartedAt < query.To)
+                .GroupBy(e => (Bucket: query.BucketOf(e.Header.StartedAt), e.Header.Status))
+                .OrderBy(g => g.Key.Bucket).ThenBy(g => g.Key.Status)
+                .Select(g => new ExecutionCount(query.From + (query.BucketSize * g.Key.Bucket), g.Key.Status, g.Count()))
+                .ToArray();
+            return new(result);
+        }
+    }
+
     public ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default)
     {
         lock (_gate)
