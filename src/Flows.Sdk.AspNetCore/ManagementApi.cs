@@ -286,17 +286,7 @@ internal static class ManagementApi
         await HttpJson.WriteAsync(context, 200, new JObject
         {
             ["maxPerFlow"] = refused.MaxPerFlow,
-            ["items"] = new JArray(items.Select(r => new JObject
-            {
-                ["receivedAt"] = r.ReceivedAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                ["status"] = r.StatusCode,
-                ["reason"] = r.Reason,
-                ["detail"] = r.Detail,
-                ["method"] = r.Method,
-                ["contentType"] = r.ContentType,
-                ["bodySize"] = r.BodySize,
-                ["headers"] = new JObject(r.Headers.Select(h => new JProperty(h.Key, h.Value))),
-            })),
+            ["items"] = new JArray(items.Select(FlowsJson.RefusedDelivery)),
         }).ConfigureAwait(false);
     }
 

@@ -13,7 +13,7 @@ internal sealed class SqliteRefusedDeliveryStore(SqliteDatabase database) : IRef
     public async ValueTask AddAsync(RefusedDelivery delivery, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var json = SqliteJson.Serialize(delivery);
+        var json = FlowsJson.RefusedDelivery(delivery).ToString(Newtonsoft.Json.Formatting.None);
         await database.WriteAsync(context =>
         {
             var insert = context.Command("INSERT INTO refused_deliveries (flow_id, data) VALUES ($flow, $data);");
@@ -42,7 +42,7 @@ internal sealed class SqliteRefusedDeliveryStore(SqliteDatabase database) : IRef
             var items = new List<RefusedDelivery>();
             while (reader.Read())
             {
-                items.Add(SqliteJson.Deserialize<RefusedDelivery>(reader.GetString(0)));
+                items.Add(FlowsJson.ReadRefusedDelivery(FlowsJson.Parse(reader.GetString(0))));
             }
 
             return items;
