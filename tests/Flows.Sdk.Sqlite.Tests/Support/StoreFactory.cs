@@ -1,4 +1,5 @@
 using Flows.Sdk.Contracts;
+using Flows.Sdk.Credentials;
 using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Storage;
