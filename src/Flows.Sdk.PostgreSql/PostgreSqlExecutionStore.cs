@@ -217,7 +217,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             var steps = headers.ToDictionary(h => h.Id, _ => new List<StepExecution>(), StringComparer.Ordinal);
             await using (var command = PostgreSqlDatabase.Command(connection,
                 $"SELECT execution_id, {StepColumns} FROM execution_steps WHERE execution_id = ANY($1) ORDER BY execution_id, seq;", null,
-                headers.Select(h => h.Id).ToArray()))
+                (object)headers.Select(h => h.Id).ToArray()))
             await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
