@@ -18,6 +18,9 @@ namespace Flows.Sdk.Execution;
 /// </summary>
 internal sealed class FlowRunner
 {
+    /// <summary>Stands for the trigger's output of a trigger-only flow, which no step reads (never changed, never handed out).</summary>
+    private static readonly JObject EmptyIncoming = [];
+
     private readonly CompiledFlowCache _compiledFlows;
     private readonly IExecutionStore _runLog;
     private readonly ICredentialStore _credentials;
@@ -107,11 +110,17 @@ internal sealed class FlowRunner
 
         int startIndex;
         JObject stepOutputs;
+        JObject incoming;
         if (message.ResumeStepId is null)
         {
             // A first delivery, or a redelivery after a crash: the execution starts over, recorded under the same id.
+            // The trigger's output is written once, as bytes; it becomes a tree only when a step after the trigger maps it
+            // or the run log takes trees.
             var trigger = compiled.Steps[0].Definition;
-            await _runLog.StartAsync(new FlowExecution
+            var output = TriggerOutput.Compose(message.Body, message.Request);
+            var compact = _runLog as IUtf8StepLog;
+            var tree = compiled.Steps.Count > 1 || compact is null ? output.ToObject() : null;
+            var execution = new FlowExecution
             {
                 Id = message.ExecutionId,
                 FlowId = message.FlowId,
@@ -121,16 +130,21 @@ internal sealed class FlowRunner
                 Status = ExecutionStatus.Running,
                 DeliveryCount = deliveryCount,
                 StartedAt = _time.GetUtcNow(),
-                Steps = [new StepExecution { StepId = trigger.Id, Status = ExecutionStatus.Succeeded, Output = message.Body, StartedAt = message.ReceivedAt }],
-            }, cancellationToken).ConfigureAwait(false);
+            };
+            var triggerStep = new StepExecution { StepId = trigger.Id, Status = ExecutionStatus.Succeeded, Output = tree, StartedAt = message.ReceivedAt };
+            await (compact is not null
+                ? compact.StartAsync(execution, triggerStep, output, cancellationToken)
+                : _runLog.StartAsync(execution with { Steps = [triggerStep] }, cancellationToken)).ConfigureAwait(false);
             Log.ExecutionStarted(_logger, message.ExecutionId, message.FlowId, message.FlowVersion);
             startIndex = 1;
-            stepOutputs = new JObject { [trigger.Id] = message.Body };
+            incoming = tree ?? EmptyIncoming;
+            stepOutputs = tree is null ? EmptyIncoming : new JObject { [trigger.Id] = tree };
         }
         else
         {
             startIndex = IndexOf(compiled, message.ResumeStepId);
             stepOutputs = message.StepOutputs ?? [];
+            incoming = message.Body.ToObject();
             await _runLog.ResumeAsync(message.ExecutionId, rebound: message.Rebounds > 0, deliveryCount, cancellationToken).ConfigureAwait(false);
         }
 
@@ -138,7 +152,9 @@ internal sealed class FlowRunner
         StepOutcome outcome;
         try
         {
-            outcome = await run.RunStepAsync(startIndex, message.Body, stepOutputs, message.Attempt, message.Rebounds).ConfigureAwait(false);
+            // A trigger-only flow has no step to run (and no tree of the trigger's output was built for it).
+            outcome = startIndex >= compiled.Steps.Count ? StepOutcome.Completed
+                : await run.RunStepAsync(startIndex, incoming, stepOutputs, message.Attempt, message.Rebounds).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopped.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -284,7 +300,8 @@ internal sealed class FlowRunner
             var rebound = message with
             {
                 MessageId = Ids.New(),
-                Body = incoming,
+                Body = MessageBody.FromObject(incoming),
+                Request = null,
                 ResumeStepId = step.Definition.Id,
                 StepOutputs = stepOutputs,
                 Attempt = attempt + 1,
