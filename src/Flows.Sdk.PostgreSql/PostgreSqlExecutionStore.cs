@@ -11,7 +11,7 @@ namespace Flows.Sdk.PostgreSql;
 
 /// <summary>
 /// The append-only run log: one header row per execution (<c>executions</c>) and one row per step attempt
-/// (<c>execution_steps</c>, keyed by execution and <c>seq</c>). Every write is what changed, never the whole execution again:
+/// (<c>execution_steps</c>, keyed by execution and <c>seq</c>, its <see cref="FlowsJson.StepExecution"/> document). Every write is what changed, never the whole execution again:
 /// start upserts the header and replaces the step rows (a redelivery's), an append inserts one row with the next
 /// <c>seq</c> (taken from the header row under its row lock, so concurrent appends of fan-out branches, on any node, are
 /// all kept in order), rebound, resume and finish update the header. Every node writes and reads the same rows: nothing
@@ -28,7 +28,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
         "id, flow_id, flow_version, request_id, message_id, status, started_at, finished_at, delivery_count, pending_rebounds, " +
         "failed_step_id, failed_message, failed_step_outputs, failed_attempt";
 
-    private const string StepColumns = "step_id, attempt, status, input, output, error_type, error_message, started_at, duration";
+    private const string StepColumns = "data";
 
     private readonly PostgreSqlDatabase _database;
     private readonly ILogger _logger;
@@ -87,8 +87,8 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             await using var command = PostgreSqlDatabase.Command(connection, $"""
                 WITH next AS (UPDATE executions SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1 AS seq)
                 INSERT INTO execution_steps (execution_id, seq, {StepColumns})
-                SELECT $1, seq, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM next;
-                """, null, [executionId, .. StepValues(logged)]);
+                SELECT $1, seq, $2 FROM next;
+                """, null, executionId, StepDocument(logged));
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         if (appended == 0)
@@ -313,29 +313,22 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             reader.GetInt32(13)),
     };
 
-    private static StepExecution ReadStep(NpgsqlDataReader reader, int offset) => new()
-    {
-        StepId = reader.GetString(offset),
-        Attempt = reader.GetInt32(offset + 1),
-        Status = Status(reader.GetString(offset + 2)),
-        Input = reader.IsDBNull(offset + 3) ? null : PostgreSqlJson.Parse(reader.GetString(offset + 3)),
-        Output = reader.IsDBNull(offset + 4) ? null : PostgreSqlJson.Parse(reader.GetString(offset + 4)),
-        Error = reader.IsDBNull(offset + 5) ? null : new StepError(reader.GetString(offset + 5), reader.GetString(offset + 6)),
-        StartedAt = new DateTimeOffset(reader.GetInt64(offset + 7), TimeSpan.Zero),
-        Duration = TimeSpan.FromTicks(reader.GetInt64(offset + 8)),
-    };
+    private static StepExecution ReadStep(NpgsqlDataReader reader, int offset) => FlowsJson.ReadStepExecution(FlowsJson.Parse(reader.GetString(offset)));
 
-    private static object?[] StepValues(StepExecution step) =>
-    [
-        step.StepId, step.Attempt, Name(step.Status),
-        step.Input is null ? null : PostgreSqlJson.Write(step.Input),
-        step.Output is null ? null : PostgreSqlJson.Write(step.Output),
-        step.Error?.Type, step.Error?.Message, step.StartedAt.UtcTicks, step.Duration.Ticks,
-    ];
+    /// <summary>The step attempt's row: its <see cref="FlowsJson.StepExecution"/> document.</summary>
+    private static string StepDocument(StepExecution step)
+    {
+        using var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        using (var writer = new Newtonsoft.Json.JsonTextWriter(text) { Formatting = Newtonsoft.Json.Formatting.None })
+        {
+            FlowsJson.WriteStepExecution(writer, step);
+        }
+
+        return text.ToString();
+    }
 
     private static NpgsqlBatchCommand InsertStep(string executionId, int seq, StepExecution step) =>
-        BatchCommand($"INSERT INTO execution_steps (execution_id, seq, {StepColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);",
-            [executionId, seq, .. StepValues(step)]);
+        BatchCommand($"INSERT INTO execution_steps (execution_id, seq, {StepColumns}) VALUES ($1, $2, $3);", executionId, seq, StepDocument(step));
 
     private static NpgsqlBatchCommand BatchCommand(string sql, params object?[] parameters)
     {

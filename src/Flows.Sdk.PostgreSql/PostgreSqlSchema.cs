@@ -8,7 +8,7 @@ namespace Flows.Sdk.PostgreSql;
 /// <remarks>
 /// Times are UTC ticks (<c>bigint</c>, 100 ns since 0001-01-01), so every <see cref="DateTimeOffset"/> reads back exactly.
 /// Ids are <c>COLLATE "C"</c>, so "ordered by id" is ordinal whatever the database's locale. Documents (flows and versions in
-/// <see cref="FlowsJson"/>'s form; step inputs, outputs and snapshots) are <c>text</c> holding JSON: PostgreSQL's <c>jsonb</c> would reorder object keys.
+/// <see cref="FlowsJson"/>'s stored form, each step attempt as <see cref="FlowsJson.StepExecution"/>; payloads and snapshots) are <c>text</c> holding JSON: PostgreSQL's <c>jsonb</c> would reorder object keys.
 /// </remarks>
 internal static class PostgreSqlSchema
 {
@@ -66,15 +66,7 @@ internal static class PostgreSqlSchema
         CREATE TABLE execution_steps (
             execution_id text COLLATE "C" NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
             seq integer NOT NULL,
-            step_id text NOT NULL,
-            attempt integer NOT NULL,
-            status text NOT NULL,
-            input text NULL,
-            output text NULL,
-            error_type text NULL,
-            error_message text NULL,
-            started_at bigint NOT NULL,
-            duration bigint NOT NULL,
+            data text NOT NULL,
             PRIMARY KEY (execution_id, seq)
         );
 

@@ -60,6 +60,7 @@ public static class PostgreSqlWebhookFlowsBuilderExtensions
             provider.GetService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PostgreSqlStartup>());
 
+        services.Replace(ServiceDescriptor.Singleton<IFlowStore, PostgreSqlFlowStore>());
         services.Replace(ServiceDescriptor.Singleton<ICredentialStore>(provider => new PostgreSqlCredentialStore(
             provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetRequiredService<PostgreSqlProtector>().Protector)));
         services.Replace(ServiceDescriptor.Singleton<IExecutionStore, PostgreSqlExecutionStore>());

@@ -16,6 +16,7 @@ internal sealed class PgStores : IAsyncDisposable
         Options = options;
         Protector = new AesGcmCredentialProtector(options.EncryptionKey);
         Database = new PostgreSqlDatabase(Microsoft.Extensions.Options.Options.Create(options), NullLogger<PostgreSqlDatabase>.Instance, Protector, time);
+        Flows = new PostgreSqlFlowStore(Database);
         Credentials = new PostgreSqlCredentialStore(Database, Protector);
         Executions = new PostgreSqlExecutionStore(Database, Microsoft.Extensions.Options.Options.Create(new WebhookFlowsOptions { RunLogMaxCountPerFlow = runLogMaxCountPerFlow }));
         Snapshots = new PostgreSqlSnapshotStore(Database);
@@ -31,6 +32,8 @@ internal sealed class PgStores : IAsyncDisposable
     public AesGcmCredentialProtector Protector { get; }
 
     public PostgreSqlDatabase Database { get; }
+
+    public PostgreSqlFlowStore Flows { get; }
 
     public PostgreSqlCredentialStore Credentials { get; }
 
