@@ -174,7 +174,7 @@ public static class FlowsJson
 
         if (components is not null)
         {
-            var schema = step.Sample?.Schema ?? step.OutMetadata ?? components.Find(step.ComponentId)?.Descriptor.FindAction(step.Function)?.OutMetadata;
+            var schema = StepMapping.OutputSchemaOf(step, components.Find(step.ComponentId)?.Descriptor.FindAction(step.Function));
             json["fields"] = schema is null ? new JArray() : Fields(schema);
         }
 
