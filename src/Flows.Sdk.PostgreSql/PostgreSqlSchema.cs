@@ -91,5 +91,21 @@ internal static class PostgreSqlSchema
             value bytea NOT NULL
         );
         """,
+
+        // 2: the queue of accepted messages, shared by every node: each row holds QueuedMessageCodec's bytes; a delivery leases
+        // it (lease_until, lease_id) and an acknowledgement deletes it.
+        """
+        CREATE TABLE queue (
+            seq bigserial PRIMARY KEY,
+            flow_id text COLLATE "C" NOT NULL,
+            message_id text NOT NULL,
+            body bytea NOT NULL,
+            not_before bigint NOT NULL,
+            deliveries integer NOT NULL DEFAULT 0,
+            lease_until bigint NULL,
+            lease_id uuid NULL
+        );
+        CREATE INDEX queue_flow ON queue (flow_id, seq);
+        """,
     ];
 }

@@ -1,5 +1,6 @@
 using Flows.Sdk.Credentials;
 using Flows.Sdk.DependencyInjection;
+using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
 using Flows.Sdk.Hooks;
 using Flows.Sdk.PostgreSql;
@@ -17,8 +18,9 @@ public static class PostgreSqlWebhookFlowsBuilderExtensions
 {
     /// <summary>
     /// Stores flows (drafts and versions), credentials (secrets encrypted), the append-only run log, snapshots and the replay
-    /// ids of signed messages in the PostgreSQL database of <paramref name="connectionString"/>, and announces flows'
-    /// publish, start and stop to every node through <c>LISTEN/NOTIFY</c>. The schema is created or migrated at start (once,
+    /// ids of signed messages in the PostgreSQL database of <paramref name="connectionString"/>, queues accepted messages in
+    /// it (leased with <c>FOR UPDATE SKIP LOCKED</c>, so any node runs them; the hook answers <c>200</c> once the row is
+    /// committed), and announces flows' publish, start and stop to every node through <c>LISTEN/NOTIFY</c>. The schema is created or migrated at start (once,
     /// whatever the number of nodes starting). The encryption key is read from the configuration key
     /// <c>Storage:PostgreSql:EncryptionKey</c> (see <see cref="PostgreSqlStorageOptions.EncryptionKey"/>).
     /// </summary>
@@ -68,6 +70,9 @@ public static class PostgreSqlWebhookFlowsBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IReplayStore>(provider => new PostgreSqlReplayStore(
             provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetService<TimeProvider>() ?? TimeProvider.System)));
         services.Replace(ServiceDescriptor.Singleton<IFlowStateFeed, PostgreSqlFlowStateFeed>());
+        services.Replace(ServiceDescriptor.Singleton<IFlowQueue>(provider => new PostgreSqlFlowQueue(
+            provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetRequiredService<IOptions<WebhookFlowsOptions>>(),
+            provider.GetService<TimeProvider>(), provider.GetService<ILogger<PostgreSqlFlowQueue>>())));
         return builder;
     }
 }

@@ -75,6 +75,59 @@ public sealed class MultiNodeTests
         stopped.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1), "a stop reaches every node within a second");
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Hooks_sent_round_robin_to_three_nodes_are_each_recorded_once_succeeded_seen_from_any_node()
+    {
+        const int Hooks = 30;
+        var schema = TestDatabase.NewSchema();
+        await using var a = await PgHookApp.StartAsync(schema);
+        await using var b = await PgHookApp.StartAsync(schema);
+        await using var c = await PgHookApp.StartAsync(schema);
+        var nodes = new[] { a, b, c };
+        var id = await LiveHookFlowAsync(a);
+
+        var executionIds = new List<string>();
+        for (var i = 0; i < Hooks; i++)
+        {
+            using var response = await nodes[i % 3].Client.PostAsync($"/hook/{id}", new StringContent($$"""{"n": {{i}}}""", Encoding.UTF8, "application/json"));
+            response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            executionIds.Add(response.Headers.GetValues("x-execution-id").Single());
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        foreach (var node in nodes)
+        {
+            while (true)
+            {
+                var items = (JArray)(await node.SendAsync(HttpMethod.Get, $"/api/flows/{id}/executions?limit=100", null, HttpStatusCode.OK))["items"]!;
+                if (items.Count == Hooks && items.All(e => (string?)e["status"] == "succeeded"))
+                {
+                    items.Select(e => (string)e["id"]!).Should().BeEquivalentTo(executionIds, "every accepted request has exactly one execution");
+                    break;
+                }
+
+                DateTime.UtcNow.Should().BeBefore(deadline, $"all {Hooks} executions should have succeeded by now; {items.Count} are recorded");
+                await Task.Delay(50);
+            }
+        }
+
+        (await TestDatabase.QueryAsync(schema, "SELECT count(*) FROM queue;"))[0][0].Should().Be(0L, "every message was acknowledged");
+    }
+
+    private static async Task<string> LiveHookFlowAsync(PgHookApp node)
+    {
+        var credential = await node.SendAsync(HttpMethod.Post, "/api/credentials",
+            new JObject { ["name"] = "none", ["componentId"] = "webhook", ["fields"] = new JObject { ["type"] = "none" } }, HttpStatusCode.Created);
+        var flow = await node.SendAsync(HttpMethod.Post, "/api/flows", JObject.Parse($$"""
+            {"name": "hook only", "steps": [{"id": "step_1", "componentId": "webhook", "function": "receive", "credentialId": "{{credential["id"]}}"}]}
+            """), HttpStatusCode.Created);
+        var id = (string)flow["id"]!;
+        await node.SendAsync(HttpMethod.Post, $"/api/flows/{id}/publish", null, HttpStatusCode.OK);
+        await node.SendAsync(HttpMethod.Post, $"/api/flows/{id}/start", null, HttpStatusCode.OK);
+        return id;
+    }
+
     private static async Task<HttpStatusCode> HookAsync(PgHookApp node, string flowId)
     {
         using var response = await node.Client.PostAsync($"/hook/{flowId}", new StringContent("""{"a": 1}""", Encoding.UTF8, "application/json"));

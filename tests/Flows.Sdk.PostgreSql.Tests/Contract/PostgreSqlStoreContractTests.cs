@@ -10,7 +10,15 @@ namespace Flows.Sdk.PostgreSql.Tests.Contract;
 public sealed class PostgreSqlStoreContractTests : StoreContractTests
 {
     protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity, int runLogMaxCountPerFlow = 10_000) =>
-        new PgStoreFactory(new PgStores(time, runLogMaxCountPerFlow: runLogMaxCountPerFlow));
+        new PgStoreFactory(new PgStores(time, runLogMaxCountPerFlow: runLogMaxCountPerFlow, queueCapacity: queueCapacity));
+}
+
+/// <summary>The queue contract on PostgreSQL (rows leased with FOR UPDATE SKIP LOCKED); each test has its own schema.</summary>
+[TestFixture]
+public sealed class PostgreSqlQueueContractTests : QueueContractTests
+{
+    protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity) =>
+        new PgStoreFactory(new PgStores(time, queueCapacity: queueCapacity));
 }
 
 /// <summary>The PostgreSQL stores as the contract suites see them.</summary>
@@ -26,8 +34,7 @@ internal sealed class PgStoreFactory(PgStores stores) : StoreFactory
 
     public override ISnapshotStore Snapshots => stores.Snapshots;
 
-    // The store contract does not use a queue; the PostgreSQL package has none of its own yet (see docs/storage.md).
-    public override IFlowQueue Queue => throw new NotSupportedException("Flows.Sdk.PostgreSql has no queue of its own yet.");
+    public override IFlowQueue Queue => stores.Queue;
 
     public override ValueTask DisposeAsync() => stores.DisposeAsync();
 }

@@ -8,7 +8,7 @@ namespace Flows.Sdk.PostgreSql.Tests.Support;
 /// <summary>The PostgreSQL stores over one fresh schema of the run's database; disposing closes the pool (the rows stay).</summary>
 internal sealed class PgStores : IAsyncDisposable
 {
-    public PgStores(TimeProvider time, string? schema = null, int runLogMaxCountPerFlow = 10_000, Action<PostgreSqlStorageOptions>? configure = null)
+    public PgStores(TimeProvider time, string? schema = null, int runLogMaxCountPerFlow = 10_000, Action<PostgreSqlStorageOptions>? configure = null, int queueCapacity = 1024)
     {
         Time = time;
         var options = new PostgreSqlStorageOptions { ConnectionString = TestDatabase.ConnectionString, EncryptionKey = TestDatabase.TestKey, Schema = schema ?? TestDatabase.NewSchema() };
@@ -21,6 +21,7 @@ internal sealed class PgStores : IAsyncDisposable
         Executions = new PostgreSqlExecutionStore(Database, Microsoft.Extensions.Options.Options.Create(new WebhookFlowsOptions { RunLogMaxCountPerFlow = runLogMaxCountPerFlow }));
         Snapshots = new PostgreSqlSnapshotStore(Database);
         Replay = new PostgreSqlReplayStore(Database, time);
+        Queue = new PostgreSqlFlowQueue(Database, Microsoft.Extensions.Options.Options.Create(new WebhookFlowsOptions { QueueCapacity = queueCapacity }), time);
     }
 
     public TimeProvider Time { get; }
@@ -42,6 +43,8 @@ internal sealed class PgStores : IAsyncDisposable
     public PostgreSqlSnapshotStore Snapshots { get; }
 
     public PostgreSqlReplayStore Replay { get; }
+
+    public PostgreSqlFlowQueue Queue { get; }
 
     public ValueTask DisposeAsync() => Database.DisposeAsync();
 }
