@@ -102,6 +102,7 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
     private async Task ListenAsync(CancellationToken stopping)
     {
         var first = true;
+        var disconnected = false;
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -121,6 +122,7 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
                     var flows = first ? 0 : await ResynchronizeAsync(connection, stopping).ConfigureAwait(false);
                     Log.FeedListening(_logger, _database.FeedChannel, flows);
                     first = false;
+                    disconnected = false;
                     _listening.TrySetResult();
                     while (!stopping.IsCancellationRequested)
                     {
@@ -135,7 +137,13 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
             }
             catch (Exception e)
             {
-                Log.FeedDisconnected(_logger, e);
+                // Logged once per loss (it is tried again every second until the database is back).
+                if (!disconnected)
+                {
+                    Log.FeedDisconnected(_logger, e);
+                    disconnected = true;
+                }
+
                 first = false;
                 try
                 {
