@@ -39,6 +39,13 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
         ConnectionString = builder.ConnectionString;
         DataSource = NpgsqlDataSource.Create(ConnectionString);
 
+        // Writes whose loss in a crash is repaired by redelivery (run log, leases, acknowledgements) do not wait for the WAL
+        // flush: PostgreSQL writes the WAL in order, so a later synchronous commit (an enqueue) flushes them too.
+        RelaxedDataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(ConnectionString)
+        {
+            Options = ((builder.Options ?? string.Empty) + " -c synchronous_commit=off").Trim(),
+        }.ConnectionString);
+
         // NOTIFY channels are identifiers of at most 63 bytes; the schema keeps several stores in one database apart.
         var channel = "flows_state_" + Schema;
         FeedChannel = channel.Length <= 63 ? channel : channel[..63];
@@ -56,6 +63,9 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
     public string FeedChannel { get; }
 
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The pool for writes that need not wait for the disk (<c>synchronous_commit=off</c>); see the constructor.</summary>
+    public NpgsqlDataSource RelaxedDataSource { get; }
 
     public TimeProvider Time { get; }
 
@@ -85,13 +95,16 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> on a pooled connection; an unreachable server becomes a <see cref="StorageUnavailableException"/>.</summary>
-    public async ValueTask<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken)
+    /// <param name="work">What to run.</param>
+    /// <param name="cancellationToken">Cancels it.</param>
+    /// <param name="relaxed">Commit without waiting for the WAL flush (for writes a redelivery repairs).</param>
+    public async ValueTask<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken, bool relaxed = false)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             T result;
-            var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await (relaxed ? RelaxedDataSource : DataSource).OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
                 result = await work(connection, cancellationToken).ConfigureAwait(false);
@@ -108,7 +121,7 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> in a transaction (committed when it returns, rolled back when it throws).</summary>
-    public ValueTask<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken) =>
+    public ValueTask<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken, bool relaxed = false) =>
         RunAsync(async (connection, ct) =>
         {
             var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -118,7 +131,7 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
                 await transaction.CommitAsync(ct).ConfigureAwait(false);
                 return result;
             }
-        }, cancellationToken);
+        }, cancellationToken, relaxed);
 
     /// <summary>A command on <paramref name="connection"/> with positional parameters <c>$1</c>, <c>$2</c>, ... in the order given.</summary>
     public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null, params object?[] parameters)
@@ -309,5 +322,9 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await RelaxedDataSource.DisposeAsync().ConfigureAwait(false);
+        await DataSource.DisposeAsync().ConfigureAwait(false);
+    }
 }

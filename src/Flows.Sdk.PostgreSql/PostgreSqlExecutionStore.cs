@@ -74,7 +74,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             }
 
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, relaxed: true).ConfigureAwait(false);
     }
 
     public async ValueTask AppendStepAsync(string executionId, StepExecution step, CancellationToken cancellationToken = default)
@@ -90,7 +90,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
                 SELECT $1, seq, $2 FROM next;
                 """, null, executionId, StepDocument(logged));
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, relaxed: true).ConfigureAwait(false);
         if (appended == 0)
         {
             throw NotFound(executionId);
@@ -144,7 +144,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             }
 
             return header is null ? null : header with { Steps = await ReadStepsAsync(connection, header.Id, ct).ConfigureAwait(false) };
-        }, cancellationToken).ConfigureAwait(false) ?? throw NotFound(executionId);
+        }, cancellationToken, relaxed: true).ConfigureAwait(false) ?? throw NotFound(executionId);
 
         if (execution.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
         {
@@ -162,7 +162,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
                 "UPDATE executions SET status = $3, finished_at = $4 WHERE id = $1 AND status = $2 RETURNING flow_id;", null,
                 executionId, Name(expected), Name(status), finishedAt?.UtcTicks);
             return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, relaxed: true).ConfigureAwait(false);
         if (flowId is null)
         {
             return false;
@@ -279,7 +279,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
         {
             await using var command = PostgreSqlDatabase.Command(connection, sql, null, parameters);
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }, cancellationToken);
+        }, cancellationToken, relaxed: true);
 
     private static async Task<IReadOnlyList<StepExecution>> ReadStepsAsync(NpgsqlConnection connection, string executionId, CancellationToken cancellationToken)
     {

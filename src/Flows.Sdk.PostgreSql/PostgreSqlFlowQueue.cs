@@ -232,7 +232,7 @@ internal sealed class PostgreSqlFlowQueue : IFlowQueue
             }
 
             return null;
-        }, CancellationToken.None).ConfigureAwait(false);
+        }, CancellationToken.None, relaxed: true).ConfigureAwait(false);
     }
 
     private async Task RefreshCountAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long now)
@@ -250,7 +250,7 @@ internal sealed class PostgreSqlFlowQueue : IFlowQueue
             var changed = await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             await RefreshCountAsync(connection, null, _time.GetUtcNow().UtcTicks).ConfigureAwait(false);
             return changed;
-        }, cancellationToken);
+        }, cancellationToken, relaxed: true);
 
     /// <summary>One delivery: the row's lease, identified by its own id, so a lost delivery (expired and delivered again) is inert.</summary>
     private sealed class Delivery(PostgreSqlFlowQueue queue, long seq, Guid lease, QueuedMessage message, int deliveryCount, DateTimeOffset expires) : IFlowDelivery
@@ -304,7 +304,7 @@ internal sealed class PostgreSqlFlowQueue : IFlowQueue
                 await using var command = PostgreSqlDatabase.Command(connection,
                     "UPDATE queue SET lease_until = $3 WHERE seq = $1 AND lease_id = $2 AND lease_until > $4;", null, seq, lease, expires, now);
                 return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, relaxed: true).ConfigureAwait(false);
             if (renewed)
             {
                 Interlocked.Exchange(ref _expires, expires);
