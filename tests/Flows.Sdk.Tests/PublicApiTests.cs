@@ -65,18 +65,82 @@ public class PublicApiTests
     private static string Kind(Type type) =>
         type.IsEnum ? "enum" : type.IsValueType ? "struct" : type.IsInterface ? "interface" : type.IsSealed ? "sealed class" : "class";
 
+    // Nullability (`?`) and init-only setters are part of the surface: a change of either shows in the approved text.
+    private static readonly NullabilityInfoContext Nullability = new();
+
     private static string Member(MemberInfo member) => member switch
     {
         ConstructorInfo c => $"ctor({Parameters(c)})",
-        MethodInfo m => $"{(m.IsStatic ? "static " : "")}{Name(m.ReturnType)} {m.Name}({Parameters(m)})",
-        PropertyInfo p => $"{Name(p.PropertyType)} {p.Name} {{ {(p.GetMethod?.IsPublic == true ? "get; " : "")}{(p.SetMethod?.IsPublic == true ? "set; " : "")}}}",
+        MethodInfo m => $"{(m.IsStatic ? "static " : "")}{Name(Nullability.Create(m.ReturnParameter))} {m.Name}{TypeParameters(m)}({Parameters(m)})",
+        PropertyInfo p => $"{(p.GetMethod?.IsStatic == true ? "static " : "")}{(IsRequired(p) ? "required " : "")}{Name(Nullability.Create(p))} {p.Name} {{ {Accessors(p)}}}",
         FieldInfo f when f.DeclaringType!.IsEnum => $"{f.Name} = {f.GetRawConstantValue()}",
-        FieldInfo f => $"{(f.IsLiteral ? "const " : f.IsStatic ? "static readonly " : "")}{Name(f.FieldType)} {f.Name}",
+        FieldInfo f => $"{(f.IsLiteral ? "const " : f.IsStatic ? "static readonly " : "")}{(IsRequired(f) ? "required " : "")}{Name(Nullability.Create(f))} {f.Name}",
         _ => member.ToString()!,
     };
 
+    private static string Accessors(PropertyInfo property)
+    {
+        var get = property.GetMethod?.IsPublic == true ? "get; " : "";
+        if (property.SetMethod is not { IsPublic: true } setter)
+        {
+            return get;
+        }
+
+        var init = setter.ReturnParameter.GetRequiredCustomModifiers().Contains(typeof(IsExternalInit));
+        return get + (init ? "init; " : "set; ");
+    }
+
+    private static bool IsRequired(MemberInfo member) =>
+        member.CustomAttributes.Any(a => a.AttributeType.FullName == "System.Runtime.CompilerServices.RequiredMemberAttribute");
+
+    private static string TypeParameters(MethodInfo method) =>
+        method.IsGenericMethodDefinition ? $"<{string.Join(", ", method.GetGenericArguments().Select(a => a.Name))}>" : "";
+
     private static string Parameters(MethodBase method) =>
-        string.Join(", ", method.GetParameters().Select(p => $"{(p.IsIn ? "in " : "")}{Name(p.ParameterType)} {p.Name}"));
+        string.Join(", ", method.GetParameters().Select(p =>
+            $"{(p.IsIn ? "in " : p.IsOut ? "out " : p.ParameterType.IsByRef ? "ref " : "")}{Name(Nullability.Create(p))} {p.Name}{Default(p)}"));
+
+    private static string Default(ParameterInfo parameter) =>
+        !parameter.HasDefaultValue ? "" : parameter.DefaultValue switch
+        {
+            null => " = default",
+            string text => $" = \"{text}\"",
+            bool flag => flag ? " = true" : " = false",
+            var value => $" = {Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)}",
+        };
+
+    private static string Name(NullabilityInfo info)
+    {
+        var type = info.Type;
+        if (type.IsByRef)
+        {
+            return Name(type.GetElementType()!) + (info.ReadState == NullabilityState.Nullable ? "?" : "");
+        }
+
+        string name;
+        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        {
+            return Name(underlying) + "?";
+        }
+
+        if (type.IsArray && info.ElementType is { } element)
+        {
+            name = Name(element) + "[]";
+        }
+        else if (type.IsGenericType && !type.IsGenericTypeDefinition)
+        {
+            var arguments = info.GenericTypeArguments.Length == type.GetGenericArguments().Length
+                ? info.GenericTypeArguments.Select(Name)
+                : type.GetGenericArguments().Select(Name);
+            name = $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", arguments)}>";
+        }
+        else
+        {
+            name = Name(type);
+        }
+
+        return info.ReadState == NullabilityState.Nullable && !type.IsValueType ? name + "?" : name;
+    }
 
     private static string Name(Type type)
     {
