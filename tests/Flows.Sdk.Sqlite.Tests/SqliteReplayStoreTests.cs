@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Flows.Sdk.Contracts;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Hooks;
 using Flows.Sdk.Sqlite.Tests.Contract;
