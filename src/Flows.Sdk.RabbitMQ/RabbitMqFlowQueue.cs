@@ -40,6 +40,9 @@ internal sealed class RabbitMqFlowQueue : IFlowQueue, IAsyncDisposable
     private readonly ushort _prefetch;
     private readonly object _startLock = new();
     private readonly TaskCompletionSource _backlogArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _countGate = new(1, 1);
+    private readonly Gauge[] _gauges;
+    private readonly int _capacity;
     private Task? _consuming;
     private IChannel? _workChannel;
     private IChannel? _delayChannel;
@@ -56,6 +59,12 @@ internal sealed class RabbitMqFlowQueue : IFlowQueue, IAsyncDisposable
         Time = time ?? TimeProvider.System;
         LeaseDuration = flows.Value.QueueLeaseDuration;
         _prefetch = (ushort)Math.Clamp(connection.Options.Prefetch ?? flows.Value.MaxConcurrency, 1, ushort.MaxValue);
+        _capacity = flows.Value.QueueCapacity;
+        _gauges = new Gauge[connection.Topology.Partitions];
+        for (var i = 0; i < _gauges.Length; i++)
+        {
+            _gauges[i] = new Gauge();
+        }
     }
 
     public TimeSpan LeaseDuration { get; }
@@ -82,7 +91,23 @@ internal sealed class RabbitMqFlowQueue : IFlowQueue, IAsyncDisposable
             return true;
         }
 
-        return await PublishAsync(Topology.Work(Topology.PartitionOf(message.FlowId)), message, 0, null, replyTo, cancellationToken).ConfigureAwait(false);
+        var partition = Topology.PartitionOf(message.FlowId);
+        var gauge = _gauges[partition];
+        if (!await TryReserveAsync(partition, gauge, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var accepted = false;
+        try
+        {
+            accepted = await PublishAsync(Topology.Work(partition), message, 0, null, replyTo, cancellationToken).ConfigureAwait(false);
+            return accepted;
+        }
+        finally
+        {
+            gauge.Published(accepted);
+        }
     }
 
     /// <remarks>
@@ -393,18 +418,104 @@ internal sealed class RabbitMqFlowQueue : IFlowQueue, IAsyncDisposable
 
     private async ValueTask<int> CountBrokerReadyAsync()
     {
-        if (_countChannel is not { IsOpen: true })
-        {
-            _countChannel = await _connection.CreateChannelAsync().ConfigureAwait(false);
-        }
-
         var count = 0L;
         for (var i = 0; i < Topology.Partitions; i++)
         {
-            count += await _countChannel.MessageCountAsync(Topology.Work(i)).ConfigureAwait(false);
+            count += await CountReadyAsync(i, CancellationToken.None).ConfigureAwait(false);
         }
 
         return (int)Math.Min(count, int.MaxValue);
+    }
+
+    /// <summary>The ready messages of one work queue, as the broker counts them now (a passive declare).</summary>
+    private async ValueTask<long> CountReadyAsync(int partition, CancellationToken cancellationToken)
+    {
+        await _countGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_countChannel is not { IsOpen: true })
+            {
+                _countChannel?.Dispose();
+                _countChannel = await _connection.CreateChannelAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return await _countChannel.MessageCountAsync(Topology.Work(partition), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RabbitMqConnection.IsBrokerFault(e, cancellationToken))
+        {
+            throw _connection.Unavailable("The message broker could not count the queue", e);
+        }
+        finally
+        {
+            _countGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes room for a new message in a work queue. The node counts what it published since it last asked the broker; while that
+    /// stays below the capacity no round trip is made; at the capacity it asks the broker for the real count (the consumers of all
+    /// nodes drain it) and refuses only if the queue is still full. The queue's own <c>x-max-length</c> backs this up across nodes.
+    /// </summary>
+    private async ValueTask<bool> TryReserveAsync(int partition, Gauge gauge, CancellationToken cancellationToken)
+    {
+        if (gauge.TryReserve(_capacity))
+        {
+            return true;
+        }
+
+        await gauge.Polling.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var ready = await CountReadyAsync(partition, cancellationToken).ConfigureAwait(false);
+            return gauge.TryReserve(_capacity, ready);
+        }
+        finally
+        {
+            gauge.Polling.Release();
+        }
+    }
+
+    /// <summary>A node's estimate of one work queue's ready messages: the broker's last count plus what it published since.</summary>
+    private sealed class Gauge
+    {
+        private readonly object _lock = new();
+        private long _counted;
+        private long _since;
+        private long _inFlight;
+
+        public SemaphoreSlim Polling { get; } = new(1, 1);
+
+        public bool TryReserve(int capacity, long? counted = null)
+        {
+            lock (_lock)
+            {
+                if (counted is { } fresh)
+                {
+                    _counted = fresh;
+                    _since = 0;
+                }
+
+                if (_counted + _since + _inFlight >= capacity)
+                {
+                    return false;
+                }
+
+                _inFlight++;
+                return true;
+            }
+        }
+
+        public void Published(bool accepted)
+        {
+            lock (_lock)
+            {
+                _inFlight--;
+                if (accepted)
+                {
+                    _since++;
+                }
+            }
+        }
     }
 
     private sealed class Entry(QueuedMessage message, IChannel channel, ulong tag, int generation, int earlier, string? replyTo)
