@@ -22,6 +22,7 @@ internal sealed class RabbitMqFlowStateFeed : IFlowStateFeed, IAsyncDisposable
     private readonly Dictionary<string, long> _delivered = new(StringComparer.Ordinal);
     private readonly Channel<FlowStateChange> _outbox = Channel.CreateUnbounded<FlowStateChange>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Subscription[] _subscribers = [];
     private Task? _running;
 
@@ -52,6 +53,9 @@ internal sealed class RabbitMqFlowStateFeed : IFlowStateFeed, IAsyncDisposable
 
         return subscription;
     }
+
+    /// <summary>Completes once this node's queue is bound to the exchange (changes published from then on reach it).</summary>
+    internal Task Listening => _listening.Task;
 
     /// <summary>Starts listening and publishing (once): at host start, or at the first use.</summary>
     public void Start()
@@ -89,6 +93,7 @@ internal sealed class RabbitMqFlowStateFeed : IFlowStateFeed, IAsyncDisposable
                 try
                 {
                     channel = await ListenAsync(stopping).ConfigureAwait(false);
+                    _listening.TrySetResult();
                 }
                 catch (Exception e) when (e is StorageUnavailableException || RabbitMqConnection.IsBrokerFault(e, stopping))
                 {

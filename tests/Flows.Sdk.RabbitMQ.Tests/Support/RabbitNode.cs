@@ -47,6 +47,9 @@ internal sealed class RabbitNode : IAsyncDisposable
 
     public RabbitMqFlowQueue Queue { get; }
 
+    /// <summary>The queue as the workers see it (the port).</summary>
+    public IFlowQueue FlowQueue => Queue;
+
     public RabbitMqFlowStateFeed Feed { get; }
 
     public RabbitMqDeadLetters DeadLetters { get; }
