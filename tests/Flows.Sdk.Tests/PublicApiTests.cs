@@ -14,6 +14,7 @@ public class PublicApiTests
     [TestCase(typeof(Microsoft.AspNetCore.Builder.WebhookFlowsEndpointRouteBuilderExtensions))]
     [TestCase(typeof(global::Flows.Sdk.Sqlite.SqliteStorageOptions))]
     [TestCase(typeof(global::Flows.Sdk.Mapping.Jsonata.JsonataMappingEngine))]
+    [TestCase(typeof(global::Flows.Sdk.RabbitMQ.RabbitMqOptions))]
     public void The_public_api_is_the_approved_one(Type typeInPackage)
     {
         var assembly = typeInPackage.Assembly;
@@ -37,7 +38,8 @@ public class PublicApiTests
         friends.Should().NotContain(
             [typeof(Microsoft.Extensions.DependencyInjection.WebhookFlowsHostingExtensions).Assembly.GetName().Name!,
              typeof(Microsoft.AspNetCore.Builder.WebhookFlowsEndpointRouteBuilderExtensions).Assembly.GetName().Name!,
-             typeof(global::Flows.Sdk.Sqlite.SqliteStorageOptions).Assembly.GetName().Name!],
+             typeof(global::Flows.Sdk.Sqlite.SqliteStorageOptions).Assembly.GetName().Name!,
+             typeof(global::Flows.Sdk.RabbitMQ.RabbitMqOptions).Assembly.GetName().Name!],
             "the adapters must be writable from the public API alone");
     }
 
