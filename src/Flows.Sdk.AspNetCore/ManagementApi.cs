@@ -304,21 +304,6 @@ internal static class ManagementApi
         var input = body["input"];
         var field = "expression";
         var aborted = context.RequestAborted;
-        var timeLimit = mappingOptions.Value.TimeLimit;
-        var deadline = timeLimit is { } limit ? System.Diagnostics.Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * System.Diagnostics.Stopwatch.Frequency) : (long?)null;
-
-        // What is left of the preview's time: the fields of a whole mapping share the host's limit.
-        EvaluationLimits Remaining()
-        {
-            if (deadline is not { } end)
-            {
-                return default;
-            }
-
-            var left = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), end);
-            return new EvaluationLimits(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1));
-        }
-
         try
         {
             var result = new JObject();
@@ -331,23 +316,20 @@ internal static class ManagementApi
             }
             else if (body["mapping"] is JObject mapping)
             {
-                var mapped = new JObject();
+                var fields = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var property in mapping.Properties())
                 {
-                    field = $"mapping.{property.Name}";
                     if (property.Value is not JValue { Type: JTokenType.String } text)
                     {
-                        await HttpJson.WriteProblemAsync(context, 400, "Bad Request", $"'{field}' must be an expression string.").ConfigureAwait(false);
+                        await HttpJson.WriteProblemAsync(context, 400, "Bad Request", $"'mapping.{property.Name}' must be an expression string.").ConfigureAwait(false);
                         return;
                     }
 
-                    if (engine.Compile((string)text!).Evaluate(input, bindings, Remaining(), aborted) is { } value)
-                    {
-                        mapped[property.Name] = value;
-                    }
+                    fields[property.Name] = (string)text!;
                 }
 
-                result["result"] = mapped;
+                // Applied as a step applies its mapping; the fields share the host's time limit, so a preview answers within it.
+                result["result"] = StepMapping.Compile(engine, fields).Apply(input, bindings, mappingOptions.Value.TimeLimit, aborted);
             }
             else
             {
@@ -356,6 +338,17 @@ internal static class ManagementApi
             }
 
             await HttpJson.WriteAsync(context, 200, result).ConfigureAwait(false);
+        }
+        catch (StepMappingException mappingError) when (mappingError.Mapping is { } e)
+        {
+            field = mappingError.Target;
+            var details = new JObject { ["code"] = e.Code, ["message"] = e.Message, ["position"] = e.Position, ["field"] = field };
+            if (e.Token is not null)
+            {
+                details["token"] = e.Token;
+            }
+
+            await HttpJson.WriteProblemAsync(context, 400, "Invalid mapping expression", $"{field}: {e.Code} at position {e.Position}: {e.Message}", details).ConfigureAwait(false);
         }
         catch (MappingException e)
         {

@@ -7,7 +7,7 @@ using Newtonsoft.Json.Linq;
 namespace Flows.Sdk.Sqlite;
 
 /// <summary>
-/// Credentials: name, component and date as JSON, the fields (the secrets) encrypted by the <see cref="ICredentialProtector"/>
+/// Credentials: name, component and date as JSON (<see cref="FlowsJson.Credential(Credential)"/>, no fields), the fields (the secrets) encrypted by the <see cref="ICredentialProtector"/>
 /// in a separate column, bound to the credential's id. Decrypted credentials are kept in a write-through cache (the hook
 /// reads its credential on every request) and copied out, so callers cannot change them.
 /// </summary>
@@ -18,7 +18,7 @@ internal sealed class SqliteCredentialStore(SqliteDatabase database, ICredential
     public async ValueTask AddAsync(Credential credential, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credential);
-        var metadata = SqliteJson.Serialize(credential with { Fields = [] });
+        var metadata = FlowsJson.Credential(credential).ToString(Formatting.None);
         var secret = protector.Protect(Encoding.UTF8.GetBytes(credential.Fields.ToString(Formatting.None)), credential.Id);
         await database.WriteAsync(context =>
         {
@@ -73,7 +73,7 @@ internal sealed class SqliteCredentialStore(SqliteDatabase database, ICredential
 
     private Credential Read(string metadata, byte[] secret)
     {
-        var credential = SqliteJson.Deserialize<Credential>(metadata);
+        var credential = FlowsJson.ReadCredential(FlowsJson.Parse(metadata));
         var fields = protector.Unprotect(secret, credential.Id);
         try
         {

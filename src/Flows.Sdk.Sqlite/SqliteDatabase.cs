@@ -403,7 +403,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
             for (var version = current + 1; version <= SqliteSchema.Migrations.Count; version++)
             {
-                Execute(connection, SqliteSchema.Migrations[version - 1]);
+                SqliteSchema.Migrations[version - 1].Apply(connection);
                 using var insert = connection.CreateCommand();
                 insert.CommandText = "INSERT INTO schema_version (version, applied_at) VALUES ($v, $at);";
                 insert.Parameters.AddWithValue("$v", version);

@@ -447,7 +447,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
     /// <summary>Reads a header row: its JSON, with the start time and delivery count of its columns (which redeliveries keep).</summary>
     private static FlowExecution ReadHeader(SqliteDataReader reader)
     {
-        var header = SqliteJson.Deserialize<FlowExecution>(reader.GetString(0));
+        var header = FlowsJson.ReadExecution(FlowsJson.Parse(reader.GetString(0)));
         var started = reader.GetInt64(1);
         return header with
         {
@@ -466,7 +466,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         while (reader.Read())
         {
             next = reader.GetInt32(0) + 1;
-            steps.Add(SqliteJson.Deserialize<StepExecution>(reader.GetString(1)));
+            steps.Add(FlowsJson.ReadStepExecution(FlowsJson.Parse(reader.GetString(1))));
         }
 
         return [.. steps];
@@ -484,11 +484,23 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         return active.Pending!;
     }
 
+    /// <summary>A document in <see cref="FlowsJson"/>'s stored form, written as text without building a tree.</summary>
+    private static string Write<T>(T value, Action<JsonWriter, T> write)
+    {
+        var text = new StringWriter(new StringBuilder(256), System.Globalization.CultureInfo.InvariantCulture);
+        using (var writer = new JsonTextWriter(text) { Formatting = Formatting.None })
+        {
+            write(writer, value);
+        }
+
+        return text.ToString();
+    }
+
     private static void SetHeader(Active active, Batch batch, FlowExecution header)
     {
         active.Header = header;
         batch.Header = header;
-        batch.HeaderJson = SqliteJson.Serialize(header);
+        batch.HeaderJson = Write(header, FlowsJson.WriteExecutionHeader);
     }
 
     /// <summary>
@@ -734,7 +746,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
     {
         public static Row Of(int seq, StepExecution step)
         {
-            var json = SqliteJson.Serialize(step);
+            var json = Write(step, FlowsJson.WriteStepExecution);
             return new Row(seq, json, Encoding.UTF8.GetByteCount(json));
         }
     }

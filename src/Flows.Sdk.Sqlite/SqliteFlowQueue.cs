@@ -67,16 +67,16 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
 
     protected override async ValueTask<long> KeepAsync(QueuedMessage message)
     {
-        var json = SqliteJson.Serialize(message);
-        return await _database.WriteAsync(context => InsertRow(context.Command(Insert), message, json)).ConfigureAwait(false);
+        var data = QueuedMessageCodec.Encode(message);
+        return await _database.WriteAsync(context => InsertRow(context.Command(Insert), message, data)).ConfigureAwait(false);
     }
 
     protected override async ValueTask<IReadOnlyList<long>> KeepAsync(IReadOnlyList<QueuedMessage> messages)
     {
-        var json = new string[messages.Count];
-        for (var i = 0; i < json.Length; i++)
+        var data = new byte[messages.Count][];
+        for (var i = 0; i < data.Length; i++)
         {
-            json[i] = SqliteJson.Serialize(messages[i]);
+            data[i] = QueuedMessageCodec.Encode(messages[i]);
         }
 
         // One write item: the batch is committed (or not) as a whole.
@@ -85,7 +85,7 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
             var seqs = new long[messages.Count];
             for (var i = 0; i < seqs.Length; i++)
             {
-                seqs[i] = InsertRow(context.Command(Insert), messages[i], json[i]);
+                seqs[i] = InsertRow(context.Command(Insert), messages[i], data[i]);
             }
 
             return seqs;
@@ -147,16 +147,25 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
     protected override void OnLeaseExpired(QueueEntry entry) =>
         Log.LeaseExpired(_logger, entry.Message.MessageId, entry.Message.FlowId, entry.Deliveries);
 
-    private static long InsertRow(SqliteCommand command, QueuedMessage message, string json)
+    private static long InsertRow(SqliteCommand command, QueuedMessage message, byte[] data)
     {
         command.Parameters.AddWithValue("$message", message.MessageId);
         command.Parameters.AddWithValue("$execution", message.ExecutionId);
         command.Parameters.AddWithValue("$flow", message.FlowId);
         command.Parameters.AddWithValue("$received", message.ReceivedAt.UtcTicks);
         command.Parameters.AddWithValue("$notBefore", message.NotBefore is { } notBefore ? notBefore.UtcTicks : DBNull.Value);
-        command.Parameters.AddWithValue("$data", json);
+        command.Parameters.AddWithValue("$data", data);
         return (long)command.ExecuteScalar()!;
     }
+
+    /// <summary>
+    /// A row's message: the wire form (<see cref="QueuedMessageCodec"/>, a BLOB) or, in a row left by a version before it, the
+    /// record's JSON text, whose body is the trigger's whole output (so it needs no <see cref="QueuedMessage.Request"/>).
+    /// </summary>
+    internal static QueuedMessage ReadMessage(SqliteDataReader reader, int ordinal) =>
+        reader.GetFieldType(ordinal) == typeof(byte[])
+            ? QueuedMessageCodec.Read(reader.GetFieldValue<byte[]>(ordinal))
+            : LegacyQueuedMessage.Read(reader.GetString(ordinal));
 
     private async Task LoadAsync()
     {
@@ -167,7 +176,7 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
             var result = new List<(QueueEntry Entry, long? NotBefore)>();
             while (reader.Read())
             {
-                var message = SqliteJson.Deserialize<QueuedMessage>(reader.GetString(3));
+                var message = ReadMessage(reader, 3);
                 result.Add((new QueueEntry(message, reader.GetInt64(0), reader.GetInt32(1)), reader.IsDBNull(2) ? null : reader.GetInt64(2)));
             }
 

@@ -1,11 +1,12 @@
 using Flows.Sdk.Flows;
 using Flows.Sdk.Storage;
 using Microsoft.Data.Sqlite;
+using Newtonsoft.Json;
 
 namespace Flows.Sdk.Sqlite;
 
 /// <summary>
-/// Flows (with their drafts) and their published versions, as JSON rows. Flows are immutable records, kept in a write-through
+/// Flows (with their drafts) and their published versions, as JSON rows in <see cref="FlowsJson"/>'s stored form. Flows are immutable records, kept in a write-through
 /// cache once read or written (the hook reads its flow on every request).
 /// </summary>
 internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
@@ -24,7 +25,7 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
         {
             var command = context.Command("SELECT data FROM flows WHERE id = $id;");
             command.Parameters.AddWithValue("$id", flowId);
-            return command.ExecuteScalar() is string json ? SqliteJson.Deserialize<Flow>(json) : null;
+            return command.ExecuteScalar() is string json ? FlowsJson.ReadFlow(FlowsJson.Parse(json)) : null;
         }).ConfigureAwait(false);
         if (flow is not null)
         {
@@ -42,7 +43,7 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
             var flows = new List<Flow>();
             while (reader.Read())
             {
-                flows.Add(SqliteJson.Deserialize<Flow>(reader.GetString(0)));
+                flows.Add(FlowsJson.ReadFlow(FlowsJson.Parse(reader.GetString(0))));
             }
 
             return flows;
@@ -51,7 +52,7 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
     public async ValueTask AddAsync(Flow flow, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(flow);
-        var json = SqliteJson.Serialize(flow);
+        var json = FlowsJson.Flow(flow).ToString(Formatting.None);
         await database.WriteAsync(context =>
         {
             var command = context.Command("INSERT INTO flows (id, revision, created_at, data) VALUES ($id, $revision, $created, $data) ON CONFLICT (id) DO NOTHING;");
@@ -67,8 +68,8 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
     public async ValueTask<bool> TryUpdateAsync(Flow flow, long expectedRevision, FlowVersion? newVersion = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(flow);
-        var json = SqliteJson.Serialize(flow);
-        var versionJson = newVersion is null ? null : SqliteJson.Serialize(newVersion);
+        var json = FlowsJson.Flow(flow).ToString(Formatting.None);
+        var versionJson = newVersion is null ? null : FlowsJson.Version(newVersion).ToString(Formatting.None);
 
         // The writer is the only connection that writes and runs inside BEGIN IMMEDIATE: the checks and the changes are atomic.
         var updated = await database.WriteAsync(context =>
@@ -113,6 +114,6 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
             var command = context.Command("SELECT data FROM flow_versions WHERE flow_id = $flow AND number = $number;");
             command.Parameters.AddWithValue("$flow", flowId);
             command.Parameters.AddWithValue("$number", version);
-            return command.ExecuteScalar() is string json ? SqliteJson.Deserialize<FlowVersion>(json) : null;
+            return command.ExecuteScalar() is string json ? FlowsJson.ReadVersion(FlowsJson.Parse(json)) : null;
         }).ConfigureAwait(false);
 }

@@ -1,12 +1,19 @@
+using Flows.Sdk.Credentials;
+using Flows.Sdk.Execution;
+using Flows.Sdk.Flows;
+using Microsoft.Data.Sqlite;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
 namespace Flows.Sdk.Sqlite;
 
 /// <summary>
 /// The database's schema as numbered migrations. A migration is never changed once shipped: add the next one.
-/// <c>schema_version</c> holds one row per applied migration.
+/// <c>schema_version</c> holds one row per applied migration; every pending migration runs in one transaction.
 /// </summary>
 internal static class SqliteSchema
 {
-    public static readonly IReadOnlyList<string> Migrations =
+    public static readonly IReadOnlyList<SqliteMigration> Migrations =
     [
         // 1: flows with drafts and versions, credentials, run log, snapshots, queue of accepted messages.
         """
@@ -111,5 +118,154 @@ internal static class SqliteSchema
             DELETE FROM execution_steps WHERE execution = old.seq;
         END;
         """,
+
+        // 5: the stored documents in FlowsJson's form, the one wire format of the management API and every store (camelCase,
+        // states and statuses in lower case, times in UTC): flows, versions, credentials' metadata, execution headers and step
+        // rows are read in the reflection-based PascalCase form of before and written again, in place. Snapshots (the
+        // components' own objects) and the queue's messages keep their form.
+        new SqliteMigration("", LegacyDocuments.Convert),
     ];
+}
+
+/// <summary>One migration: its SQL, then (for a change of the documents' form) code that rewrites rows, on the same transaction.</summary>
+/// <param name="Sql">The statements, or an empty text.</param>
+/// <param name="Rewrite">What rewrites rows after the statements, or <see langword="null"/>.</param>
+internal sealed record SqliteMigration(string Sql, Action<SqliteConnection>? Rewrite = null)
+{
+    public static implicit operator SqliteMigration(string sql) => new(sql);
+
+    /// <summary>Runs the migration on <paramref name="connection"/>, inside the caller's transaction.</summary>
+    public void Apply(SqliteConnection connection)
+    {
+        if (!string.IsNullOrWhiteSpace(Sql))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Sql;
+            command.ExecuteNonQuery();
+        }
+
+        Rewrite?.Invoke(connection);
+    }
+}
+
+/// <summary>
+/// Migration 5: the documents of schema 4 and before, written by Newtonsoft's reflection over the records (PascalCase names,
+/// enums as numbers, times with their offsets, durations as <c>TimeSpan</c> text), rewritten in <see cref="FlowsJson"/>'s form.
+/// A row already in the new form is checked and kept. A row that reads in neither form stops the migration (and so the start),
+/// naming its table and key: the transaction is rolled back and the file is left as it was.
+/// </summary>
+internal static class LegacyDocuments
+{
+    private const int Page = 256;
+
+    // The settings the documents were written with before migration 5 (Flows.Sdk.Sqlite's SqliteJson of schema 1 to 4).
+    private static readonly JsonSerializerSettings Settings = new()
+    {
+        DateParseHandling = DateParseHandling.None,
+        DateTimeZoneHandling = DateTimeZoneHandling.RoundtripKind,
+        FloatParseHandling = FloatParseHandling.Double,
+        NullValueHandling = NullValueHandling.Ignore,
+        MaxDepth = 256,
+    };
+
+    public static void Convert(SqliteConnection connection)
+    {
+        Rewrite(connection, "flows", ["rowid"], "Id",
+            json => FlowsJson.Flow(Read<Flow>(json)), json => FlowsJson.ReadFlow(json));
+        Rewrite(connection, "flow_versions", ["flow_id", "number"], "FlowId",
+            json => FlowsJson.Version(Read<FlowVersion>(json)), json => FlowsJson.ReadVersion(json));
+        Rewrite(connection, "credentials", ["rowid"], "Id",
+            json => FlowsJson.Credential(Read<Credential>(json)), json => FlowsJson.ReadCredential(json));
+        Rewrite(connection, "executions", ["seq"], "Id",
+            json => FlowsJson.ExecutionHeader(Read<FlowExecution>(json)), json => FlowsJson.ReadExecution(json));
+        Rewrite(connection, "execution_steps", ["execution", "seq"], "StepId",
+            json => FlowsJson.StepExecution(Read<StepExecution>(json)), json => FlowsJson.ReadStepExecution(json));
+    }
+
+    private static T Read<T>(string json) =>
+        JsonConvert.DeserializeObject<T>(json, Settings) ?? throw new InvalidDataException($"A stored {typeof(T).Name} is empty.");
+
+    /// <summary>
+    /// Rewrites the <c>data</c> of every row of <paramref name="table"/>, a page at a time in the order of its key: a document
+    /// with <paramref name="legacyMarker"/> (its first property in the old form) is converted, any other is read in the new form.
+    /// </summary>
+    private static void Rewrite(SqliteConnection connection, string table, string[] key, string legacyMarker, Func<string, JObject> convert, Action<JObject> check)
+    {
+        var columns = string.Join(", ", key);
+        var parameters = string.Join(", ", key.Select((_, i) => $"$k{i}"));
+        var keyMatch = string.Join(" AND ", key.Select((k, i) => $"{k} = $k{i}"));
+        using var first = connection.CreateCommand();
+        first.CommandText = $"SELECT {columns}, data FROM {table} ORDER BY {columns} LIMIT {Page};";
+        using var next = connection.CreateCommand();
+        next.CommandText = $"SELECT {columns}, data FROM {table} WHERE ({columns}) > ({parameters}) ORDER BY {columns} LIMIT {Page};";
+        using var update = connection.CreateCommand();
+        update.CommandText = $"UPDATE {table} SET data = $data WHERE {keyMatch};";
+        object[]? last = null;
+        while (true)
+        {
+            var command = first;
+            if (last is not null)
+            {
+                next.Parameters.Clear();
+                for (var i = 0; i < key.Length; i++)
+                {
+                    next.Parameters.AddWithValue($"$k{i}", last[i]);
+                }
+
+                command = next;
+            }
+
+            var rows = new List<(object[] Key, string Data)>(Page);
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var values = new object[key.Length];
+                    for (var i = 0; i < key.Length; i++)
+                    {
+                        values[i] = reader.GetValue(i);
+                    }
+
+                    rows.Add((values, reader.GetString(key.Length)));
+                }
+            }
+
+            foreach (var (values, data) in rows)
+            {
+                string converted;
+                try
+                {
+                    var json = FlowsJson.Parse(data);
+                    if (!json.ContainsKey(legacyMarker))
+                    {
+                        check(json);
+                        continue;
+                    }
+
+                    converted = convert(data).ToString(Formatting.None);
+                }
+                catch (Exception e) when (e is JsonException or InvalidDataException or ArgumentException or FormatException or InvalidCastException)
+                {
+                    throw new InvalidDataException(
+                        $"Migration 5 of the SQLite database could not read the row of '{table}' with {string.Join(", ", key.Select((k, i) => $"{k} = {values[i]}"))}: {e.Message}", e);
+                }
+
+                update.Parameters.Clear();
+                update.Parameters.AddWithValue("$data", converted);
+                for (var i = 0; i < key.Length; i++)
+                {
+                    update.Parameters.AddWithValue($"$k{i}", values[i]);
+                }
+
+                update.ExecuteNonQuery();
+            }
+
+            if (rows.Count < Page)
+            {
+                return;
+            }
+
+            last = rows[^1].Key;
+        }
+    }
 }

@@ -4,7 +4,7 @@ using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Sqlite;
 
-/// <summary>Each step's snapshot as a JSON row.</summary>
+/// <summary>Each step's snapshot as a JSON row, the component's object as it is.</summary>
 internal sealed class SqliteSnapshotStore(SqliteDatabase database) : ISnapshotStore
 {
     public async ValueTask<JObject?> GetAsync(string flowId, string stepId, CancellationToken cancellationToken = default) =>
@@ -13,7 +13,7 @@ internal sealed class SqliteSnapshotStore(SqliteDatabase database) : ISnapshotSt
             var command = context.Command("SELECT data FROM snapshots WHERE flow_id = $flow AND step_id = $step;");
             command.Parameters.AddWithValue("$flow", flowId);
             command.Parameters.AddWithValue("$step", stepId);
-            return command.ExecuteScalar() is string json ? SqliteJson.Deserialize<JObject>(json) : null;
+            return command.ExecuteScalar() is string json ? FlowsJson.Parse(json) : null;
         }).ConfigureAwait(false);
 
     public async ValueTask SaveAsync(string flowId, string stepId, JObject snapshot, CancellationToken cancellationToken = default)

@@ -231,19 +231,20 @@ public sealed class SqliteDurabilityTests
     {
         var big = new string('x', 5000);
         await using var stores = Open(configure: o => o.MaxLoggedPayloadSize = 1024);
-        var message = StoreContractTests.NewMessage("m1");
-        message.Body["big"] = big;
+        var body = StoreContractTests.NewMessage("m1").Body.ToObject();
+        body["big"] = big;
+        var message = StoreContractTests.NewMessage("m1") with { Body = MessageBody.FromObject(body) };
         await stores.Queue.TryEnqueueAsync(message);
         var delivered = (await DequeueAsync(stores)).Message;
 
         var execution = Execution(delivered, ExecutionStatus.Running) with
         {
-            Steps = [new StepExecution { StepId = "step_1", Status = ExecutionStatus.Succeeded, Output = delivered.Body, StartedAt = T0, Input = new JObject { ["small"] = 1 } }],
+            Steps = [new StepExecution { StepId = "step_1", Status = ExecutionStatus.Succeeded, Output = delivered.Body.ToObject(), StartedAt = T0, Input = new JObject { ["small"] = 1 } }],
         };
         await stores.Executions.StartAsync(execution);
         await stores.Executions.FinishAsync(execution.Id, false, null, T0.AddSeconds(1));
 
-        delivered.Body["big"]!.Value<string>().Should().Be(big);
+        delivered.Body.ToObject()["big"]!.Value<string>().Should().Be(big);
         var logged = (await stores.Executions.GetAsync(execution.Id))!.Steps[0];
         logged.Input!["small"]!.Value<int>().Should().Be(1);
         logged.Output!["_truncated"]!.Value<bool>().Should().BeTrue();

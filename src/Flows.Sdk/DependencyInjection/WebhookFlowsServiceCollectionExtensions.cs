@@ -71,6 +71,8 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<IWebhookReceiver>(sp => sp.GetRequiredService<WebhookReceiver>());
         services.TryAddSingleton<FlowStops>();
+        services.TryAddSingleton<StepInvoker>();
+        services.TryAddSingleton<ReboundScheduler>();
         services.TryAddSingleton<FlowRunner>();
         services.TryAddSingleton<FlowWorker>();
         services.TryAddSingleton<IFlowWorker>(sp => sp.GetRequiredService<FlowWorker>());

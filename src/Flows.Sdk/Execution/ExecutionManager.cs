@@ -31,7 +31,7 @@ internal sealed class ExecutionManager(IExecutionStore store, IFlowQueue queue, 
         }
 
         var retry = new QueuedMessage(Ids.New(), current.RequestId, current.Id, current.FlowId, current.FlowVersion,
-            (JObject)(message ?? failure.Message).DeepClone(), time.GetUtcNow())
+            MessageBody.FromObject(message ?? failure.Message), time.GetUtcNow())
         {
             ResumeStepId = failure.StepId,
             StepOutputs = failure.StepOutputs,

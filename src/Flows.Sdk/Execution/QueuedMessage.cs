@@ -12,8 +12,9 @@ namespace Flows.Sdk.Execution;
 /// <param name="FlowId">The flow to run.</param>
 /// <param name="FlowVersion">The flow version that was live when the message was accepted.</param>
 /// <param name="Body">
-/// The message for the first step to run: the trigger's output (payload plus <c>_query</c>, <c>_headers</c>, <c>_method</c>,
-/// <c>_url</c>, <c>_additionalUrlPath</c>), or the incoming message of <see cref="ResumeStepId"/>.
+/// The message for the first step to run, as UTF-8 JSON bytes: for a first delivery the request's payload (the trigger's output
+/// is it plus what <see cref="Request"/> adds, or, without <see cref="Request"/>, the body itself), for a rebound or a retry the
+/// incoming message of <see cref="ResumeStepId"/>.
 /// </param>
 /// <param name="ReceivedAt">When the hook accepted the request.</param>
 public sealed record QueuedMessage(
@@ -22,9 +23,16 @@ public sealed record QueuedMessage(
     string ExecutionId,
     string FlowId,
     int FlowVersion,
-    JObject Body,
+    MessageBody Body,
     DateTimeOffset ReceivedAt)
 {
+    /// <summary>
+    /// For a first delivery, what the hook's request adds to the payload in the trigger's output (<c>_query</c>,
+    /// <c>_headers</c>, <c>_method</c>, <c>_url</c>, <c>_additionalUrlPath</c>, which win over the payload's own properties of
+    /// those names); <see langword="null"/> when <see cref="Body"/> is the whole output or the message resumes a step.
+    /// </summary>
+    public TriggerRequest? Request { get; init; }
+
     /// <summary>The step to run first, or <see langword="null"/> to start after the trigger.</summary>
     public string? ResumeStepId { get; init; }
 

@@ -34,31 +34,11 @@ internal sealed class CompiledFlow
 }
 
 /// <summary>A step with its component resolved, its metadata settled and its mapping compiled.</summary>
-internal sealed record CompiledStep(StepDefinition Definition, IComponent Component, ActionDescriptor? Action, IReadOnlyList<CompiledField> Mapping)
-{
-    /// <summary>The developer-mode expression that produces the whole input, or <see langword="null"/>.</summary>
-    public IMappingExpression? InputExpression { get; init; }
-
-    /// <summary>The input metadata in force: the step's (dynamic) or the action's.</summary>
-    public JObject? InMetadata => Definition.InMetadata ?? Action?.InMetadata;
-
-    /// <summary>The output metadata in force: the step's (dynamic) or the action's.</summary>
-    public JObject? OutMetadata => Definition.OutMetadata ?? Action?.OutMetadata;
-
-    /// <summary>
-    /// The limits of this step's mapping evaluations: the step's <see cref="StepDefinition.MappingTimeLimitSeconds"/>, or
-    /// (unset) the mapping engine's own, which are the host's.
-    /// </summary>
-    public EvaluationLimits Limits { get; } = Definition.MappingTimeLimitSeconds is { } seconds
-        ? new EvaluationLimits(TimeSpan.FromSeconds(seconds))
-        : default;
-
-    /// <summary>The input fields the action requires.</summary>
-    public IReadOnlyList<string> RequiredInputs { get; } = ActionDescriptor.RequiredOf(Definition.InMetadata ?? Action?.InMetadata);
-}
-
-/// <summary>One input field and the compiled expression that computes it.</summary>
-internal sealed record CompiledField(string Field, IMappingExpression Expression);
+/// <param name="Definition">The step as published.</param>
+/// <param name="Component">Its component.</param>
+/// <param name="Action">Its action, or <see langword="null"/> for the trigger.</param>
+/// <param name="Mapping">Its compiled mapping, required fields and what it emits.</param>
+internal sealed record CompiledStep(StepDefinition Definition, IComponent Component, ActionDescriptor? Action, StepMapping Mapping);
 
 /// <summary>
 /// Compiles flow versions and keeps them, keyed by flow id and version number. Versions never change, so an entry is never
@@ -136,35 +116,14 @@ internal sealed class CompiledFlowCache : IDisposable
             }
 
             var action = component.Descriptor.FindAction(step.Function);
-            var fields = new List<CompiledField>();
-            foreach (var (field, expression) in step.Mapping ?? EmptyMapping)
+            try
             {
-                try
-                {
-                    fields.Add(new(field, _mappingEngine.Compile(expression)));
-                }
-                catch (MappingException e)
-                {
-                    var at = e.Position >= 0 ? $" at position {e.Position}" : string.Empty;
-                    errors.Add(new(step.Id, $"mapping.{field}", $"The expression does not compile ({e.Code}{at}): {e.Message}"));
-                }
+                steps.Add(new(step, component, action, StepMapping.Compile(_mappingEngine, step, action)));
             }
-
-            IMappingExpression? inputExpression = null;
-            if (step.MappingExpression is { } whole)
+            catch (StepMappingException e)
             {
-                try
-                {
-                    inputExpression = _mappingEngine.Compile(whole);
-                }
-                catch (MappingException e)
-                {
-                    var at = e.Position >= 0 ? $" at position {e.Position}" : string.Empty;
-                    errors.Add(new(step.Id, "mapping", $"The expression does not compile ({e.Code}{at}): {e.Message}"));
-                }
+                errors.AddRange(e.Errors.Select(error => new FlowValidationError(step.Id, error.Target, error.Message)));
             }
-
-            steps.Add(new(step, component, action, fields) { InputExpression = inputExpression });
         }
 
         var hook = version.Definition.Steps.Count > 0 && version.Definition.Steps[0].ComponentId == WebhookComponent.ComponentId
@@ -172,6 +131,4 @@ internal sealed class CompiledFlowCache : IDisposable
             : Hooks.HookSettings.Default;
         return errors.Count == 0 ? new CompiledFlow(version, steps, hook!) : null;
     }
-
-    private static readonly IReadOnlyDictionary<string, string> EmptyMapping = new Dictionary<string, string>();
 }

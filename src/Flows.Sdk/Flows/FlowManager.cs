@@ -340,8 +340,8 @@ internal sealed class FlowManager(
         }
 
         var mapping = step.Mapping ?? new Dictionary<string, string>();
-        var inMetadata = step.InMetadata ?? action.InMetadata;
-        foreach (var required in ActionDescriptor.RequiredOf(inMetadata))
+        var inMetadata = StepMapping.InMetadataOf(step, action);
+        foreach (var required in StepMapping.RequiredFieldsOf(step, action))
         {
             if (!mapping.TryGetValue(required, out var expression) || string.IsNullOrWhiteSpace(expression))
             {
@@ -410,27 +410,25 @@ internal sealed class FlowManager(
             if (previous is not null && step.Action is not null)
             {
                 var bindings = new Dictionary<string, JToken?>(StringComparer.Ordinal) { ["steps"] = samples };
-                var own = step.Definition.MappingTimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : hostLimit;
-                if (step.InputExpression is { } whole)
-                {
-                    if (TryEvaluate(step, "mapping", whole, previous, bindings, own) is { Value: not JObject })
-                    {
-                        warnings.Add(new(step.Definition.Id, "mapping", $"'{whole.Source}' does not give an object on the sample of the incoming data."));
-                    }
-                }
+                var own = step.Mapping.TimeLimit ?? hostLimit;
 
-                foreach (var field in step.Mapping)
+                // Each part on its own, going on past a failure: a publish names every mapping that looks wrong.
+                foreach (var part in step.Mapping.Parts)
                 {
-                    var where = $"mapping.{field.Field}";
-                    if (TryEvaluate(step, where, field.Expression, previous, bindings, own) is { Undefined: true })
+                    var result = TryEvaluate(step, part.Target, part.Expression, previous, bindings, own);
+                    if (part.Field is null && result is { Value: not JObject })
                     {
-                        warnings.Add(new(step.Definition.Id, where,
-                            $"'{field.Expression.Source}' gives no value on the sample of the incoming data; check the field names."));
+                        warnings.Add(new(step.Definition.Id, part.Target, $"'{part.Expression.Source}' does not give an object on the sample of the incoming data."));
+                    }
+                    else if (part.Field is not null && result is { Undefined: true })
+                    {
+                        warnings.Add(new(step.Definition.Id, part.Target,
+                            $"'{part.Expression.Source}' gives no value on the sample of the incoming data; check the field names."));
                     }
                 }
             }
 
-            previous = SampleOf(step);
+            previous = step.Mapping.OutputSample;
             if (previous is null)
             {
                 // Without a sample of this step's output, the next mappings cannot be checked.
@@ -485,11 +483,6 @@ internal sealed class FlowManager(
         public bool Undefined => Value is null;
     }
 
-    /// <summary>The sample of what a step emits: its own sample, or one built from the action's output metadata.</summary>
-    internal static JObject? SampleOf(CompiledStep step) =>
-        step.Definition.Sample?.Sample
-        ?? (step.OutMetadata is { } schema ? SampleGenerator.FromSchema(schema) : null);
-
     public async ValueTask<Flow> RetrieveSampleAsync(string flowId, string stepId, CancellationToken cancellationToken = default)
     {
         var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
@@ -511,7 +504,7 @@ internal sealed class FlowManager(
         try
         {
             sample = await component.RetrieveSampleAsync(request, cancellationToken).ConfigureAwait(false)
-                ?? ((step.OutMetadata ?? action.OutMetadata) is { } schema ? SampleGenerator.FromSchema(schema) : []);
+                ?? StepMapping.SampleOfSchema(StepMapping.DeclaredOutputOf(step, action)) ?? [];
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -116,7 +116,7 @@ internal sealed class WebhookReceiver(
             return AuthenticationProblem(refused);
         }
 
-        JObject payload;
+        MessageBody payload;
         if (isGet)
         {
             session.Append(ReadOnlySpan<byte>.Empty);
@@ -125,7 +125,7 @@ internal sealed class WebhookReceiver(
                 return AuthenticationProblem(unsigned);
             }
 
-            payload = ToObject(request.Query);
+            payload = QueryBody(request.Query);
         }
         else
         {
@@ -151,13 +151,12 @@ internal sealed class WebhookReceiver(
             }
         }
 
-        payload["_query"] = ToObject(request.Query);
-        payload["_headers"] = HeadersToObject(request.Headers, authenticator);
-        payload["_method"] = request.Method.ToUpperInvariant();
-        payload["_url"] = request.Url;
-        payload["_additionalUrlPath"] = request.AdditionalPath;
-
-        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow());
+        // The request's part of the trigger's output travels as data; the worker writes the output when it needs it.
+        var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow())
+        {
+            Request = new TriggerRequest(request.Method.ToUpperInvariant(), request.Url, request.AdditionalPath, [.. request.Query],
+                RedactHeaders(request.Headers, authenticator)),
+        };
         var executionHeader = new Dictionary<string, string> { [WebhookResponse.ExecutionIdHeader] = message.ExecutionId };
         // Registered before the message is queued, so the reply step cannot reply before the hook waits.
         var reply = compiled.ExpectsReply ? await replies.RegisterAsync(message.ExecutionId, cancellationToken).ConfigureAwait(false) : null;
@@ -226,7 +225,7 @@ internal sealed class WebhookReceiver(
             : WebhookResponse.Problem(502, "Bad Gateway", outcome.FailureReason ?? "The flow did not reply.", executionHeader);
     }
 
-    private async ValueTask<(JObject? Body, WebhookResponse? Problem)> ReadBodyAsync(
+    private async ValueTask<(MessageBody? Body, WebhookResponse? Problem)> ReadBodyAsync(
         WebhookRequest request, long limit, WebhookAuthenticationSession session, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
@@ -253,14 +252,14 @@ internal sealed class WebhookReceiver(
 
             if (buffer.IsEmpty)
             {
-                return ([], null);
+                return (MessageBody.Empty, null);
             }
 
             return MediaTypeOf(request.ContentType) switch
             {
                 BodyKind.Json => ParseJson(buffer, options.Value.MaxBodyDepth),
-                BodyKind.Xml => ParseXml(buffer, options.Value.MaxBodyDepth),
-                BodyKind.Form => ParseForm(buffer),
+                BodyKind.Xml => AsBody(ParseXml(buffer, options.Value.MaxBodyDepth)),
+                BodyKind.Form => AsBody(ParseForm(buffer)),
                 _ => (null, WebhookResponse.Problem(415, "Unsupported Media Type",
                     $"The body's content type '{request.ContentType ?? "(none)"}' is not supported; send application/json, application/xml or application/x-www-form-urlencoded.")),
             };
@@ -271,11 +270,30 @@ internal sealed class WebhookReceiver(
         }
     }
 
-    private static (JObject? Body, WebhookResponse? Problem) ParseJson(ReadOnlySequence<byte> buffer, int maxDepth)
+    /// <summary>
+    /// Validates the body as one JSON object (UTF-8, well-formed, nesting bounded) with no tree built, and takes the one copy
+    /// of it that leaves the pipe's buffers: the message's body.
+    /// </summary>
+    private static (MessageBody? Body, WebhookResponse? Problem) ParseJson(ReadOnlySequence<byte> buffer, int maxDepth)
+    {
+        var bytes = Utf8JsonObject.CopyWithoutBom(buffer);
+        if (Utf8JsonObject.Validate(bytes, maxDepth, "The body", out _, out var hasComments) is { } error)
+        {
+            return (null, WebhookResponse.Problem(400, "Bad Request", error));
+        }
+
+        // Comments were always accepted; the message holds plain JSON, so a body with comments (rare) is written anew.
+        return hasComments ? AsBody(FromJsonWithComments(buffer, maxDepth)) : (MessageBody.Own(bytes), null);
+    }
+
+    private static (JObject? Body, WebhookResponse? Problem) FromJsonWithComments(ReadOnlySequence<byte> buffer, int maxDepth)
     {
         var (body, error) = RequestBody.ParseObject(buffer, maxDepth, "The body");
         return body is not null ? (body, null) : (null, WebhookResponse.Problem(400, "Bad Request", error!));
     }
+
+    private static (MessageBody? Body, WebhookResponse? Problem) AsBody((JObject? Body, WebhookResponse? Problem) parsed) =>
+        parsed.Body is { } body ? (MessageBody.FromObject(body), null) : (null, parsed.Problem);
 
     private static WebhookResponse TooLarge(long limit) =>
         WebhookResponse.Problem(413, "Payload Too Large", $"The body is larger than the limit of {limit} bytes.");
@@ -357,29 +375,50 @@ internal sealed class WebhookReceiver(
         return (body, null);
     }
 
-    private static JObject ToObject(IReadOnlyDictionary<string, StringValues> values)
+    /// <summary>A GET request's payload: its query's parameters, one value as a string, several as an array.</summary>
+    private static MessageBody QueryBody(IReadOnlyDictionary<string, StringValues> query)
     {
-        var result = new JObject();
-        foreach (var (key, value) in values)
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, TriggerOutput.WriterOptions))
         {
-            result[key] = value.Count == 1 ? new JValue(value[0]) : new JArray(value.Select(v => new JValue(v)).ToArray());
+            writer.WriteStartObject();
+            foreach (var (key, value) in query)
+            {
+                if (value.Count == 1)
+                {
+                    writer.WriteString(key, value[0]);
+                }
+                else
+                {
+                    writer.WriteStartArray(key);
+                    foreach (var item in value)
+                    {
+                        writer.WriteStringValue(item);
+                    }
+
+                    writer.WriteEndArray();
+                }
+            }
+
+            writer.WriteEndObject();
         }
 
-        return result;
+        return MessageBody.Own(buffer.WrittenSpan.ToArray());
     }
 
-    /// <summary>The headers for the message, with every credential-bearing header (and the API key's header) redacted.</summary>
-    private static JObject HeadersToObject(IReadOnlyDictionary<string, StringValues> headers, IWebhookAuthenticator authenticator)
+    /// <summary>The headers for the message, names lower case, with every credential-bearing header (and the API key's header) redacted.</summary>
+    private static KeyValuePair<string, string>[] RedactHeaders(IReadOnlyDictionary<string, StringValues> headers, IWebhookAuthenticator authenticator)
     {
         var secretHeaders = authenticator.SecretHeaders;
-        var result = new JObject();
+        var result = new KeyValuePair<string, string>[headers.Count];
+        var i = 0;
         foreach (var (key, value) in headers)
         {
             var name = key.ToLowerInvariant();
             var secret = RedactedHeaders.Contains(name) || secretHeaders.Contains(name, StringComparer.OrdinalIgnoreCase);
-            result[name] = secret ? CredentialManager.Redacted : value.ToString();
+            result[i++] = new(name, secret ? CredentialManager.Redacted : value.ToString());
         }
 
-        return result;
+        return i == result.Length ? result : result[..i];
     }
 }

@@ -127,7 +127,7 @@ public sealed class SqliteRunLogTests
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL);"
-            + SqliteSchema.Migrations[0] + SqliteSchema.Migrations[1]
+            + SqliteSchema.Migrations[0].Sql + SqliteSchema.Migrations[1].Sql
             + "INSERT INTO schema_version VALUES (1, '2026-11-01'), (2, '2026-11-02');"
             + "INSERT INTO executions (id, flow_id, request_id, status, started_at, delivery_count, data) VALUES ($id, $flow, $request, $status, $started, 1, $data);";
         command.Parameters.AddWithValue("$id", execution.Id);
@@ -135,7 +135,7 @@ public sealed class SqliteRunLogTests
         command.Parameters.AddWithValue("$request", execution.RequestId);
         command.Parameters.AddWithValue("$status", execution.Status.ToString());
         command.Parameters.AddWithValue("$started", execution.StartedAt.UtcTicks);
-        command.Parameters.AddWithValue("$data", SqliteJson.Serialize(execution));
+        command.Parameters.AddWithValue("$data", LegacySqliteJson.Serialize(execution));
         command.ExecuteNonQuery();
     }
 }

@@ -504,7 +504,7 @@ public abstract class StoreContractTests
     };
 
     internal static QueuedMessage NewMessage(string id) =>
-        new(id, $"r-{id}", $"e-{id}", "f1", 1, new JObject { ["petname"] = "Gromit", ["_headers"] = new JObject { ["x"] = "y" } }, T0);
+        new(id, $"r-{id}", $"e-{id}", "f1", 1, MessageBody.FromObject(new JObject { ["petname"] = "Gromit", ["_headers"] = new JObject { ["x"] = "y" } }), T0);
 }
 
 [TestFixture]

@@ -7,7 +7,7 @@ namespace Flows.Sdk.Tests.Execution;
 public sealed class ReadyMessagesTests
 {
     private static QueuedMessage Message(string flowId, int n) =>
-        new($"{flowId}-{n}", "r", $"e-{flowId}-{n}", flowId, 1, new JObject { ["n"] = n }, DateTimeOffset.UnixEpoch);
+        new($"{flowId}-{n}", "r", $"e-{flowId}-{n}", flowId, 1, MessageBody.FromObject(new JObject { ["n"] = n }), DateTimeOffset.UnixEpoch);
 
     [Test]
     [CancelAfter(5000)]

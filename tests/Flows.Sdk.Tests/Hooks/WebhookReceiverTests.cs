@@ -1,3 +1,4 @@
+using Flows.Sdk.Execution;
 using System.Text;
 using Flows.Sdk.Tests.Support;
 using Newtonsoft.Json.Linq;
@@ -28,13 +29,15 @@ public sealed class WebhookReceiverTests
         var message = await _host.DequeueAsync();
         message.RequestId.Should().Be(response.Body!["requestId"]!.ToString());
         message.FlowVersion.Should().Be(1);
-        message.Body["petname"]!.ToString().Should().Be("Gromit");
-        message.Body["_method"]!.ToString().Should().Be("POST");
-        message.Body["_query"]!["source"]!.ToString().Should().Be("test");
-        message.Body["_headers"]!["x-custom"]!.ToString().Should().Be("yes");
-        message.Body["_headers"]!["authorization"]!.ToString().Should().Be("***");
-        message.Body["_url"]!.ToString().Should().Be($"http://127.0.0.1/hook/{flow.Id}");
-        message.Body["_additionalUrlPath"]!.ToString().Should().Be("extra/path");
+        message.Request.Should().NotBeNull();
+        var output = TriggerOutput.Compose(message.Body, message.Request).ToObject();
+        output["petname"]!.ToString().Should().Be("Gromit");
+        output["_method"]!.ToString().Should().Be("POST");
+        output["_query"]!["source"]!.ToString().Should().Be("test");
+        output["_headers"]!["x-custom"]!.ToString().Should().Be("yes");
+        output["_headers"]!["authorization"]!.ToString().Should().Be("***");
+        output["_url"]!.ToString().Should().Be($"http://127.0.0.1/hook/{flow.Id}");
+        output["_additionalUrlPath"]!.ToString().Should().Be("extra/path");
     }
 
     [Test]
@@ -45,7 +48,7 @@ public sealed class WebhookReceiverTests
         var response = await _host.Receiver.ReceiveAsync(TestHost.Request(flow.Id, "GET", query: new Dictionary<string, string> { ["petname"] = "Gromit" }));
 
         response.StatusCode.Should().Be(200);
-        (await _host.DequeueAsync()).Body["petname"]!.ToString().Should().Be("Gromit");
+        (await _host.DequeueAsync()).Body.ToObject()["petname"]!.ToString().Should().Be("Gromit");
     }
 
     [Test]

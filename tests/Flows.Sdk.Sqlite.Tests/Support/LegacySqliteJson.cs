@@ -1,11 +1,13 @@
 using Newtonsoft.Json;
 
-namespace Flows.Sdk.Sqlite;
+namespace Flows.Sdk.Sqlite.Tests.Support;
 
-/// <summary>How records are written to and read from the <c>data</c> columns.</summary>
-internal static class SqliteJson
+/// <summary>
+/// The form the SQLite store wrote its documents in before schema 5 (Newtonsoft's reflection over the records: PascalCase,
+/// enums as numbers, times with their offsets): a private copy, so that the tests can write a file as an older version left it.
+/// </summary>
+internal static class LegacySqliteJson
 {
-    // Dates inside payloads stay strings (DateParseHandling.None): a stored message reads back exactly as it was accepted.
     private static readonly JsonSerializerSettings Settings = new()
     {
         DateParseHandling = DateParseHandling.None,
@@ -16,7 +18,4 @@ internal static class SqliteJson
     };
 
     public static string Serialize<T>(T value) => JsonConvert.SerializeObject(value, Formatting.None, Settings);
-
-    public static T Deserialize<T>(string json) =>
-        JsonConvert.DeserializeObject<T>(json, Settings) ?? throw new InvalidDataException($"A stored {typeof(T).Name} is empty.");
 }
