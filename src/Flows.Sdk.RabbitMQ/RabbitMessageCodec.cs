@@ -10,8 +10,7 @@ namespace Flows.Sdk.RabbitMQ;
 
 /// <summary>
 /// Every (de)serialisation of this package in one place: a <see cref="QueuedMessage"/> to the broker's bytes and headers and
-/// back, the replies and the flow-state changes. The message is JSON (UTF-8) for now; when the core's message gets a wire codec
-/// of its own, only this file changes.
+/// back (the core's <see cref="QueuedMessageCodec"/>), the replies and the flow-state changes.
 /// </summary>
 internal static class RabbitMessageCodec
 {
@@ -40,11 +39,12 @@ internal static class RabbitMessageCodec
 
     private static readonly JsonSerializer Serializer = JsonSerializer.Create(Settings);
 
-    public static byte[] Encode(QueuedMessage message) => Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(message, Formatting.None, Settings));
+    /// <summary>The message's bytes: the core's wire form (<see cref="QueuedMessageCodec"/>), body embedded as accepted.</summary>
+    public static byte[] Encode(QueuedMessage message) => QueuedMessageCodec.Encode(message);
 
-    public static QueuedMessage Decode(ReadOnlySpan<byte> body) =>
-        JsonConvert.DeserializeObject<QueuedMessage>(Encoding.UTF8.GetString(body), Settings)
-        ?? throw new InvalidDataException("A queued message is empty.");
+    /// <summary>Reads a message from a delivery's bytes (copied: the client reuses its buffer after the handler).</summary>
+    /// <exception cref="FormatException">The bytes are not a queued message.</exception>
+    public static QueuedMessage Decode(ReadOnlySpan<byte> body) => QueuedMessageCodec.Read(body.ToArray());
 
     /// <summary>The properties of a queued message: persistent, with its ids, its reply address and its counts.</summary>
     public static BasicProperties Properties(QueuedMessage message, int deliveries, DateTimeOffset? notBefore, string? replyTo)

@@ -96,7 +96,9 @@ internal sealed class RabbitMqDeadLetters(
         var steps = (await flows.GetVersionAsync(message.FlowId, message.FlowVersion).ConfigureAwait(false))?.Definition.Steps;
         var trigger = steps?.FirstOrDefault()?.Id ?? "trigger";
         var stepId = message.ResumeStepId ?? (steps?.Count > 1 ? steps[1].Id : trigger);
-        var stepOutputs = message.StepOutputs ?? new Newtonsoft.Json.Linq.JObject { [trigger] = message.Body };
+        // The payload stands for the trigger's output (the request's _query/_headers are not composed here).
+        var body = message.Body.ToObject();
+        var stepOutputs = message.StepOutputs ?? new Newtonsoft.Json.Linq.JObject { [trigger] = body };
         if (await executions.GetAsync(message.ExecutionId).ConfigureAwait(false) is null)
         {
             // Never started (the node died before it recorded anything): recorded now, with the message as the trigger's output.
@@ -110,7 +112,7 @@ internal sealed class RabbitMqDeadLetters(
                 Status = ExecutionStatus.Running,
                 DeliveryCount = Math.Max(1, deliveries),
                 StartedAt = now,
-                Steps = [new StepExecution { StepId = trigger, Status = ExecutionStatus.Succeeded, Output = message.Body, StartedAt = message.ReceivedAt }],
+                Steps = [new StepExecution { StepId = trigger, Status = ExecutionStatus.Succeeded, Output = body, StartedAt = message.ReceivedAt }],
             }).ConfigureAwait(false);
         }
 
@@ -119,14 +121,14 @@ internal sealed class RabbitMqDeadLetters(
             StepId = stepId,
             Attempt = message.Attempt,
             Status = ExecutionStatus.Failed,
-            Input = message.Body,
+            Input = body,
             Error = new StepError(ErrorType, text),
             StartedAt = now,
         }).ConfigureAwait(false);
         await executions.FinishAsync(
             message.ExecutionId,
             failed: true,
-            new ExecutionFailure(stepId, message.Body, stepOutputs, message.Attempt),
+            new ExecutionFailure(stepId, body, stepOutputs, message.Attempt),
             now).ConfigureAwait(false);
     }
 }
