@@ -104,5 +104,5 @@ public sealed class DeliveryTests
     }
 
     private static QueuedMessage Message(string id) =>
-        new(id, "r-" + id, "e-" + id, "f1", 1, new JObject { ["n"] = 1 }, T0);
+        new(id, "r-" + id, "e-" + id, "f1", 1, MessageBody.FromObject(new JObject { ["n"] = 1 }), T0);
 }

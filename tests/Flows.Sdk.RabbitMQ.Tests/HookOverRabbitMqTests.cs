@@ -35,8 +35,8 @@ public sealed class HookOverRabbitMqTests
         got!.BasicProperties.Persistent.Should().BeTrue();
         got.BasicProperties.CorrelationId.Should().Be(executionId);
         var message = JObject.Parse(System.Text.Encoding.UTF8.GetString(got.Body.Span));
-        message["Body"]!["order"]!.Value<int>().Should().Be(42);
-        message["FlowId"]!.ToString().Should().Be(flowId);
+        message["body"]!["order"]!.Value<int>().Should().Be(42);
+        message["flowId"]!.ToString().Should().Be(flowId);
         await channel.BasicNackAsync(got.DeliveryTag, multiple: false, requeue: true);
     }
 

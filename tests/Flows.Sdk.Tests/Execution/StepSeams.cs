@@ -18,7 +18,7 @@ internal sealed record StepSeams(TestHost Host, CompiledFlow Flow, QueuedMessage
     {
         var flow = await host.LiveFlowAsync(null, action);
         var compiled = (await host.Services.GetRequiredService<CompiledFlowCache>().GetAsync(flow.Id, flow.LiveVersion!.Value, CancellationToken.None))!;
-        var message = new QueuedMessage("m1", "r1", "e1", flow.Id, flow.LiveVersion!.Value, JObject.Parse("""{"key": "k", "times": 2}"""), host.Time.GetUtcNow());
+        var message = new QueuedMessage("m1", "r1", "e1", flow.Id, flow.LiveVersion!.Value, MessageBody.FromObject(JObject.Parse("""{"key": "k", "times": 2}""")), host.Time.GetUtcNow());
         await host.Services.GetRequiredService<IExecutionStore>().StartAsync(new FlowExecution
         {
             Id = message.ExecutionId,
@@ -28,13 +28,13 @@ internal sealed record StepSeams(TestHost Host, CompiledFlow Flow, QueuedMessage
             MessageId = message.MessageId,
             Status = ExecutionStatus.Running,
             StartedAt = host.Time.GetUtcNow(),
-            Steps = [new StepExecution { StepId = "step_1", Status = ExecutionStatus.Succeeded, Output = message.Body, StartedAt = message.ReceivedAt }],
+            Steps = [new StepExecution { StepId = "step_1", Status = ExecutionStatus.Succeeded, Output = message.Body.ToObject(), StartedAt = message.ReceivedAt }],
         });
         return new StepSeams(host, compiled, message);
     }
 
     public StepCall Call(int attempt = 1) =>
-        new(Flow.Version.FlowId, Message.ExecutionId, Message.MessageId, Step, Message.Body, new JObject { ["step_1"] = Message.Body }, attempt);
+        new(Flow.Version.FlowId, Message.ExecutionId, Message.MessageId, Step, Message.Body.ToObject(), new JObject { ["step_1"] = Message.Body.ToObject() }, attempt);
 
     public async Task<IReadOnlyList<StepExecution>> AttemptsAsync() =>
         (await RunLog.GetAsync(Message.ExecutionId))!.Steps.Where(s => s.StepId == Step.Definition.Id).ToList();
