@@ -29,10 +29,10 @@ public sealed class RabbitMqOptions
 
     /// <summary>
     /// How many times the broker delivers a message that is returned unacknowledged (a lease that ran out, a node that died mid-run)
-    /// before it dead-letters it (default 5; the quorum queues' <c>x-delivery-limit</c>). A dead-lettered message's execution ends
-    /// <c>failed</c> with the reason.
+    /// before it dead-letters it (default 10; the quorum queues' <c>x-delivery-limit</c>). A dead-lettered message's execution ends
+    /// <c>failed</c> with the reason. A node that stops returns the messages it prefetched, which counts too: leave room for that.
     /// </summary>
-    public int DeliveryLimit { get; set; } = 5;
+    public int DeliveryLimit { get; set; } = 10;
 
     /// <summary>
     /// How many unacknowledged messages each work-queue consumer of a node holds (the broker's prefetch); <see langword="null"/>
