@@ -1,6 +1,7 @@
 using Flows.Sdk.Execution;
 using Flows.Sdk.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Tests.Execution;
 
@@ -47,7 +48,8 @@ public sealed class ReboundSchedulerTests
         rebound.Attempt.Should().Be(5);
         rebound.Rebounds.Should().Be(2);
         rebound.NotBefore.Should().Be(seams.Message.ReceivedAt + TimeSpan.FromSeconds(20));
-        Newtonsoft.Json.Linq.JToken.DeepEquals(rebound.Body.ToObject(), call.Incoming).Should().BeTrue("the rebound carries the step's incoming message");
+        JToken.DeepEquals(rebound.Body.ToObject(), call.Incoming).Should().BeTrue("the rebound carries the step's incoming message");
+        rebound.Request.Should().BeNull();
         rebound.StepOutputs.Should().BeSameAs(call.StepOutputs);
     }
 
