@@ -111,8 +111,8 @@ internal sealed class RabbitMqFlowQueue : IFlowQueue, IAsyncDisposable
     }
 
     /// <remarks>
-    /// The messages are published together and confirmed together. Each answer is the broker's: when a work queue fills up midway,
-    /// a later message of another (or the same, just drained) queue may still be accepted.
+    /// The messages are published one after the other, each confirmed before the next, so they reach their queues in order; once
+    /// one is refused (its work queue is full) the later new ones are refused too, delayed ones never.
     /// </remarks>
     public async ValueTask<IReadOnlyList<bool>> EnqueueAsync(IReadOnlyList<QueuedMessage> messages, CancellationToken cancellationToken = default)
     {
@@ -125,17 +125,18 @@ internal sealed class RabbitMqFlowQueue : IFlowQueue, IAsyncDisposable
             }
         }
 
-        var publishes = new Task<bool>[messages.Count];
-        for (var i = 0; i < publishes.Length; i++)
-        {
-            publishes[i] = TryEnqueueAsync(messages[i], cancellationToken).AsTask();
-        }
-
-        await Task.WhenAll(publishes).ConfigureAwait(false);
-        var accepted = new bool[publishes.Length];
+        var accepted = new bool[messages.Count];
+        var full = false;
         for (var i = 0; i < accepted.Length; i++)
         {
-            accepted[i] = publishes[i].Result;
+            var delayed = messages[i].NotBefore is { } due && due > Time.GetUtcNow();
+            if (full && !delayed)
+            {
+                continue;
+            }
+
+            accepted[i] = await TryEnqueueAsync(messages[i], cancellationToken).ConfigureAwait(false);
+            full |= !accepted[i];
         }
 
         return accepted;
