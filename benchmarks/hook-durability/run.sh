@@ -31,7 +31,7 @@ for PROVIDER in ${PROVIDERS:-InMemory Sqlite}; do
       rabbitmqctl add_vhost $VHOST >/dev/null && rabbitmqctl set_permissions -p $VHOST guest '.*' '.*' '.*' >/dev/null
       trap 'rm -rf "$DATA"; rabbitmqctl delete_vhost '$VHOST' >/dev/null 2>&1' EXIT
     fi
-    QUEUE_ARGS="--Queue:Provider=RabbitMQ --Queue:RabbitMQ:Uri=${RABBITMQ_URI:-amqp://guest:guest@127.0.0.1:5672/$VHOST}"
+    QUEUE_ARGS="--Queue:Provider=RabbitMQ --Queue:RabbitMQ:Uri=${RABBITMQ_URI:-amqp://guest:guest@127.0.0.1:5672/$VHOST} ${RABBITMQ_ARGS:-}"
   fi
   # Run from its output folder, so its appsettings.json (with the development encryption key) is read.
   (cd "$OUT" && exec dotnet PetstoreWebhook.dll --urls "http://127.0.0.1:$PORT" --Storage:Provider=$STORE --Storage:Sqlite:Path="$DATA/$PROVIDER.db" --Storage:Sqlite:Synchronous=${SYNCHRONOUS:-Full} \

@@ -11,8 +11,8 @@ namespace Flows.Sdk.RabbitMQ;
 /// <summary>
 /// The <see cref="IFlowQueue"/> on RabbitMQ. A message is published persistent to its flow's work queue (a quorum queue, one of
 /// <see cref="RabbitMqOptions.Partitions"/>) and the enqueue returns after the broker's publisher confirm; concurrent enqueues
-/// share one confirming channel, so the broker confirms them together. A node consumes every work queue with a prefetch of about
-/// its <c>MaxConcurrency</c>; what it received waits in its own <see cref="ReadyMessages{T}"/>, where the workers'
+/// share one confirming channel, so the broker confirms them together. A node consumes every work queue with a prefetch of four
+/// times its <c>MaxConcurrency</c>; what it received waits in its own <see cref="ReadyMessages{T}"/>, where the workers'
 /// <see cref="IFlowAdmission"/> takes flows in turn. The message is acknowledged to the broker only when the run is recorded.
 /// </summary>
 /// <remarks>
@@ -58,7 +58,7 @@ internal sealed class RabbitMqFlowQueue : IFlowQueue, IAsyncDisposable
         _logger = logger;
         Time = time ?? TimeProvider.System;
         LeaseDuration = flows.Value.QueueLeaseDuration;
-        _prefetch = (ushort)Math.Clamp(connection.Options.Prefetch ?? flows.Value.MaxConcurrency, 1, ushort.MaxValue);
+        _prefetch = (ushort)Math.Clamp(connection.Options.Prefetch ?? flows.Value.MaxConcurrency * 4, 1, ushort.MaxValue);
         _capacity = flows.Value.QueueCapacity;
         _gauges = new Gauge[connection.Topology.Partitions];
         for (var i = 0; i < _gauges.Length; i++)

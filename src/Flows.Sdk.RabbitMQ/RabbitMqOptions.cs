@@ -36,7 +36,8 @@ public sealed class RabbitMqOptions
 
     /// <summary>
     /// How many unacknowledged messages each work-queue consumer of a node holds (the broker's prefetch); <see langword="null"/>
-    /// (default): the node's <c>WebhookFlowsOptions.MaxConcurrency</c>, so a node holds about as many messages as it can run.
+    /// (default): four times the node's <c>WebhookFlowsOptions.MaxConcurrency</c>, so the next messages are at hand while the
+    /// acknowledgements of the finished ones travel (with one per worker the node drained slower than its hooks accepted).
     /// </summary>
     public int? Prefetch { get; set; }
 
