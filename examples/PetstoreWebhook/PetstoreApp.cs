@@ -1,4 +1,5 @@
 using Flows.Sdk.DependencyInjection;
+using Flows.Sdk.PostgreSql;
 using Flows.Sdk.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -18,7 +19,8 @@ public static class PetstoreApp
         // Engine settings (body limit, concurrency, retries, run-log retention, ...) from the "WebhookFlows" section.
         builder.Services.Configure<WebhookFlowsOptions>(builder.Configuration.GetSection("WebhookFlows"));
         var flows = builder.Services.AddWebhookFlows().AddPetstore();
-        UseStorage(flows, builder);
+        var health = builder.Services.AddHealthChecks();
+        UseStorage(flows, health, builder);
         UseQueue(flows, builder);
 
         // Unless Petstore:BaseUrl says otherwise, the component calls the stand-in served by this very app.
@@ -27,9 +29,13 @@ public static class PetstoreApp
             .Configure<IServer>((options, server) => options.BaseUrl ??= new Uri(OwnBaseUrl(server) + "/petstore/v2/"));
         builder.Services.AddSingleton<PetstoreStandIn>();
 
-        builder.Services.AddAuthentication(ManagementKeyAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ManagementKeyAuthenticationHandler>(ManagementKeyAuthenticationHandler.SchemeName, null);
+        // The management key as a Bearer header, or the cookie the sign-in page sets (for the dashboard).
+        builder.Services.AddManagementAuthentication();
         builder.Services.AddAuthorization();
+
+        // The management API's OpenAPI document at /openapi/v1.json, linked from the dashboard.
+        builder.Services.AddOpenApi(options => options.ShouldInclude = description =>
+            description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true);
 
         var app = builder.Build();
         if (string.IsNullOrEmpty(app.Configuration["Management:ApiKey"]))
@@ -38,9 +44,13 @@ public static class PetstoreApp
         }
 
         app.UseAuthentication();
+        app.UseCrossSiteProtection();
         app.UseAuthorization();
         app.MapWebhookFlows();
         app.MapWebhookFlowsApi();
+        app.MapOpenApi().RequireAuthorization();
+        app.MapSignIn();
+        app.MapWebhookFlowsDashboard("/dashboard", options => options.SignInPath = CookieSignIn.SignInPath);
         PetstoreStandIn.Map(app);
         app.MapHealthChecks("/healthz");
         return app;
@@ -49,9 +59,11 @@ public static class PetstoreApp
     /// <summary>
     /// <c>Storage:Provider</c> <c>Sqlite</c> (the default): flows, credentials, run log and accepted messages in the file
     /// <c>Storage:Sqlite:Path</c> (default <c>./data/flows.db</c> under the content root), kept across restarts.
+    /// <c>PostgreSql</c>: everything in the database of <c>Storage:PostgreSql:ConnectionString</c> (schema
+    /// <c>Storage:PostgreSql:Schema</c>, default <c>flows</c>), shared by every node started on it; <c>/healthz</c> checks it.
     /// <c>InMemory</c>: everything ends with the process.
     /// </summary>
-    private static void UseStorage(IWebhookFlowsBuilder flows, WebApplicationBuilder builder)
+    private static void UseStorage(IWebhookFlowsBuilder flows, IHealthChecksBuilder health, WebApplicationBuilder builder)
     {
         var provider = builder.Configuration["Storage:Provider"] ?? "Sqlite";
         if (string.Equals(provider, "InMemory", StringComparison.OrdinalIgnoreCase))
@@ -59,9 +71,21 @@ public static class PetstoreApp
             return;
         }
 
+        if (string.Equals(provider, "PostgreSql", StringComparison.OrdinalIgnoreCase))
+        {
+            var schema = builder.Configuration["Storage:PostgreSql:Schema"];
+            flows.UsePostgreSql(options =>
+            {
+                options.ConnectionString = builder.Configuration[PostgreSqlStorageOptions.ConnectionStringSetting] ?? string.Empty;
+                options.Schema = string.IsNullOrWhiteSpace(schema) ? options.Schema : schema;
+            });
+            health.AddWebhookFlowsPostgreSql();
+            return;
+        }
+
         if (!string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
         {
-            throw new OptionsValidationException("Storage:Provider", typeof(string), [$"Storage:Provider must be Sqlite or InMemory; it is '{provider}'."]);
+            throw new OptionsValidationException("Storage:Provider", typeof(string), [$"Storage:Provider must be Sqlite, PostgreSql or InMemory; it is '{provider}'."]);
         }
 
         var path = builder.Configuration["Storage:Sqlite:Path"];
@@ -111,8 +135,11 @@ public static class PetstoreApp
     {
         await using var app = Create(args);
         await app.StartAsync();
+        Console.WriteLine($"Dashboard: {OwnBaseUrl(app.Services.GetRequiredService<IServer>())}/dashboard/ (sign in with the management key)");
         if (app.Configuration.GetValue("Tutorial:Seed", true))
         {
+            // Several nodes may start at once on one database: one at a time looks for the tutorial and creates it when missing.
+            await using var seeding = await TutorialSeedLock.AcquireAsync(app.Configuration, app.Lifetime.ApplicationStopping);
             await TutorialSetup.RunAsync(app.Services, OwnBaseUrl(app.Services.GetRequiredService<IServer>()), app.Configuration["Management:ApiKey"]!, app.Lifetime.ApplicationStopping);
         }
 

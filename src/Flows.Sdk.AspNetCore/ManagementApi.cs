@@ -60,25 +60,32 @@ internal static class ManagementApi
             }
         });
 
-        api.MapPost("/credentials", CreateCredentialAsync);
-        api.MapGet("/credentials", ListCredentialsAsync);
-        api.MapGet("/credentials/{id}", GetCredentialAsync);
-        api.MapPost("/credentials/{id}/verify", VerifyCredentialAsync);
+        api.MapGet("/components", ListComponents).WithSummary("Lists the components, their triggers and actions with titles and fields; ?search= filters them.");
 
-        api.MapPost("/flows", CreateFlowAsync);
-        api.MapGet("/flows", ListFlowsAsync);
-        api.MapGet("/flows/{id}", GetFlowAsync);
-        api.MapPut("/flows/{id}/draft", UpdateDraftAsync);
-        api.MapPost("/flows/{id}/publish", PublishAsync);
-        api.MapGet("/flows/{id}/versions/{version:int}", GetVersionAsync);
-        api.MapPost("/flows/{id}/start", StartAsync);
-        api.MapPost("/flows/{id}/stop", StopAsync);
-        api.MapPost("/flows/{id}/steps/{stepId}/sample", RetrieveSampleAsync);
-        api.MapGet("/flows/{id}/executions", ListExecutionsAsync);
-        api.MapPost("/samples/parse", ParseSampleAsync);
-        api.MapPost("/mapping/evaluate", EvaluateMappingAsync);
-        api.MapGet("/executions/{id}", GetExecutionAsync);
-        api.MapPost("/executions/{id}/retry", RetryExecutionAsync);
+        api.MapPost("/credentials", CreateCredentialAsync).WithSummary("Creates a credential {name, componentId, fields}; secrets come back as ***.");
+        api.MapGet("/credentials", ListCredentialsAsync).WithSummary("Lists the credentials, secrets as ***.");
+        api.MapGet("/credentials/{id}", GetCredentialAsync).WithSummary("Shows a credential, secrets as ***.");
+        api.MapDelete("/credentials/{id}", DeleteCredentialAsync).WithSummary("Deletes a credential no flow uses (409 naming the flows that use it).");
+        api.MapPost("/credentials/{id}/verify", VerifyCredentialAsync).WithSummary("Runs the component's check of a credential (at most 30 s): {verified, reason?}.");
+
+        api.MapPost("/flows", CreateFlowAsync).WithSummary("Creates a flow {name, steps} as a draft.");
+        api.MapGet("/flows", ListFlowsAsync).WithSummary("Lists the flows, each step with the fields it offers.");
+        api.MapGet("/flows/{id}", GetFlowAsync).WithSummary("Shows a flow.");
+        api.MapPatch("/flows/{id}", RenameFlowAsync).WithSummary("Renames a flow: {name}.");
+        api.MapDelete("/flows/{id}", DeleteFlowAsync).WithSummary("Deletes a flow that is not running (409 otherwise), with its versions and run log.");
+        api.MapPut("/flows/{id}/draft", UpdateDraftAsync).WithSummary("Replaces the draft {name, steps}.");
+        api.MapPost("/flows/{id}/publish", PublishAsync).WithSummary("Publishes the draft as the next version: {version, warnings} or 422 with errors.");
+        api.MapGet("/flows/{id}/versions/{version:int}", GetVersionAsync).WithSummary("Shows a published version.");
+        api.MapPost("/flows/{id}/start", StartAsync).WithSummary("Starts the latest published version (409 when none).");
+        api.MapPost("/flows/{id}/stop", StopAsync).WithSummary("Stops the flow: its hook answers 404.");
+        api.MapPost("/flows/{id}/steps/{stepId}/sample", RetrieveSampleAsync).WithSummary("Retrieves a sample of an action's output from its component and stores it on the step.");
+        api.MapGet("/flows/{id}/executions", ListExecutionsAsync).WithSummary("The run log, newest first: ?status=&from=&to=&skip=&limit=.");
+        api.MapGet("/flows/{id}/counts", CountExecutionsAsync).WithSummary("Executions by status and time bucket: ?from=&to=&bucketMinutes= (default the last 24 hours by hour).");
+        api.MapGet("/flows/{id}/refused", ListRefusedAsync).WithSummary("The flow's last refused hook requests: time, status, reason, masked headers, body size.");
+        api.MapPost("/samples/parse", ParseSampleAsync).WithSummary("Parses a sample {format, sample}: {sample, schema, fields} or 400 with the position.");
+        api.MapPost("/mapping/evaluate", EvaluateMappingAsync).WithSummary("Previews a JSONata expression or a whole mapping on an input: {result} or 400 with code and position.");
+        api.MapGet("/executions/{id}", GetExecutionAsync).WithSummary("An execution with every step attempt.");
+        api.MapPost("/executions/{id}/retry", RetryExecutionAsync).WithSummary("Runs a failed execution again from its failed step, optionally with {message}.");
     }
 
     private static async Task CreateCredentialAsync(HttpContext context, ICredentialManager credentials)
@@ -136,6 +143,151 @@ internal static class ManagementApi
         }
 
         await HttpJson.WriteAsync(context, 200, FlowsJson.Credential(credential, credentials.Redact(credential))).ConfigureAwait(false);
+    }
+
+    private static async Task DeleteCredentialAsync(HttpContext context, string id, ICredentialManager credentials)
+    {
+        try
+        {
+            await credentials.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false);
+            context.Response.StatusCode = 204;
+        }
+        catch (CredentialInUseException e)
+        {
+            await HttpJson.WriteProblemAsync(context, 409, "Conflict", e.Message, new JObject { ["flows"] = new JArray(e.FlowIds) }).ConfigureAwait(false);
+        }
+    }
+
+    private const int MaxSearchLength = 200;
+
+    private static async Task ListComponents(HttpContext context, IComponentCatalog catalog)
+    {
+        var search = context.Request.Query["search"].ToString().Trim();
+        if (search.Length > MaxSearchLength)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", $"search: at most {MaxSearchLength} characters; it has {search.Length}.").ConfigureAwait(false);
+            return;
+        }
+
+        var items = new JArray();
+        foreach (var component in catalog.Components)
+        {
+            if (ComponentsJson.Describe(component.Descriptor, search) is { } json)
+            {
+                items.Add(json);
+            }
+        }
+
+        await HttpJson.WriteAsync(context, 200, new JObject { ["search"] = search, ["items"] = items }).ConfigureAwait(false);
+    }
+
+    private static async Task RenameFlowAsync(HttpContext context, string id, IFlowManager flows, IComponentCatalog components)
+    {
+        var body = await HttpJson.ReadObjectAsync(context).ConfigureAwait(false);
+        if (body is null)
+        {
+            return;
+        }
+
+        if (body["name"] is not JValue { Type: JTokenType.String } name)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", "'name' is required and must be a string: the flow's new name.").ConfigureAwait(false);
+            return;
+        }
+
+        await RunAsync(context, async () =>
+        {
+            var flow = await flows.RenameAsync(id, (string)name!, context.RequestAborted).ConfigureAwait(false);
+            await HttpJson.WriteAsync(context, 200, FlowsJson.Flow(flow, HookPath(context), components)).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    private static Task DeleteFlowAsync(HttpContext context, string id, IFlowManager flows) =>
+        RunAsync(context, async () =>
+        {
+            await flows.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false);
+            context.Response.StatusCode = 204;
+        });
+
+    private static async Task CountExecutionsAsync(HttpContext context, string id, IFlowManager flows, IExecutionStore store, TimeProvider time)
+    {
+        if (await flows.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await NotFoundAsync(context, "flow", id).ConfigureAwait(false);
+            return;
+        }
+
+        var q = context.Request.Query;
+        var problems = new List<string>();
+        var now = time.GetUtcNow();
+        var to = ReadTime(q, "to", problems) ?? now;
+        var from = ReadTime(q, "from", problems) ?? to.AddHours(-24);
+        var bucketMinutes = ReadInt(q, "bucketMinutes", 60, 1, 60 * 24 * 366, problems);
+        if (problems.Count == 0 && from >= to)
+        {
+            problems.Add("from must be before to.");
+        }
+        else if (problems.Count == 0 && (to - from).TotalMinutes / bucketMinutes > 1000)
+        {
+            problems.Add($"bucketMinutes: {bucketMinutes} makes more than 1000 buckets between from and to; take wider buckets.");
+        }
+
+        if (problems.Count > 0)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", string.Join(" ", problems)).ConfigureAwait(false);
+            return;
+        }
+
+        var counts = await store.CountAsync(new ExecutionCountQuery(id, from, to, TimeSpan.FromMinutes(bucketMinutes)), context.RequestAborted).ConfigureAwait(false);
+        var totals = new JObject();
+        foreach (var status in Enum.GetValues<ExecutionStatus>())
+        {
+            totals[FlowsJson.Status(status)] = counts.Where(c => c.Status == status).Sum(c => c.Count);
+        }
+
+        var buckets = new JArray(counts.GroupBy(c => c.BucketStart).Select(g =>
+        {
+            var bucket = new JObject { ["start"] = g.Key.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture) };
+            foreach (var count in g)
+            {
+                bucket[FlowsJson.Status(count.Status)] = count.Count;
+            }
+
+            return bucket;
+        }));
+        await HttpJson.WriteAsync(context, 200, new JObject
+        {
+            ["flowId"] = id,
+            ["from"] = from.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["to"] = to.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["bucketMinutes"] = bucketMinutes,
+            ["totals"] = totals,
+            ["buckets"] = buckets,
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task ListRefusedAsync(HttpContext context, string id, IFlowManager flows, global::Flows.Sdk.Hooks.IRefusedDeliveryStore refused)
+    {
+        if (await flows.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await NotFoundAsync(context, "flow", id).ConfigureAwait(false);
+            return;
+        }
+
+        var problems = new List<string>();
+        var limit = ReadInt(context.Request.Query, "limit", refused.MaxPerFlow, 1, Math.Max(1, refused.MaxPerFlow), problems);
+        if (problems.Count > 0)
+        {
+            await HttpJson.WriteProblemAsync(context, 400, "Bad Request", string.Join(" ", problems)).ConfigureAwait(false);
+            return;
+        }
+
+        var items = await refused.ListAsync(id, limit, context.RequestAborted).ConfigureAwait(false);
+        await HttpJson.WriteAsync(context, 200, new JObject
+        {
+            ["maxPerFlow"] = refused.MaxPerFlow,
+            ["items"] = new JArray(items.Select(FlowsJson.RefusedDelivery)),
+        }).ConfigureAwait(false);
     }
 
     private static async Task VerifyCredentialAsync(HttpContext context, string id, ICredentialManager credentials)

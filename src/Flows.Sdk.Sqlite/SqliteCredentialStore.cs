@@ -55,6 +55,18 @@ internal sealed class SqliteCredentialStore(SqliteDatabase database, ICredential
         return credential;
     }
 
+    public async ValueTask<bool> DeleteAsync(string credentialId, CancellationToken cancellationToken = default)
+    {
+        var deleted = await database.WriteAsync(context =>
+        {
+            var command = context.Command("DELETE FROM credentials WHERE id = $id;");
+            command.Parameters.AddWithValue("$id", credentialId);
+            return command.ExecuteNonQuery() == 1;
+        }).ConfigureAwait(false);
+        _cache.Remove(credentialId);
+        return deleted;
+    }
+
     private static Credential Copy(Credential c) => c with { Fields = (JObject)c.Fields.DeepClone() };
 
     public async ValueTask<IReadOnlyList<Credential>> ListAsync(CancellationToken cancellationToken = default) =>

@@ -27,6 +27,7 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
         """;
 
     private readonly SqliteDatabase _database;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ReplayRow> _replays = new(StringComparer.Ordinal);
     private readonly ILogger<SqliteFlowQueue> _logger;
     private readonly Lazy<Task> _loaded;
     private readonly IHostApplicationLifetime? _lifetime;
@@ -43,6 +44,27 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
         _database = database;
         _logger = logger;
         _loaded = new Lazy<Task>(() => Task.Run(LoadAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The database the rows are in.</summary>
+    internal SqliteDatabase Database => _database;
+
+    /// <summary>
+    /// Holds a replay registration until the message of its request is kept: it is written in the same transaction
+    /// (see <see cref="SqliteReplayStore"/>).
+    /// </summary>
+    internal void AttachReplay(ReplayRow row) => _replays[row.RequestId] = row;
+
+    /// <summary>Drops a registration whose message is not queued after all; returns whether it was still held.</summary>
+    internal bool DetachReplay(string requestId)
+    {
+        if (_replays.TryRemove(requestId, out var row))
+        {
+            row.Ended();
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Reads the rows left by the previous process into the ready messages and the timers, once.</summary>
@@ -68,28 +90,68 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
     protected override async ValueTask<long> KeepAsync(QueuedMessage message)
     {
         var data = QueuedMessageCodec.Encode(message);
-        return await _database.WriteAsync(context => InsertRow(context.Command(Insert), message, data)).ConfigureAwait(false);
+        var replay = TakeReplay(message);
+        try
+        {
+            return await _database.WriteAsync(
+                context =>
+                {
+                    if (replay is not null)
+                    {
+                        SqliteReplayStore.Insert(context, replay);
+                    }
+
+                    return InsertRow(context.Command(Insert), message, data);
+                },
+                multiStatement: replay is not null).ConfigureAwait(false);
+        }
+        finally
+        {
+            replay?.Ended();
+        }
     }
+
+    /// <summary>The replay registration held for a first delivery's request, taken so that it is written once.</summary>
+    private ReplayRow? TakeReplay(QueuedMessage message) =>
+        message.Request is not null && !_replays.IsEmpty && _replays.TryRemove(message.RequestId, out var row) ? row : null;
 
     protected override async ValueTask<IReadOnlyList<long>> KeepAsync(IReadOnlyList<QueuedMessage> messages)
     {
         var data = new byte[messages.Count][];
+        var replays = new ReplayRow?[messages.Count];
+        var anyReplay = false;
         for (var i = 0; i < data.Length; i++)
         {
             data[i] = QueuedMessageCodec.Encode(messages[i]);
+            anyReplay |= (replays[i] = TakeReplay(messages[i])) is not null;
         }
 
-        // One write item: the batch is committed (or not) as a whole.
-        return await _database.WriteAsync<IReadOnlyList<long>>(context =>
+        // One write item: the batch (with the replay registrations of its messages) is committed (or not) as a whole.
+        try
         {
-            var seqs = new long[messages.Count];
-            for (var i = 0; i < seqs.Length; i++)
+            return await _database.WriteAsync<IReadOnlyList<long>>(context =>
             {
-                seqs[i] = InsertRow(context.Command(Insert), messages[i], data[i]);
-            }
+                var seqs = new long[messages.Count];
+                for (var i = 0; i < seqs.Length; i++)
+                {
+                    if (replays[i] is { } replay)
+                    {
+                        SqliteReplayStore.Insert(context, replay);
+                    }
 
-            return seqs;
-        }, multiStatement: messages.Count > 1).ConfigureAwait(false);
+                    seqs[i] = InsertRow(context.Command(Insert), messages[i], data[i]);
+                }
+
+                return seqs;
+            }, multiStatement: messages.Count > 1 || anyReplay).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var replay in replays)
+            {
+                replay?.Ended();
+            }
+        }
     }
 
     protected override void OnLeased(QueueEntry entry, int deliveries, DateTimeOffset leasedAt)

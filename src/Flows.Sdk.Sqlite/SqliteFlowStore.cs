@@ -116,4 +116,31 @@ internal sealed class SqliteFlowStore(SqliteDatabase database) : IFlowStore
             command.Parameters.AddWithValue("$number", version);
             return command.ExecuteScalar() is string json ? FlowsJson.ReadVersion(FlowsJson.Parse(json)) : null;
         }).ConfigureAwait(false);
+
+    public async ValueTask<bool> DeleteAsync(string flowId, long expectedRevision, CancellationToken cancellationToken = default)
+    {
+        var deleted = await database.WriteAsync(context =>
+        {
+            var check = context.Command("SELECT revision FROM flows WHERE id = $id;");
+            check.Parameters.AddWithValue("$id", flowId);
+            if (check.ExecuteScalar() is not long revision || revision != expectedRevision)
+            {
+                return false;
+            }
+
+            var versions = context.Command("DELETE FROM flow_versions WHERE flow_id = $id;");
+            versions.Parameters.AddWithValue("$id", flowId);
+            versions.ExecuteNonQuery();
+            var flow = context.Command("DELETE FROM flows WHERE id = $id;");
+            flow.Parameters.AddWithValue("$id", flowId);
+            flow.ExecuteNonQuery();
+            return true;
+        }, multiStatement: true).ConfigureAwait(false);
+        if (deleted)
+        {
+            _cache.Remove(flowId);
+        }
+
+        return deleted;
+    }
 }

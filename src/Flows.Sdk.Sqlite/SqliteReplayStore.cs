@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Flows.Sdk.Execution;
 using Flows.Sdk.Hooks;
 
 namespace Flows.Sdk.Sqlite;
@@ -8,19 +9,25 @@ namespace Flows.Sdk.Sqlite;
 /// the ids accepted before it. Expired rows are deleted in the background of a registration, at most once a minute.
 /// </summary>
 /// <remarks>
-/// A registration is written behind (not awaited) but queued on the writer before the message the hook queues after it, and
-/// the writer commits in order: when the message's commit returns (the hook's <c>200</c>), the registration is on disk too.
-/// Until its commit, this process knows it from <c>_pending</c>, so a replay arriving meanwhile is recognised. Of concurrent
-/// registrations of one id, the one that claims the pending slot is first; the others see it there or, once committed, in
-/// the table. One process owns the file (its lock), so no other writer registers ids meanwhile.
-/// <para>
-/// Crash window: when the registration's group commit is kept and the message's (a later group) is not, the sender got no
-/// <c>200</c> and its retry is acknowledged as a replay of a message that was never queued. The writer usually takes both in
-/// one group; the window is the moment between two groups.
-/// </para>
+/// With the SQLite queue of the same file (as <c>UseSqlite</c> registers them), a registration is handed to the queue and
+/// written in the same transaction as the message the hook queues for it (the queue finds it by the message's request id):
+/// both are kept or neither is, so a crash between them cannot make the sender's retry look like a replay. Without that
+/// queue, the registration is written behind (not awaited) on the writer, which commits in order. Until its commit, this
+/// process knows it from <c>_pending</c>, so a replay arriving meanwhile is recognised. Of concurrent registrations of one id,
+/// the one that claims the pending slot is first; the others see it there or, once committed, in the table. One process owns
+/// the file (its lock), so no other writer registers ids meanwhile.
 /// </remarks>
-internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider time) : IReplayStore
+internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider time, IFlowQueue? queue = null) : IReplayStore
 {
+    private const string InsertSql = """
+        INSERT INTO replay_ids (flow_id, message_id, request_id, expires_at) VALUES ($flow, $message, $request, $expires)
+        ON CONFLICT (flow_id, message_id) DO UPDATE SET request_id = excluded.request_id, expires_at = excluded.expires_at
+        WHERE replay_ids.expires_at <= $now;
+        """;
+
+    /// <summary>The queue that writes registrations with their messages, when it is the SQLite queue of this file.</summary>
+    private readonly SqliteFlowQueue? _queue = queue is SqliteFlowQueue sqlite && sqlite.Database == database ? sqlite : null;
+
     private static readonly long CleanupIntervalTicks = TimeSpan.FromMinutes(1).Ticks;
 
     private readonly ConcurrentDictionary<(string FlowId, string MessageId), Pending> _pending = new();
@@ -73,21 +80,18 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
             return new ReplayRegistration(false, earlier);
         }
 
-        var expiresAt = claim.ExpiresAt;
-        var written = database.WriteBehind(context =>
+        var row = new ReplayRow(flowId, messageId, requestId, claim.ExpiresAt, now);
+        Task written;
+        if (_queue is not null)
         {
-            var command = context.Command("""
-                INSERT INTO replay_ids (flow_id, message_id, request_id, expires_at) VALUES ($flow, $message, $request, $expires)
-                ON CONFLICT (flow_id, message_id) DO UPDATE SET request_id = excluded.request_id, expires_at = excluded.expires_at
-                WHERE replay_ids.expires_at <= $now;
-                """);
-            command.Parameters.AddWithValue("$flow", flowId);
-            command.Parameters.AddWithValue("$message", messageId);
-            command.Parameters.AddWithValue("$request", requestId);
-            command.Parameters.AddWithValue("$expires", expiresAt);
-            command.Parameters.AddWithValue("$now", now);
-            return command.ExecuteNonQuery();
-        });
+            // Written with the message, in its transaction; the hook queues the message next, or forgets the registration.
+            _queue.AttachReplay(row);
+            written = row.Written;
+        }
+        else
+        {
+            written = database.WriteBehind(context => Insert(context, row));
+        }
 
         // Committed (now found in the table) or lost (a storage fault: then the message queued after it failed too).
         _ = written.ContinueWith(
@@ -108,6 +112,7 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
         ArgumentNullException.ThrowIfNull(flowId);
         ArgumentNullException.ThrowIfNull(messageId);
         ArgumentNullException.ThrowIfNull(requestId);
+        _queue?.DetachReplay(requestId);
 
         // Awaited: the sender's retry, which may follow the hook's answer at once, must find the id gone.
         await database.WriteAsync(context =>
@@ -161,6 +166,28 @@ internal sealed class SqliteReplayStore(SqliteDatabase database, TimeProvider ti
             return Convert.ToInt32(context.Command("SELECT COUNT(*) FROM replay_ids;").ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }, multiStatement: true);
 
+    /// <summary>Writes a registration (on the writer, inside the caller's transaction).</summary>
+    internal static int Insert(SqliteDatabase.WriteContext context, ReplayRow row)
+    {
+        var command = context.Command(InsertSql);
+        command.Parameters.AddWithValue("$flow", row.FlowId);
+        command.Parameters.AddWithValue("$message", row.MessageId);
+        command.Parameters.AddWithValue("$request", row.RequestId);
+        command.Parameters.AddWithValue("$expires", row.ExpiresAt);
+        command.Parameters.AddWithValue("$now", row.Now);
+        return command.ExecuteNonQuery();
+    }
+
     /// <summary>A registration of this process whose commit is not seen yet.</summary>
     private sealed record Pending(string RequestId, long ExpiresAt);
+}
+
+/// <summary>A replay registration to write; <see cref="Written"/> completes when its transaction ended (kept or not).</summary>
+internal sealed record ReplayRow(string FlowId, string MessageId, string RequestId, long ExpiresAt, long Now)
+{
+    private readonly TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Written => _written.Task;
+
+    public void Ended() => _written.TrySetResult();
 }

@@ -124,6 +124,17 @@ internal static class SqliteSchema
         // rows are read in the reflection-based PascalCase form of before and written again, in place. Snapshots (the
         // components' own objects) and the queue's messages keep their form.
         new SqliteMigration("", LegacyDocuments.Convert),
+
+        // 6: the refused deliveries: the last refused hook requests of each flow (headers masked, never the body), trimmed per
+        // flow as they are added.
+        """
+        CREATE TABLE refused_deliveries (
+            seq INTEGER PRIMARY KEY,
+            flow_id TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX refused_deliveries_by_flow ON refused_deliveries (flow_id, seq DESC);
+        """,
     ];
 }
 

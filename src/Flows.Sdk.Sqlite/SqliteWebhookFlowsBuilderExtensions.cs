@@ -17,7 +17,7 @@ public static class SqliteWebhookFlowsBuilderExtensions
 {
     /// <summary>
     /// Stores flows (drafts and versions), credentials (secrets encrypted), the run log, snapshots, the queue of accepted
-    /// messages and the replay ids of signed messages in the SQLite file at <paramref name="path"/>. The hook answers <c>200</c> only once the message is committed
+    /// messages, the replay ids of signed messages and the last refused hook requests in the SQLite file at <paramref name="path"/>. The hook answers <c>200</c> only once the message is committed
     /// to the file; messages not finished when the process stopped are delivered again at start. The encryption key is read
     /// from the configuration key <c>Storage:Sqlite:EncryptionKey</c> (see <see cref="SqliteStorageOptions.EncryptionKey"/>).
     /// </summary>
@@ -67,6 +67,7 @@ public static class SqliteWebhookFlowsBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<ISnapshotStore, SqliteSnapshotStore>());
         services.Replace(ServiceDescriptor.Singleton<IFlowQueue, SqliteFlowQueue>());
         services.Replace(ServiceDescriptor.Singleton<IReplayStore, SqliteReplayStore>());
+        services.Replace(ServiceDescriptor.Singleton<IRefusedDeliveryStore, SqliteRefusedDeliveryStore>());
         return builder;
     }
 }

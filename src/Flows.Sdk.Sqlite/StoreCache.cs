@@ -55,4 +55,14 @@ internal sealed class StoreCache<T>
             _items[id] = value;
         }
     }
+
+    /// <summary>Forgets a value just deleted.</summary>
+    public void Remove(string id)
+    {
+        lock (_gate)
+        {
+            _generation++;
+            _items.Remove(id);
+        }
+    }
 }

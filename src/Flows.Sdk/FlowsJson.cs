@@ -127,6 +127,16 @@ public static class FlowsJson
             ["componentId"] = step.ComponentId,
             ["function"] = step.Function,
         };
+        if (step.Name is not null)
+        {
+            json["name"] = step.Name;
+        }
+
+        if (step.Note is not null)
+        {
+            json["note"] = step.Note;
+        }
+
         if (step.CredentialId is not null)
         {
             json["credentialId"] = step.CredentialId;
@@ -487,6 +497,60 @@ public static class FlowsJson
     }
 
     /// <summary>
+    /// A refused hook request, as the management API shows it and a store keeps it (the store's form also names the flow:
+    /// <c>flowId</c>). Its headers were masked when it was recorded; a body is never kept.
+    /// </summary>
+    /// <param name="delivery">The refused request.</param>
+    public static JObject RefusedDelivery(global::Flows.Sdk.Hooks.RefusedDelivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return new()
+        {
+            ["flowId"] = delivery.FlowId,
+            ["receivedAt"] = Time(delivery.ReceivedAt),
+            ["status"] = delivery.StatusCode,
+            ["reason"] = delivery.Reason,
+            ["detail"] = delivery.Detail,
+            ["method"] = delivery.Method,
+            ["contentType"] = delivery.ContentType,
+            ["bodySize"] = delivery.BodySize,
+            ["headers"] = new JObject(delivery.Headers.Select(h => new JProperty(h.Key, h.Value))),
+        };
+    }
+
+    /// <summary>Reads a refused hook request written by <see cref="RefusedDelivery(global::Flows.Sdk.Hooks.RefusedDelivery)"/>.</summary>
+    /// <param name="json">The document.</param>
+    /// <exception cref="InvalidDataException">A field is missing or of the wrong type; the message names it.</exception>
+    public static global::Flows.Sdk.Hooks.RefusedDelivery ReadRefusedDelivery(JObject json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var read = new DocumentReader("refused delivery");
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in read.OptionalObject(json, "headers", "headers")?.Properties() ?? [])
+        {
+            headers[header.Name] = header.Value is JValue { Type: JTokenType.String } value
+                ? (string)value!
+                : throw read.Invalid("headers." + header.Name, "must be a string");
+        }
+
+        return new global::Flows.Sdk.Hooks.RefusedDelivery
+        {
+            FlowId = read.String(json, "flowId", "flowId"),
+            ReceivedAt = read.Time(json, "receivedAt", "receivedAt"),
+            StatusCode = read.Int(json, "status", "status"),
+            Reason = read.String(json, "reason", "reason"),
+            Detail = OptionalText(read, json, "detail"),
+            Method = read.String(json, "method", "method"),
+            ContentType = OptionalText(read, json, "contentType"),
+            BodySize = read.OptionalLong(json, "bodySize", "bodySize"),
+            Headers = headers,
+        };
+
+        static string? OptionalText(DocumentReader read, JObject json, string property) =>
+            json[property] is null or { Type: JTokenType.Null } ? null : read.String(json, property, property);
+    }
+
+    /// <summary>
     /// Reads an execution: its stored header (<see cref="ExecutionHeader"/>) or its full form with <c>steps</c>. Without
     /// <c>steps</c> it has none (a store adds its step documents); without <c>failure</c> its <see cref="FlowExecution.Failure"/>
     /// is <see langword="null"/> (the API's form, which shows only <c>failedStepId</c>).
@@ -625,6 +689,8 @@ public static class FlowsJson
         var componentId = ReadString(step, "componentId", $"{path}componentId", errors, required: true);
         var function = ReadString(step, "function", $"{path}function", errors, required: true);
         var credentialId = ReadString(step, "credentialId", $"{path}credentialId", errors, required: false);
+        var stepName = ReadString(step, "name", $"{path}name", errors, required: false);
+        var note = ReadString(step, "note", $"{path}note", errors, required: false);
         SampleDefinition? sample = null;
         if (step["sample"] is JObject sampleJson)
         {
@@ -693,6 +759,8 @@ public static class FlowsJson
             Id = id,
             ComponentId = componentId,
             Function = function,
+            Name = stepName,
+            Note = note,
             CredentialId = credentialId,
             Sample = sample,
             Mapping = mapping,

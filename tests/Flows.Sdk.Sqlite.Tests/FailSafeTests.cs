@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Flows.Sdk.Contracts;
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Sqlite.Tests.Support;
 using Flows.Sdk.Storage;
@@ -30,7 +31,7 @@ public sealed class FailSafeTests
     {
         var path = _directory.File("flows.db");
         await WithHostAsync(path, SqliteStoreFactory.TestKey, async host =>
-            await host.Services.GetRequiredService<ICredentialStore>().AddAsync(Contract.StoreContractTests.NewCredential("c1", DateTimeOffset.UnixEpoch)));
+            await host.Services.GetRequiredService<ICredentialStore>().AddAsync(StoreContractTests.NewCredential("c1", DateTimeOffset.UnixEpoch)));
         var before = Hashes(path);
 
         using var wrong = Build(path, OtherKey);
@@ -50,8 +51,8 @@ public sealed class FailSafeTests
     {
         var path = _directory.File("flows.db");
         await WithHostAsync(path, SqliteStoreFactory.TestKey, async host =>
-            await host.Services.GetRequiredService<ICredentialStore>().AddAsync(Contract.StoreContractTests.NewCredential("c1", DateTimeOffset.UnixEpoch)));
-        Execute(path, "DROP TABLE key_check; DROP TABLE replay_ids; DROP TABLE execution_steps; DELETE FROM schema_version WHERE version >= 2; PRAGMA wal_checkpoint(TRUNCATE);");
+            await host.Services.GetRequiredService<ICredentialStore>().AddAsync(StoreContractTests.NewCredential("c1", DateTimeOffset.UnixEpoch)));
+        Execute(path, "DROP TABLE key_check; DROP TABLE replay_ids; DROP TABLE execution_steps; DROP TABLE refused_deliveries; DELETE FROM schema_version WHERE version >= 2; PRAGMA wal_checkpoint(TRUNCATE);");
         var before = Hashes(path);
 
         using var wrong = Build(path, OtherKey);

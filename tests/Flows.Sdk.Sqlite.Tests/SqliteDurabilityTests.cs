@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using Flows.Sdk.Contracts;
 using Flows.Sdk.Execution;
-using Flows.Sdk.Sqlite.Tests.Contract;
 using Flows.Sdk.Sqlite.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;

@@ -3,7 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Flows.Sdk.Execution;
 using Flows.Sdk.Hooks;
+using Flows.Sdk.Sqlite.Tests.Contract;
+using Flows.Sdk.Storage;
 using Flows.Sdk.Sqlite.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -101,6 +104,63 @@ public sealed class SqliteReplayStoreTests
         }
 
         (await store.TryRegisterAsync("flow-1", "msg-7", "again", Window)).Should().Be(new ReplayRegistration(false, "req-7"), "the table answers now");
+    }
+
+    [Test]
+    public async Task A_registration_and_its_message_are_kept_in_one_transaction_or_not_at_all()
+    {
+        var time = new FakeTimeProvider(T0);
+        await using var stores = new SqliteStoreFactory(_directory.File("flows.db"), time);
+        var store = new SqliteReplayStore(stores.Database, time, stores.Queue);
+        (await store.TryRegisterAsync("f1", "msg-1", "req-1", Window)).IsFirst.Should().BeTrue();
+
+        // A commit between the registration and the message: before, the registration went to disk here, alone.
+        await stores.Database.WriteAsync(static _ => 0);
+        (await CountAsync(stores, "replay_ids")).Should().Be(0, "the registration waits for its message");
+
+        // The message's commit fails (a crash or a full disk at that moment): nothing of the two is kept.
+        stores.Database.InjectCommitFailures(1, 13);
+        var message = StoreContractTests.NewMessage("m1") with { RequestId = "req-1", Request = new TriggerRequest("POST", "http://h/hook/f1", "", [], []) };
+        var enqueue = async () => await stores.Queue.TryEnqueueAsync(message);
+        await enqueue.Should().ThrowAsync<StorageUnavailableException>();
+        (await CountAsync(stores, "replay_ids")).Should().Be(0);
+        (await CountAsync(stores, "queue")).Should().Be(0);
+
+        // The sender's retry (no ForgetAsync: a crash would not call it either) is a new message, and this time both are kept.
+        var deadline = Stopwatch.StartNew();
+        ReplayRegistration retry;
+        while (!(retry = await store.TryRegisterAsync("f1", "msg-1", "req-2", Window)).IsFirst)
+        {
+            deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "the failed registration leaves the pending set");
+            await Task.Delay(10);
+        }
+
+        retry.FirstRequestId.Should().Be("req-2");
+        (await stores.Queue.TryEnqueueAsync(message with { RequestId = "req-2" })).Should().BeTrue();
+        (await CountAsync(stores, "replay_ids")).Should().Be(1);
+        (await CountAsync(stores, "queue")).Should().Be(1);
+        (await store.TryRegisterAsync("f1", "msg-1", "req-3", Window)).Should().Be(new ReplayRegistration(false, "req-2"));
+    }
+
+    [Test]
+    public async Task A_registration_whose_message_is_not_queued_is_forgotten_and_never_written()
+    {
+        var time = new FakeTimeProvider(T0);
+        await using var stores = new SqliteStoreFactory(_directory.File("flows.db"), time);
+        var store = new SqliteReplayStore(stores.Database, time, stores.Queue);
+        await store.TryRegisterAsync("f1", "msg-1", "req-1", Window);
+
+        await store.ForgetAsync("f1", "msg-1", "req-1");
+        await stores.Queue.TryEnqueueAsync(StoreContractTests.NewMessage("m1") with { RequestId = "req-1", Request = new TriggerRequest("POST", "u", "", [], []) });
+
+        (await CountAsync(stores, "replay_ids")).Should().Be(0);
+        (await store.TryRegisterAsync("f1", "msg-1", "req-2", Window)).IsFirst.Should().BeTrue();
+    }
+
+    private static async Task<long> CountAsync(SqliteStoreFactory stores, string table)
+    {
+        await stores.Database.FlushAsync();
+        return await stores.Database.ReadAsync(context => (long)context.Command($"SELECT COUNT(*) FROM {table};").ExecuteScalar()!);
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using Newtonsoft.Json.Linq;
 using System.Security.Cryptography;
+using Flows.Sdk.Contracts;
 using Flows.Sdk.Credentials;
 using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Execution;
@@ -89,7 +90,7 @@ public sealed class UseSqliteTests
         try
         {
             var credentials = host.Services.GetRequiredService<ICredentialStore>();
-            await credentials.AddAsync(Contract.StoreContractTests.NewCredential("c1", DateTimeOffset.UnixEpoch));
+            await credentials.AddAsync(StoreContractTests.NewCredential("c1", DateTimeOffset.UnixEpoch));
             (await credentials.GetAsync("c1"))!.Fields["apiKey"]!.Value<string>().Should().Be("s3cr3t-c1");
             ReversingProtector.Calls.Should().BeGreaterThan(0);
         }

@@ -14,7 +14,8 @@ internal sealed class CredentialManager(
     ComponentRegistry components,
     IOptions<WebhookFlowsOptions> options,
     TimeProvider time,
-    ILogger<CredentialManager> logger) : ICredentialManager
+    ILogger<CredentialManager> logger,
+    IFlowStore flows) : ICredentialManager
 {
     public const string Redacted = "***";
 
@@ -112,6 +113,37 @@ internal sealed class CredentialManager(
 
         Log.CredentialVerified(logger, id, result.Verified);
         return result;
+    }
+
+    public async ValueTask DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        _ = await store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new CredentialNotFoundException(id);
+        var users = new List<(string Id, string Name)>();
+        foreach (var flow in await flows.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var uses = flow.Draft.Steps.Any(s => s.CredentialId == id);
+            if (!uses && flow.LiveVersion is { } live && await flows.GetVersionAsync(flow.Id, live, cancellationToken).ConfigureAwait(false) is { } version)
+            {
+                uses = version.Definition.Steps.Any(s => s.CredentialId == id);
+            }
+
+            if (uses)
+            {
+                users.Add((flow.Id, flow.Draft.Name));
+            }
+        }
+
+        if (users.Count > 0)
+        {
+            throw new CredentialInUseException(id, users);
+        }
+
+        if (!await store.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            throw new CredentialNotFoundException(id);
+        }
+
+        Log.CredentialDeleted(logger, id);
     }
 
     public JObject Redact(Credential credential)

@@ -23,6 +23,11 @@ public interface ICredentialManager
     /// <exception cref="CredentialNotFoundException">No credential has that id.</exception>
     ValueTask<CredentialVerificationResult> VerifyAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes a credential that no flow uses (in its draft or its live version).</summary>
+    /// <exception cref="CredentialNotFoundException">No credential has that id.</exception>
+    /// <exception cref="CredentialInUseException">Flows use it; the exception names them.</exception>
+    ValueTask DeleteAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary>Returns a copy of the credential's fields with every secret replaced by <c>***</c>.</summary>
     JObject Redact(Credential credential);
 }

@@ -45,6 +45,8 @@ public static class WebhookFlowsServiceCollectionExtensions
         services.TryAddSingleton<IFlowQueue, InMemoryFlowQueue>();
         services.TryAddSingleton<IReplayStore, InMemoryReplayStore>();
         services.TryAddSingleton<IReplyChannel, InMemoryReplyChannel>();
+        services.TryAddSingleton<IRefusedDeliveryStore, InMemoryRefusedDeliveryStore>();
+        services.TryAddSingleton<RefusedDeliveryRecorder>();
         services.TryAddSingleton<IFlowStateFeed, InMemoryFlowStateFeed>();
         services.AddOptions<JsonataOptions>();
         // Flows.Sdk.Jsonata takes no Options dependency: the engine is built here from the configured JsonataOptions.

@@ -21,6 +21,12 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Information, "Flow {FlowId} stopped")]
     public static partial void FlowStopped(ILogger logger, string flowId);
 
+    [LoggerMessage(1005, LogLevel.Information, "Flow {FlowId} renamed")]
+    public static partial void FlowRenamed(ILogger logger, string flowId);
+
+    [LoggerMessage(1006, LogLevel.Information, "Flow {FlowId} deleted")]
+    public static partial void FlowDeleted(ILogger logger, string flowId);
+
     [LoggerMessage(1101, LogLevel.Error, "A flow-state subscriber failed on the {Kind} change of flow {FlowId}; the other subscribers got it")]
     public static partial void FlowStateSubscriberFailed(ILogger logger, Exception exception, string flowId, string kind);
 
@@ -35,6 +41,9 @@ internal static partial class Log
 
     [LoggerMessage(2004, LogLevel.Information, "Hook request for flow {FlowId} is a replay of request {FirstRequestId}: acknowledged, not run again")]
     public static partial void HookReplay(ILogger logger, string flowId, string firstRequestId);
+
+    [LoggerMessage(2005, LogLevel.Warning, "A refused hook request for flow {FlowId} could not be recorded")]
+    public static partial void RefusalNotRecorded(ILogger logger, Exception exception, string flowId);
 
     [LoggerMessage(3001, LogLevel.Debug, "Execution {ExecutionId} of flow {FlowId} version {Version} started")]
     public static partial void ExecutionStarted(ILogger logger, string executionId, string flowId, int version);
@@ -71,6 +80,9 @@ internal static partial class Log
 
     [LoggerMessage(3014, LogLevel.Debug, "Message {MessageId} of flow {FlowId} is put back for {DelaySeconds} s: the store is unavailable")]
     public static partial void MessagePutBack(ILogger logger, string messageId, string flowId, double delaySeconds);
+
+    [LoggerMessage(4003, LogLevel.Information, "Credential {CredentialId} deleted")]
+    public static partial void CredentialDeleted(ILogger logger, string credentialId);
 
     [LoggerMessage(4001, LogLevel.Information, "Credential {CredentialId} created for component {ComponentId}")]
     public static partial void CredentialCreated(ILogger logger, string credentialId, string componentId);

@@ -45,14 +45,7 @@ public sealed class MessageBody : IEquatable<MessageBody>
     public static MessageBody FromObject(JObject value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        using var stream = new MemoryStream();
-        using (var text = new StreamWriter(stream, new UTF8Encoding(false), 1024, leaveOpen: true))
-        using (var json = new JsonTextWriter(text) { Formatting = Formatting.None })
-        {
-            value.WriteTo(json);
-        }
-
-        return new MessageBody(stream.ToArray());
+        return new MessageBody(Utf8Json.From(value));
     }
 
     /// <summary>Wraps bytes already known to be one JSON object, without copying them: the caller gives them up.</summary>
@@ -92,15 +85,5 @@ public sealed class MessageBody : IEquatable<MessageBody>
         return hash.ToHashCode();
     }
 
-    private static JObject Parse(ReadOnlyMemory<byte> utf8, int maxDepth)
-    {
-        using var reader = new JsonTextReader(new Hooks.Utf8SequenceReader(new ReadOnlySequence<byte>(utf8)))
-        {
-            ArrayPool = Hooks.JsonCharPool.Shared,
-            DateParseHandling = DateParseHandling.None,
-            FloatParseHandling = FloatParseHandling.Double,
-            MaxDepth = maxDepth,
-        };
-        return JObject.Load(reader);
-    }
+    private static JObject Parse(ReadOnlyMemory<byte> utf8, int maxDepth) => (JObject)Utf8Json.Parse(utf8, maxDepth);
 }

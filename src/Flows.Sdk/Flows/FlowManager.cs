@@ -27,9 +27,14 @@ internal sealed class FlowManager(
     IFlowStateFeed stateFeed,
     ILogger<FlowManager> logger,
     FlowStops stops,
-    IOptions<JsonataOptions> mappingOptions) : IFlowManager
+    IOptions<JsonataOptions> mappingOptions,
+    IExecutionStore executions,
+    Hooks.IRefusedDeliveryStore refusedDeliveries) : IFlowManager
 {
     private const int MaxSteps = 100;
+    private const int MaxStepNameLength = 200;
+    private const int MaxStepNoteLength = 2000;
+    private const int MaxFlowNameLength = 200;
 
     /// <summary>The longest a step's own mapping time limit may be, in seconds.</summary>
     internal const double MaxMappingTimeLimitSeconds = 300;
@@ -144,6 +149,54 @@ internal sealed class FlowManager(
         return flow;
     }
 
+    public async ValueTask<Flow> RenameAsync(string flowId, string name, CancellationToken cancellationToken = default)
+    {
+        var trimmed = CheckFlowName(name);
+        var (flow, _) = await UpdateAsync(flowId, flow => string.Equals(flow.Draft.Name, trimmed, StringComparison.Ordinal)
+            ? (flow, null)
+            : (flow with { Draft = flow.Draft with { Name = trimmed } }, null), cancellationToken).ConfigureAwait(false);
+        Log.FlowRenamed(logger, flow.Id);
+        return flow;
+    }
+
+    public async ValueTask DeleteAsync(string flowId, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var current = await store.GetAsync(flowId, cancellationToken).ConfigureAwait(false) ?? throw new FlowNotFoundException(flowId);
+            if (current.State == FlowState.Running)
+            {
+                throw new FlowStateException($"Flow '{flowId}' is running: stop it before deleting it.");
+            }
+
+            if (await store.DeleteAsync(flowId, current.Revision, cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+        }
+
+        // Its finished executions go with it; running ones (none, once stopped, but for a rebound still waiting) end by themselves.
+        await executions.PruneAsync(flowId, DateTimeOffset.MaxValue, 0, cancellationToken).ConfigureAwait(false);
+        await refusedDeliveries.RemoveAsync(flowId, cancellationToken).ConfigureAwait(false);
+        Log.FlowDeleted(logger, flowId);
+    }
+
+    private static string CheckFlowName(string name)
+    {
+        var trimmed = name?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            throw new FlowValidationException([new(null, "name", "The flow needs a name.")]);
+        }
+
+        if (trimmed.Length > MaxFlowNameLength)
+        {
+            throw new FlowValidationException([new(null, "name", $"A flow's name has at most {MaxFlowNameLength} characters; this one has {trimmed.Length}.")]);
+        }
+
+        return trimmed;
+    }
+
     /// <summary>Applies <paramref name="change"/> with optimistic concurrency, retrying when another writer got there first.</summary>
     private async ValueTask<(Flow Flow, FlowVersion? Version)> UpdateAsync(
         string flowId, Func<Flow, (Flow Flow, FlowVersion? Version)> change, CancellationToken cancellationToken)
@@ -173,6 +226,10 @@ internal sealed class FlowManager(
         if (string.IsNullOrWhiteSpace(draft.Name))
         {
             errors.Add(new(null, "name", "The flow needs a name."));
+        }
+        else if (draft.Name.Length > MaxFlowNameLength)
+        {
+            errors.Add(new(null, "name", $"A flow's name has at most {MaxFlowNameLength} characters; this one has {draft.Name.Length}."));
         }
 
         if (draft.Steps is null)
@@ -215,6 +272,16 @@ internal sealed class FlowManager(
             if (string.IsNullOrWhiteSpace(step.Function))
             {
                 errors.Add(new(step.Id, $"{where}.function", "A step needs a function (a trigger or action of its component)."));
+            }
+
+            if (step.Name is { Length: > MaxStepNameLength })
+            {
+                errors.Add(new(step.Id, $"{where}.name", $"A step's name has at most {MaxStepNameLength} characters; this one has {step.Name.Length}."));
+            }
+
+            if (step.Note is { Length: > MaxStepNoteLength })
+            {
+                errors.Add(new(step.Id, $"{where}.note", $"A step's note has at most {MaxStepNoteLength} characters; this one has {step.Note.Length}."));
             }
 
             if (step.MappingTimeLimitSeconds is { } limit && !(limit > 0 && limit <= MaxMappingTimeLimitSeconds))

@@ -46,4 +46,14 @@ public interface IFlowManager
 
     /// <summary>Gets a published version, or <see langword="null"/>.</summary>
     ValueTask<FlowVersion?> GetVersionAsync(string flowId, int version, CancellationToken cancellationToken = default);
+
+    /// <summary>Renames the flow (its draft's name; published versions keep theirs). The name is trimmed, 1 to 200 characters.</summary>
+    /// <exception cref="FlowNotFoundException">No flow has that id.</exception>
+    /// <exception cref="FlowValidationException">The name is empty or too long.</exception>
+    ValueTask<Flow> RenameAsync(string flowId, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a flow that is not running, with its versions and its finished executions.</summary>
+    /// <exception cref="FlowNotFoundException">No flow has that id.</exception>
+    /// <exception cref="FlowStateException">The flow is running: stop it first.</exception>
+    ValueTask DeleteAsync(string flowId, CancellationToken cancellationToken = default);
 }

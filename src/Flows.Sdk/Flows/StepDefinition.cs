@@ -16,6 +16,12 @@ public sealed record StepDefinition
     /// <summary>The trigger or action of the component (for example <c>receive</c> or <c>createPetWithPromise</c>).</summary>
     public required string Function { get; init; }
 
+    /// <summary>The step's name for a person (for example <c>Create the pet</c>), or <see langword="null"/>; at most 200 characters.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>A note about the step for a person, or <see langword="null"/>; at most 2,000 characters. The engine does not read it.</summary>
+    public string? Note { get; init; }
+
     /// <summary>The credential the step uses, or <see langword="null"/>.</summary>
     public string? CredentialId { get; init; }
 

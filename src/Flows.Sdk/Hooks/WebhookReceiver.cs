@@ -28,7 +28,8 @@ internal sealed class WebhookReceiver(
     IReplyChannel replies,
     IReplayStore replays,
     HookGuards guards,
-    ILogger<WebhookReceiver> logger) : IWebhookReceiver
+    ILogger<WebhookReceiver> logger,
+    RefusedDeliveryRecorder refusals) : IWebhookReceiver
 {
     private static readonly string[] RedactedHeaders = ["authorization", "proxy-authorization", "cookie"];
 
@@ -42,6 +43,7 @@ internal sealed class WebhookReceiver(
             {
                 FlowsTelemetry.HooksRefused.Add(1, new KeyValuePair<string, object?>("http.response.status_code", response.StatusCode));
                 Log.HookRefused(logger, request.FlowId, response.StatusCode, (string?)response.Body?["title"] ?? "reply");
+                if (response.IsProblem) { await refusals.RecordAsync(request, response).ConfigureAwait(false); }
             }
             else
             {
@@ -167,9 +169,10 @@ internal sealed class WebhookReceiver(
             {
                 queued = await queue.TryEnqueueAsync(message, cancellationToken).ConfigureAwait(false);
             }
-            catch (StorageUnavailableException)
+            catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
             {
-                // Not committed: the sender's retry must be accepted as new, not acknowledged as a replay.
+                // Not committed (or given up before it was): the sender's retry must be accepted as new, not acknowledged as
+                // a replay; a store that holds the registration for the message's transaction lets go of it.
                 await ForgetAsync(flow.Id, accepted.MessageId, requestId).ConfigureAwait(false);
                 throw;
             }

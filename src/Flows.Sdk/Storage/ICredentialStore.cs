@@ -13,4 +13,7 @@ public interface ICredentialStore
 
     /// <summary>Lists all credentials, oldest first.</summary>
     ValueTask<IReadOnlyList<Credential>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a credential; returns <see langword="false"/> when there was none with that id.</summary>
+    ValueTask<bool> DeleteAsync(string credentialId, CancellationToken cancellationToken = default);
 }

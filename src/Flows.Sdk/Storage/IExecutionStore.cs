@@ -95,7 +95,56 @@ public interface IExecutionStore
     /// <paramref name="keepNewest"/> of the rest. Running and rebounding executions are kept. Returns how many were deleted.
     /// </summary>
     ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Counts a flow's executions that started in [<see cref="ExecutionCountQuery.From"/>, <see cref="ExecutionCountQuery.To"/>),
+    /// by status and by bucket of <see cref="ExecutionCountQuery.BucketSize"/> (bucket <c>i</c> starts at <c>From + i * BucketSize</c>).
+    /// Only buckets and statuses with at least one execution are returned. The default implementation pages through
+    /// <see cref="ListAsync"/>; a store should count where the data is.
+    /// </summary>
+    async ValueTask<IReadOnlyList<ExecutionCount>> CountAsync(ExecutionCountQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var counts = new Dictionary<(long Bucket, ExecutionStatus Status), int>();
+        const int page = 500;
+        for (var skip = 0; ; skip += page)
+        {
+            var items = await ListAsync(new ExecutionQuery(query.FlowId) { From = query.From, To = query.To, Skip = skip, Limit = page }, cancellationToken).ConfigureAwait(false);
+            foreach (var execution in items)
+            {
+                var key = (query.BucketOf(execution.StartedAt), execution.Status);
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+
+            if (items.Count < page)
+            {
+                break;
+            }
+        }
+
+        return counts.OrderBy(c => c.Key.Bucket).ThenBy(c => c.Key.Status)
+            .Select(c => new ExecutionCount(query.From + (query.BucketSize * c.Key.Bucket), c.Key.Status, c.Value)).ToArray();
+    }
 }
+
+/// <summary>Which executions to count, and in which buckets.</summary>
+/// <param name="FlowId">The flow.</param>
+/// <param name="From">The first start time counted.</param>
+/// <param name="To">The end of the window (not included).</param>
+/// <param name="BucketSize">The width of one bucket; the whole window in one bucket when it is at least as wide.</param>
+public sealed record ExecutionCountQuery(string FlowId, DateTimeOffset From, DateTimeOffset To, TimeSpan BucketSize)
+{
+    /// <summary>The bucket a start time falls in.</summary>
+    /// <param name="startedAt">An execution's start time, in the window.</param>
+    public long BucketOf(DateTimeOffset startedAt) =>
+        BucketSize <= TimeSpan.Zero ? 0 : (startedAt.UtcTicks - From.UtcTicks) / BucketSize.Ticks;
+}
+
+/// <summary>How many executions of a status started in one bucket.</summary>
+/// <param name="BucketStart">When the bucket starts.</param>
+/// <param name="Status">The executions' status now.</param>
+/// <param name="Count">How many.</param>
+public sealed record ExecutionCount(DateTimeOffset BucketStart, ExecutionStatus Status, int Count);
 
 /// <summary>Which executions to list.</summary>
 /// <param name="FlowId">The flow whose executions to list.</param>

@@ -24,4 +24,10 @@ public interface IFlowStore
 
     /// <summary>Gets a published version, or <see langword="null"/>.</summary>
     ValueTask<FlowVersion?> GetVersionAsync(string flowId, int version, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a flow and its published versions if its stored revision is still <paramref name="expectedRevision"/>, atomically.
+    /// Returns <see langword="false"/> when the flow changed meanwhile or does not exist.
+    /// </summary>
+    ValueTask<bool> DeleteAsync(string flowId, long expectedRevision, CancellationToken cancellationToken = default);
 }

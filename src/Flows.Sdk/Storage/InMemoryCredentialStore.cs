@@ -37,5 +37,13 @@ internal sealed class InMemoryCredentialStore : ICredentialStore
         }
     }
 
+    public ValueTask<bool> DeleteAsync(string credentialId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return new(_credentials.Remove(credentialId));
+        }
+    }
+
     private static Credential Copy(Credential c) => c with { Fields = (Newtonsoft.Json.Linq.JObject)c.Fields.DeepClone() };
 }

@@ -1,6 +1,7 @@
 using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Execution;
 using Microsoft.Extensions.Options;
+using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.Storage;
 
@@ -8,8 +9,10 @@ namespace Flows.Sdk.Storage;
 /// Keeps the run log in memory, indexed by flow. Each execution is a header and a list its step attempts are appended to (an
 /// append never copies the execution). Retention by count holds at every moment: when an execution finishes beyond
 /// <see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/> finished ones of its flow, the oldest finished one is dropped at once.
+/// Step inputs and outputs are kept compact, as UTF-8 JSON bytes (the trigger's output as the bytes the worker wrote), and
+/// become trees again only when a step of a read execution is looked at: a full run log of small messages costs megabytes.
 /// </summary>
-internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> options) : IExecutionStore
+internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> options) : IExecutionStore, IUtf8StepLog
 {
     private readonly int _maxFinishedPerFlow = Math.Max(1, options.Value.RunLogMaxCountPerFlow);
     private readonly object _gate = new();
@@ -19,8 +22,26 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
     public ValueTask StartAsync(FlowExecution execution, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execution);
-        var steps = new List<StepExecution>(Math.Max(execution.Steps.Count, 4));
-        steps.AddRange(execution.Steps);
+        var steps = new List<StoredStep>(Math.Max(execution.Steps.Count, 4));
+        foreach (var step in execution.Steps)
+        {
+            steps.Add(StoredStep.From(step));
+        }
+
+        return Start(execution, steps);
+    }
+
+    public ValueTask StartAsync(FlowExecution execution, StepExecution triggerStep, MessageBody triggerOutput, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(execution);
+        ArgumentNullException.ThrowIfNull(triggerStep);
+        ArgumentNullException.ThrowIfNull(triggerOutput);
+        var steps = new List<StoredStep>(4) { new(triggerStep with { Input = null, Output = null }, StoredStep.Bytes(triggerStep.Input), triggerOutput.Utf8) };
+        return Start(execution, steps);
+    }
+
+    private ValueTask Start(FlowExecution execution, List<StoredStep> steps)
+    {
         lock (_gate)
         {
             if (_executions.TryGetValue(execution.Id, out var existing))
@@ -42,9 +63,10 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
     public ValueTask AppendStepAsync(string executionId, StepExecution step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
+        var stored = StoredStep.From(step);
         lock (_gate)
         {
-            Find(executionId).Steps.Add(step);
+            Find(executionId).Steps.Add(stored);
         }
 
         return default;
@@ -133,6 +155,26 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
                 .Skip(Math.Max(query.Skip, 0))
                 .Take(Math.Max(query.Limit, 0))
                 .Select(e => e.Snapshot())
+                .ToArray();
+            return new(result);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<ExecutionCount>> CountAsync(ExecutionCountQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_gate)
+        {
+            if (!_byFlow.TryGetValue(query.FlowId, out var log))
+            {
+                return new(Array.Empty<ExecutionCount>());
+            }
+
+            IReadOnlyList<ExecutionCount> result = log.All
+                .Where(e => e.Header.StartedAt >= query.From && e.Header.StartedAt < query.To)
+                .GroupBy(e => (Bucket: query.BucketOf(e.Header.StartedAt), e.Header.Status))
+                .OrderBy(g => g.Key.Bucket).ThenBy(g => g.Key.Status)
+                .Select(g => new ExecutionCount(query.From + (query.BucketSize * g.Key.Bucket), g.Key.Status, g.Count()))
                 .ToArray();
             return new(result);
         }
@@ -238,14 +280,42 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
 
     private static bool IsFinished(ExecutionStatus status) => status is ExecutionStatus.Succeeded or ExecutionStatus.Failed;
 
-    private sealed class Entry(FlowExecution header, List<StepExecution> steps)
+    private sealed class Entry(FlowExecution header, List<StoredStep> steps)
     {
         /// <summary>The execution without its steps.</summary>
         public FlowExecution Header { get; set; } = header;
 
-        public List<StepExecution> Steps { get; set; } = steps;
+        public List<StoredStep> Steps { get; set; } = steps;
 
-        public FlowExecution Snapshot() => Header with { Steps = Steps.ToArray() };
+        public FlowExecution Snapshot() => Header with { Steps = new StepList(Steps.ToArray()) };
+    }
+
+    /// <summary>A step attempt as kept: its record without input and output, and those as UTF-8 JSON.</summary>
+    private sealed record StoredStep(StepExecution Record, ReadOnlyMemory<byte>? Input, ReadOnlyMemory<byte>? Output)
+    {
+        public static StoredStep From(StepExecution step) =>
+            step.Input is null && step.Output is null ? new(step, null, null) : new(step with { Input = null, Output = null }, Bytes(step.Input), Bytes(step.Output));
+
+        public static ReadOnlyMemory<byte>? Bytes(JToken? token) => token is null ? (ReadOnlyMemory<byte>?)null : Utf8Json.From(token);
+
+        public StepExecution ToStep() => Input is null && Output is null ? Record
+            : Record with { Input = Input is { } input ? Utf8Json.Parse(input) : null, Output = Output is { } output ? Utf8Json.Parse(output) : null };
+    }
+
+    /// <summary>A snapshot's steps: trees are made from the bytes when the list is first read, once.</summary>
+    private sealed class StepList(StoredStep[] stored) : IReadOnlyList<StepExecution>
+    {
+        private StepExecution[]? _steps;
+
+        public int Count => stored.Length;
+
+        public StepExecution this[int index] => Steps[index];
+
+        private StepExecution[] Steps => _steps ??= Array.ConvertAll(stored, s => s.ToStep());
+
+        public IEnumerator<StepExecution> GetEnumerator() => ((IEnumerable<StepExecution>)Steps).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private sealed class FlowLog

@@ -64,4 +64,23 @@ internal sealed class InMemoryFlowStore : IFlowStore
             return new(_versions.GetValueOrDefault((flowId, version)));
         }
     }
+
+    public ValueTask<bool> DeleteAsync(string flowId, long expectedRevision, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_flows.TryGetValue(flowId, out var current) || current.Revision != expectedRevision)
+            {
+                return new(false);
+            }
+
+            _flows.Remove(flowId);
+            foreach (var key in _versions.Keys.Where(k => string.Equals(k.FlowId, flowId, StringComparison.Ordinal)).ToArray())
+            {
+                _versions.Remove(key);
+            }
+
+            return new(true);
+        }
+    }
 }

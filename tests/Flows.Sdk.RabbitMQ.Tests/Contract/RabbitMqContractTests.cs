@@ -1,10 +1,10 @@
 using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
 using Flows.Sdk.RabbitMQ.Tests.Support;
-using Flows.Sdk.Sqlite.Tests.Contract;
-using Flows.Sdk.Sqlite.Tests.Support;
+using Flows.Sdk.Contracts;
 using Flows.Sdk.Storage;
 using Flows.Sdk.Tests.Contract;
+using FlowStateFeedContractTests = Flows.Sdk.Contracts.FlowStateFeedContractTests;
 using Flows.Sdk.RabbitMQ.Tests;
 
 namespace Flows.Sdk.RabbitMQ.Tests.Contract;

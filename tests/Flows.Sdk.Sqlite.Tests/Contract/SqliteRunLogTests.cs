@@ -1,3 +1,4 @@
+using Flows.Sdk.Contracts;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Sqlite.Tests.Support;
 using Flows.Sdk.Storage;

@@ -1,3 +1,5 @@
+using Flows.Sdk.Contracts;
+using Flows.Sdk.Credentials;
 using Flows.Sdk.DependencyInjection;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Storage;
@@ -5,22 +7,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Flows.Sdk.Sqlite.Tests.Support;
-
-/// <summary>A set of stores and a queue over one backing storage, for the contract tests.</summary>
-public abstract class StoreFactory : IAsyncDisposable
-{
-    public abstract IFlowStore Flows { get; }
-
-    public abstract ICredentialStore Credentials { get; }
-
-    public abstract IExecutionStore Executions { get; }
-
-    public abstract ISnapshotStore Snapshots { get; }
-
-    public abstract IFlowQueue Queue { get; }
-
-    public abstract ValueTask DisposeAsync();
-}
 
 internal sealed class InMemoryStoreFactory(TimeProvider time, int queueCapacity, int runLogMaxCountPerFlow = 10_000) : StoreFactory
 {

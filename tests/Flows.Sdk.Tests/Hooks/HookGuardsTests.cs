@@ -30,6 +30,9 @@ public sealed class HookGuardsTests
 
         public ValueTask<IReadOnlyList<Credential>> ListAsync(CancellationToken cancellationToken = default) =>
             new(_credentials.Values.ToArray());
+
+        public ValueTask<bool> DeleteAsync(string credentialId, CancellationToken cancellationToken = default) =>
+            new(_credentials.Remove(credentialId));
     }
 
     [Test]

@@ -1,13 +1,12 @@
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Execution;
 using Flows.Sdk.Flows;
-using Flows.Sdk.Sqlite.Tests.Support;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.Time.Testing;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
-namespace Flows.Sdk.Sqlite.Tests.Contract;
+namespace Flows.Sdk.Contracts;
 
 /// <summary>
 /// What every store must do (the queue's contract: <see cref="QueueContractTests"/>), whatever keeps the data. A new store (PostgreSQL, ...) gets a subclass that returns its
@@ -15,7 +14,7 @@ namespace Flows.Sdk.Sqlite.Tests.Contract;
 /// </summary>
 public abstract class StoreContractTests
 {
-    internal static readonly DateTimeOffset T0 = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset T0 = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 
     private StoreFactory _stores = null!;
 
@@ -410,7 +409,7 @@ public abstract class StoreContractTests
         }
     }
 
-    internal static ExecutionFailure Failure(string stepId) =>
+    public static ExecutionFailure Failure(string stepId) =>
         new(stepId, new JObject { ["petname"] = "Gromit" }, new JObject { ["step_1"] = new JObject { ["petname"] = "Gromit" } }, 1);
 
     // ---- Snapshots
@@ -445,7 +444,7 @@ public abstract class StoreContractTests
 
     private static IEnumerable<string> Ids(IEnumerable<FlowExecution> executions) => executions.Select(e => e.Id);
 
-    internal static Flow NewFlow(string id, DateTimeOffset createdAt) => new()
+    public static Flow NewFlow(string id, DateTimeOffset createdAt) => new()
     {
         Id = id,
         State = FlowState.Draft,
@@ -471,7 +470,7 @@ public abstract class StoreContractTests
         ]),
     };
 
-    internal static Credential NewCredential(string id, DateTimeOffset createdAt) => new()
+    public static Credential NewCredential(string id, DateTimeOffset createdAt) => new()
     {
         Id = id,
         Name = $"Credential {id}",
@@ -480,7 +479,7 @@ public abstract class StoreContractTests
         CreatedAt = createdAt,
     };
 
-    internal static FlowExecution NewExecution(string id, string flowId, DateTimeOffset startedAt, ExecutionStatus status) => new()
+    public static FlowExecution NewExecution(string id, string flowId, DateTimeOffset startedAt, ExecutionStatus status) => new()
     {
         Id = id,
         FlowId = flowId,
@@ -492,7 +491,7 @@ public abstract class StoreContractTests
         Steps = [Step("step_1")],
     };
 
-    internal static StepExecution Step(string stepId) => new()
+    public static StepExecution Step(string stepId) => new()
     {
         StepId = stepId,
         Status = ExecutionStatus.Succeeded,
@@ -503,24 +502,6 @@ public abstract class StoreContractTests
         Duration = TimeSpan.FromMilliseconds(12.5),
     };
 
-    internal static QueuedMessage NewMessage(string id) =>
+    public static QueuedMessage NewMessage(string id) =>
         new(id, $"r-{id}", $"e-{id}", "f1", 1, MessageBody.FromObject(new JObject { ["petname"] = "Gromit", ["_headers"] = new JObject { ["x"] = "y" } }), T0);
-}
-
-[TestFixture]
-public sealed class InMemoryStoreContractTests : StoreContractTests
-{
-    protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity, int runLogMaxCountPerFlow = 10_000) =>
-        new InMemoryStoreFactory(time, queueCapacity, runLogMaxCountPerFlow);
-}
-
-[TestFixture]
-public sealed class SqliteStoreContractTests : StoreContractTests
-{
-    // The directory goes when the stores are disposed, after the file is closed.
-    protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity, int runLogMaxCountPerFlow = 10_000)
-    {
-        var directory = new TempDirectory();
-        return new SqliteStoreFactory(directory.File("flows.db"), time, queueCapacity, runLogMaxCountPerFlow: runLogMaxCountPerFlow) { OwnedDirectory = directory };
-    }
 }

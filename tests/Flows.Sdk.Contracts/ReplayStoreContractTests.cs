@@ -1,8 +1,7 @@
 using Flows.Sdk.Hooks;
-using Flows.Sdk.Sqlite.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Flows.Sdk.Sqlite.Tests.Contract;
+namespace Flows.Sdk.Contracts;
 
 /// <summary>
 /// What every <see cref="IReplayStore"/> must do (its documented guarantees). A new store (PostgreSQL, ...) gets a subclass
@@ -157,33 +156,5 @@ public abstract class ReplayStoreContractTests
         var act = async () => await Store.TryRegisterAsync("flow-1", "msg-1", "req-1", TimeSpan.Zero);
 
         await act.Should().ThrowAsync<ArgumentOutOfRangeException>();
-    }
-}
-
-[TestFixture]
-public sealed class InMemoryReplayStoreContractTests : ReplayStoreContractTests
-{
-    protected override ValueTask<IReplayStore> CreateStoreAsync(TimeProvider time) => new(new InMemoryReplayStore(time));
-}
-
-[TestFixture]
-public sealed class SqliteReplayStoreContractTests : ReplayStoreContractTests
-{
-    private TempDirectory _directory = null!;
-    private SqliteStoreFactory _stores = null!;
-
-    protected override ValueTask<IReplayStore> CreateStoreAsync(TimeProvider time)
-    {
-        _directory = new TempDirectory();
-        _stores = new SqliteStoreFactory(_directory.File("flows.db"), time);
-        return new(new SqliteReplayStore(_stores.Database, time));
-    }
-
-    protected override Task SettleAsync() => _stores.Database.WriteAsync(static _ => 0);
-
-    protected override async ValueTask DisposeStoreAsync()
-    {
-        await _stores.DisposeAsync();
-        _directory.Dispose();
     }
 }

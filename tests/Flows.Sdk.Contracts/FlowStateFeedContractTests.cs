@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using Flows.Sdk.Flows;
-using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Flows.Sdk.Tests.Contract;
+namespace Flows.Sdk.Contracts;
 
 /// <summary>
 /// What every <see cref="IFlowStateFeed"/> must do (its documented guarantees). A distributed feed (PostgreSQL, RabbitMQ, ...)
@@ -128,10 +127,4 @@ public abstract class FlowStateFeedContractTests
 
         change.Should().Be(new FlowStateChange("f1", FlowStateChangeKind.Published, FlowState.Running, 3, 3, 7, T0.AddMinutes(1)));
     }
-}
-
-[TestFixture]
-public sealed class InMemoryFlowStateFeedContractTests : FlowStateFeedContractTests
-{
-    protected override IFlowStateFeed CreateFeed() => new InMemoryFlowStateFeed(NullLogger<InMemoryFlowStateFeed>.Instance);
 }

@@ -1,10 +1,9 @@
 using Flows.Sdk.Execution;
-using Flows.Sdk.Sqlite.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
-namespace Flows.Sdk.Sqlite.Tests.Contract;
+namespace Flows.Sdk.Contracts;
 
 /// <summary>
 /// What every <see cref="IFlowQueue"/> must do, whatever keeps the messages: durable enqueue (one or a batch), capacity,
@@ -294,27 +293,5 @@ public abstract class QueueContractTests
         {
             public void Dispose() => dispose();
         }
-    }
-}
-
-[TestFixture]
-public sealed class InMemoryQueueContractTests : QueueContractTests
-{
-    protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity) => new InMemoryStoreFactory(time, queueCapacity);
-}
-
-[TestFixture]
-public sealed class SqliteQueueContractTests : QueueContractTests
-{
-    private TempDirectory? _directory;
-
-    // Runs before the base class disposes the stores; unlinking an open SQLite file is harmless on Linux and macOS.
-    [TearDown]
-    public void DeleteDirectory() => _directory?.Dispose();
-
-    protected override StoreFactory CreateStores(TimeProvider time, int queueCapacity)
-    {
-        _directory = new TempDirectory();
-        return new SqliteStoreFactory(_directory.File("flows.db"), time, queueCapacity);
     }
 }
