@@ -22,9 +22,20 @@ RUNLOG_ARGS=${RUNLOG_ARGS---WebhookFlows:RunLogMaxCountPerFlow=1000 --WebhookFlo
 PORT=5398
 for PROVIDER in ${PROVIDERS:-InMemory Sqlite}; do
   PORT=$((PORT + 1))
+  # A provider "Sqlite+RabbitMQ" keeps the store and queues on RabbitMQ (RABBITMQ_URI, default the local broker's / vhost).
+  STORE=${PROVIDER%%+*}; QUEUE_ARGS=
+  if [[ $PROVIDER == *+RabbitMQ ]]; then
+    if [ -z "${RABBITMQ_URI:-}" ]; then
+      # A virtual host of its own, deleted at the end (needs rabbitmqctl, as CI has).
+      VHOST=flows_bench_$$
+      rabbitmqctl add_vhost $VHOST >/dev/null && rabbitmqctl set_permissions -p $VHOST guest '.*' '.*' '.*' >/dev/null
+      trap 'rm -rf "$DATA"; rabbitmqctl delete_vhost '$VHOST' >/dev/null 2>&1' EXIT
+    fi
+    QUEUE_ARGS="--Queue:Provider=RabbitMQ --Queue:RabbitMQ:Uri=${RABBITMQ_URI:-amqp://guest:guest@127.0.0.1:5672/$VHOST} ${RABBITMQ_ARGS:-}"
+  fi
   # Run from its output folder, so its appsettings.json (with the development encryption key) is read.
-  (cd "$OUT" && exec dotnet PetstoreWebhook.dll --urls "http://127.0.0.1:$PORT" --Storage:Provider=$PROVIDER --Storage:Sqlite:Path="$DATA/$PROVIDER.db" --Storage:Sqlite:Synchronous=${SYNCHRONOUS:-Full} \
-    --Management:ApiKey=$KEY --Tutorial:Seed=false --Logging:LogLevel:Default=Warning $RUNLOG_ARGS) >"$DATA/$PROVIDER.log" 2>&1 &
+  (cd "$OUT" && exec dotnet PetstoreWebhook.dll --urls "http://127.0.0.1:$PORT" --Storage:Provider=$STORE --Storage:Sqlite:Path="$DATA/$PROVIDER.db" --Storage:Sqlite:Synchronous=${SYNCHRONOUS:-Full} \
+    --Management:ApiKey=$KEY --Tutorial:Seed=false --Logging:LogLevel:Default=Warning $RUNLOG_ARGS $QUEUE_ARGS) >"$DATA/$PROVIDER.log" 2>&1 &
   APP=$!
   BASE=http://127.0.0.1:$PORT
   for _ in $(seq 300); do curl -sf -H "$AUTH" $BASE/api/flows >/dev/null && break; sleep 0.1; done

@@ -21,6 +21,7 @@ public static class PetstoreApp
         var flows = builder.Services.AddWebhookFlows().AddPetstore();
         var health = builder.Services.AddHealthChecks();
         UseStorage(flows, health, builder);
+        UseQueue(flows, builder);
 
         // Unless Petstore:BaseUrl says otherwise, the component calls the stand-in served by this very app.
         builder.Services.AddOptions<PetstoreOptions>()
@@ -50,8 +51,8 @@ public static class PetstoreApp
         app.MapOpenApi().RequireAuthorization();
         app.MapSignIn();
         app.MapWebhookFlowsDashboard("/dashboard", options => options.SignInPath = CookieSignIn.SignInPath);
-        app.MapHealthChecks("/healthz");
         PetstoreStandIn.Map(app);
+        app.MapHealthChecks("/healthz");
         return app;
     }
 
@@ -94,6 +95,39 @@ public static class PetstoreApp
             options.Path = Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? "./data/flows.db" : path, builder.Environment.ContentRootPath);
             options.Synchronous = synchronous;
         });
+    }
+
+    /// <summary>
+    /// <c>Queue:Provider</c>: <c>Store</c> (the default: the store's own queue, SQLite's or in memory) or <c>RabbitMQ</c>, with
+    /// <c>Queue:RabbitMQ:Uri</c> (e.g. <c>amqp://guest:guest@localhost:5672/</c>): accepted messages, synchronous replies and
+    /// flow-state changes go through the broker, so several nodes share the work. <c>/healthz</c> reports the broker's connection.
+    /// </summary>
+    private static void UseQueue(IWebhookFlowsBuilder flows, WebApplicationBuilder builder)
+    {
+        var health = builder.Services.AddHealthChecks();
+        var provider = builder.Configuration["Queue:Provider"] ?? "Store";
+        if (string.Equals(provider, "Store", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        if (!string.Equals(provider, "RabbitMQ", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OptionsValidationException("Queue:Provider", typeof(string), [$"Queue:Provider must be Store or RabbitMQ; it is '{provider}'."]);
+        }
+
+        var uri = builder.Configuration[Flows.Sdk.RabbitMQ.RabbitMqOptions.UriSetting];
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
+        {
+            throw new OptionsValidationException("Queue:RabbitMQ:Uri", typeof(string), ["Queue:RabbitMQ:Uri must be an amqp:// URI when Queue:Provider is RabbitMQ (e.g. amqp://guest:guest@localhost:5672/)."]);
+        }
+
+        flows.UseRabbitMq(options =>
+        {
+            builder.Configuration.GetSection("Queue:RabbitMQ").Bind(options);
+            options.Uri = parsed;
+        });
+        health.AddFlowsRabbitMq();
     }
 
     /// <summary>Runs the app: starts it, sets up the tutorial's flow (unless <c>Tutorial:Seed</c> is false), and waits for shutdown.</summary>

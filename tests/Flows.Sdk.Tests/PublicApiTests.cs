@@ -15,6 +15,7 @@ public class PublicApiTests
     [TestCase(typeof(global::Flows.Sdk.Sqlite.SqliteStorageOptions))]
     [TestCase(typeof(global::Flows.Sdk.PostgreSql.PostgreSqlStorageOptions))]
     [TestCase(typeof(global::Flows.Sdk.Mapping.Jsonata.JsonataMappingEngine))]
+    [TestCase(typeof(global::Flows.Sdk.RabbitMQ.RabbitMqOptions))]
     [TestCase(typeof(global::Flows.Sdk.Dashboard.DashboardOptions))]
     public void The_public_api_is_the_approved_one(Type typeInPackage)
     {
@@ -40,7 +41,8 @@ public class PublicApiTests
             [typeof(Microsoft.Extensions.DependencyInjection.WebhookFlowsHostingExtensions).Assembly.GetName().Name!,
              typeof(Microsoft.AspNetCore.Builder.WebhookFlowsEndpointRouteBuilderExtensions).Assembly.GetName().Name!,
              typeof(global::Flows.Sdk.Sqlite.SqliteStorageOptions).Assembly.GetName().Name!,
-             typeof(global::Flows.Sdk.PostgreSql.PostgreSqlStorageOptions).Assembly.GetName().Name!],
+             typeof(global::Flows.Sdk.PostgreSql.PostgreSqlStorageOptions).Assembly.GetName().Name!,
+             typeof(global::Flows.Sdk.RabbitMQ.RabbitMqOptions).Assembly.GetName().Name!],
             "the adapters must be writable from the public API alone");
     }
 
