@@ -107,5 +107,16 @@ internal static class PostgreSqlSchema
         );
         CREATE INDEX queue_flow ON queue (flow_id, seq);
         """,
+
+        // 3: the refused deliveries: the last refused hook requests of each flow (FlowsJson.RefusedDelivery: headers masked,
+        // never the body), trimmed per flow as they are added.
+        """
+        CREATE TABLE refused_deliveries (
+            seq bigserial PRIMARY KEY,
+            flow_id text COLLATE "C" NOT NULL,
+            data text NOT NULL
+        );
+        CREATE INDEX refused_deliveries_flow ON refused_deliveries (flow_id, seq DESC);
+        """,
     ];
 }

@@ -70,6 +70,7 @@ public static class PostgreSqlWebhookFlowsBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IReplayStore>(provider => new PostgreSqlReplayStore(
             provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetService<TimeProvider>() ?? TimeProvider.System)));
         services.Replace(ServiceDescriptor.Singleton<IFlowStateFeed, PostgreSqlFlowStateFeed>());
+        services.Replace(ServiceDescriptor.Singleton<IRefusedDeliveryStore, PostgreSqlRefusedDeliveryStore>());
         services.Replace(ServiceDescriptor.Singleton<IFlowQueue>(provider => new PostgreSqlFlowQueue(
             provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetRequiredService<IOptions<WebhookFlowsOptions>>(),
             provider.GetService<TimeProvider>(), provider.GetService<ILogger<PostgreSqlFlowQueue>>())));
