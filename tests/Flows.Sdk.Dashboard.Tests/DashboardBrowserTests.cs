@@ -368,12 +368,12 @@ public sealed class DashboardBrowserTests
             await DashboardApp.ScreenshotAsync(page, "header-sign-out");
             await Button(page, "Sign out").ClickAsync();
             (await (await request).HeaderValueAsync("X-Flows-Request")).Should().Be("dashboard");
-            await page.WaitForURLAsync("**/signin**");
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex("/signin"));
             await Expect(page.GetByLabel("Management key")).ToBeVisibleAsync();
 
             // The cookie is gone: the dashboard sends the browser back to the sign-in page.
             await page.GotoAsync($"{_app.BaseUrl}/dashboard/");
-            await page.WaitForURLAsync("**/signin**");
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex("/signin"));
             await Expect(page.GetByLabel("Management key")).ToBeVisibleAsync();
         }
         finally
