@@ -346,6 +346,8 @@ public sealed class DashboardBrowserTests
             .Should().BeTrue("the run log's refresh keeps the focus on the execution link the keyboard user is on");
         (await page.EvaluateAsync<bool>("() => document.querySelector('table.refused details').open"))
             .Should().BeTrue("an opened details element stays open across refreshes");
+        await Expect(page.Locator("table.refused dl.headers dt").First).ToBeVisibleAsync();
+        await Expect(page.Locator("table.refused dl.headers")).Not.ToContainTextAsync("[object");
 
         // Tab goes on from the focused link to the next control, not from the top of the page.
         await page.Keyboard.PressAsync("Tab");

@@ -32,7 +32,7 @@ function h(tag, attrs, ...children) {
 }
 
 function append(el, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -146,7 +146,7 @@ const keyOf = (node) => node.nodeType === 1 ? (node.dataset && (node.dataset.flo
  * open details, and never takes the focus away.
  */
 function morphChildren(parent, children) {
-  const wanted = children.flat().filter((c) => c !== null && c !== undefined && c !== false)
+  const wanted = children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
     .map((c) => c instanceof Node ? c : document.createTextNode(String(c)));
   const old = [...parent.childNodes];
   const keyed = new Map(old.filter(keyOf).map((n) => [keyOf(n), n]));
