@@ -24,6 +24,9 @@ internal static class CookieSignIn
     public const string AntiForgeryHeader = "X-Flows-Request";
     public const string SignInPath = "/signin";
 
+    /// <summary>Where the dashboard's <em>Sign out</em> button posts.</summary>
+    public const string SignOutPath = "/signout";
+
     /// <summary>Bearer or cookie: the <c>Authorization</c> header decides.</summary>
     public static void AddManagementAuthentication(this IServiceCollection services)
     {
@@ -128,7 +131,7 @@ internal static class CookieSignIn
             var returnUrl = form["returnUrl"].ToString();
             context.Response.Redirect(IsLocal(returnUrl) ? returnUrl : "/dashboard/");
         }).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/signout", async (HttpContext context) =>
+        app.MapPost(SignOutPath, async (HttpContext context) =>
         {
             if (!SameOrigin(context.Request))
             {

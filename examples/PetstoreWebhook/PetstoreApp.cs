@@ -50,7 +50,11 @@ public static class PetstoreApp
         app.MapWebhookFlowsApi();
         app.MapOpenApi().RequireAuthorization();
         app.MapSignIn();
-        app.MapWebhookFlowsDashboard("/dashboard", options => options.SignInPath = CookieSignIn.SignInPath);
+        app.MapWebhookFlowsDashboard("/dashboard", options =>
+        {
+            options.SignInPath = CookieSignIn.SignInPath;
+            options.SignOutPath = CookieSignIn.SignOutPath;
+        });
         PetstoreStandIn.Map(app);
         app.MapHealthChecks("/healthz");
         return app;

@@ -15,6 +15,12 @@ public sealed class DashboardOptions
     /// <summary>Where to send the browser when the management API answers <c>401</c> (a sign-in page), or <see langword="null"/>.</summary>
     public string? SignInPath { get; set; }
 
+    /// <summary>
+    /// Where the dashboard's <em>Sign out</em> button posts (with the <see cref="AntiForgeryHeader"/>) before it returns to
+    /// <see cref="SignInPath"/>, or <see langword="null"/> for no button (default): for a host whose sign-in sets a cookie.
+    /// </summary>
+    public string? SignOutPath { get; set; }
+
     /// <summary>The title shown in the header and the browser tab, default <c>Flows</c>.</summary>
     public string Title { get; set; } = "Flows";
 

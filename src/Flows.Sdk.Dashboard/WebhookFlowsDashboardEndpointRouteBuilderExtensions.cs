@@ -63,6 +63,7 @@ public static class WebhookFlowsDashboardEndpointRouteBuilderExtensions
             .Replace("{{api}}", Attribute(basePath + "/" + options.ApiPath.Trim('/')), StringComparison.Ordinal)
             .Replace("{{openapi}}", Attribute(options.OpenApiUrl is null ? null : (options.OpenApiUrl.StartsWith('/') ? basePath + options.OpenApiUrl : options.OpenApiUrl)), StringComparison.Ordinal)
             .Replace("{{signin}}", Attribute(options.SignInPath is null ? null : basePath + options.SignInPath), StringComparison.Ordinal)
+            .Replace("{{signout}}", Attribute(options.SignOutPath is null ? null : basePath + options.SignOutPath), StringComparison.Ordinal)
             .Replace("{{antiforgery}}", Attribute(options.AntiForgeryHeader), StringComparison.Ordinal)
             .Replace("{{origin}}", Attribute($"{context.Request.Scheme}://{context.Request.Host}{basePath}"), StringComparison.Ordinal);
         SecurityHeaders(context);

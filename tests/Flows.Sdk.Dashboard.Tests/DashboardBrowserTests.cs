@@ -312,5 +312,93 @@ public sealed class DashboardBrowserTests
         }
     }
 
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task A_refresh_with_new_executions_keeps_the_keyboard_focus_and_the_open_details()
+    {
+        var flowId = await _app.CreateTutorialFlowAsync("Focus kept");
+        var page = await _app.PageAsync();
+
+        // The dashboard: Tab to the flow's link, then an execution arrives and the dashboard shows it.
+        await page.GotoAsync($"{_app.BaseUrl}/dashboard/");
+        var row = page.Locator($"tr[data-flow='{flowId}']");
+        await Expect(row).ToContainTextAsync("none");
+        await TabToAsync(page, $"tr[data-flow='{flowId}'] a");
+        await page.EvaluateAsync("() => { window.__focused = document.activeElement; }");
+        await _app.PostAsync($"/hook/{flowId}", """{"petname": "Gromit", "petstatus": "sold"}""");
+        await Expect(row).ToContainTextAsync("1 succeeded", new() { Timeout = 30_000 });
+        (await page.EvaluateAsync<bool>("() => document.activeElement === window.__focused && window.__focused.isConnected"))
+            .Should().BeTrue("the dashboard's refresh keeps the focus on the link the keyboard user is on");
+
+        // The run log: Tab to the execution's link, open a refused delivery's headers; another execution arrives.
+        await _app.PostAsync($"/hook/{flowId}", "petname=Gromit", "text/plain", expectedStatus: 415);
+        await page.GotoAsync($"{_app.BaseUrl}/dashboard/#/flows/{flowId}");
+        var rows = page.Locator("table.executions tbody tr");
+        await Expect(rows).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(page.Locator("table.refused")).ToContainTextAsync("415");
+        await page.Locator("table.refused summary").First.ClickAsync();
+        await TabToAsync(page, "table.executions tbody tr a");
+        await page.EvaluateAsync("() => { window.__focused = document.activeElement; }");
+        await _app.PostAsync($"/hook/{flowId}", """{"petname": "Wallace", "petstatus": "available"}""");
+        await Expect(rows).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+        await Expect(page.Locator("table.executions tbody .badge.succeeded")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+        (await page.EvaluateAsync<bool>("() => document.activeElement === window.__focused && window.__focused.isConnected"))
+            .Should().BeTrue("the run log's refresh keeps the focus on the execution link the keyboard user is on");
+        (await page.EvaluateAsync<bool>("() => document.querySelector('table.refused details').open"))
+            .Should().BeTrue("an opened details element stays open across refreshes");
+        await Expect(page.Locator("table.refused dl.headers dt").First).ToBeVisibleAsync();
+        await Expect(page.Locator("table.refused dl.headers")).Not.ToContainTextAsync("[object");
+
+        // Tab goes on from the focused link to the next control, not from the top of the page.
+        await page.Keyboard.PressAsync("Tab");
+        (await page.EvaluateAsync<bool>("() => window.__focused !== document.activeElement && document.getElementById('main').contains(document.activeElement)"))
+            .Should().BeTrue("Tab continues inside the page from the kept focus");
+        await DashboardApp.ScreenshotAsync(page, "run-log-after-refresh");
+        await page.CloseAsync();
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Sign_out_in_the_header_ends_the_session_and_returns_to_the_sign_in_page()
+    {
+        var page = await _app.PageAsync();
+        try
+        {
+            await page.GotoAsync($"{_app.BaseUrl}/dashboard/");
+            await page.GetByRole(AriaRole.Heading, new() { Name = "Flows", Exact = true }).WaitForAsync();
+            var request = page.WaitForRequestAsync(r => r.Url.EndsWith("/signout", StringComparison.Ordinal) && r.Method == "POST");
+            await DashboardApp.ScreenshotAsync(page, "header-sign-out");
+            await Button(page, "Sign out").ClickAsync();
+            (await (await request).HeaderValueAsync("X-Flows-Request")).Should().Be("dashboard");
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex("/signin"));
+            await Expect(page.GetByLabel("Management key")).ToBeVisibleAsync();
+
+            // The cookie is gone: the dashboard sends the browser back to the sign-in page.
+            await page.GotoAsync($"{_app.BaseUrl}/dashboard/");
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex("/signin"));
+            await Expect(page.GetByLabel("Management key")).ToBeVisibleAsync();
+        }
+        finally
+        {
+            await page.CloseAsync();
+            await _app.SignInAsync();
+        }
+    }
+
+    /// <summary>Presses Tab until the focused element matches <paramref name="selector"/> (at most 80 times).</summary>
+    private static async Task TabToAsync(IPage page, string selector)
+    {
+        for (var i = 0; i < 80; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            if (await page.EvaluateAsync<bool>("s => document.activeElement !== null && document.activeElement.matches(s)", selector))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"Tab never reached {selector}");
+    }
+
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 }

@@ -89,7 +89,7 @@ public sealed class DashboardApp : IAsyncDisposable
     }
 
     /// <summary>Signs in as a person does: the dashboard sends the browser to the sign-in page, which takes the key once.</summary>
-    private async Task SignInAsync()
+    public async Task SignInAsync()
     {
         var page = await Browser.NewPageAsync();
         await page.GotoAsync(BaseUrl + "/dashboard/");

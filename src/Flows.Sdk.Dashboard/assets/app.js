@@ -18,7 +18,10 @@ function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on')) el.addEventListener(key.slice(2).toLowerCase(), value);
+    if (key.startsWith('on')) {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+      (el.listeners = el.listeners || []).push([key.slice(2).toLowerCase(), value]);
+    }
     else if (key === 'class') el.className = value;
     else if (key === 'text') el.textContent = value;
     else if (key === 'value') el.value = value;
@@ -29,7 +32,7 @@ function h(tag, attrs, ...children) {
 }
 
 function append(el, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -134,6 +137,71 @@ function stopPolling() {
   poller = null;
 }
 
+/** The key that identifies a repeated element (a row) across redraws. */
+const keyOf = (node) => node.nodeType === 1 ? (node.dataset && (node.dataset.flow || node.dataset.execution || node.dataset.key)) || null : null;
+
+/**
+ * Updates the children of `parent` to look like `children` (freshly built nodes) in place: an element of the same kind (and
+ * the same key, for rows) is kept and patched, so that a refresh keeps the focused control, the scroll positions and the
+ * open details, and never takes the focus away.
+ */
+function morphChildren(parent, children) {
+  const wanted = children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
+    .map((c) => c instanceof Node ? c : document.createTextNode(String(c)));
+  const old = [...parent.childNodes];
+  const keyed = new Map(old.filter(keyOf).map((n) => [keyOf(n), n]));
+  const unkeyed = old.filter((n) => !keyOf(n));
+  const used = new Set();
+  let cursor = 0;
+  const result = wanted.map((node) => {
+    const key = keyOf(node);
+    let match = null;
+    if (key) {
+      match = keyed.get(key);
+      if (match && (match.nodeName !== node.nodeName || used.has(match))) match = null;
+    } else {
+      while (cursor < unkeyed.length && used.has(unkeyed[cursor])) cursor++;
+      const candidate = unkeyed[cursor];
+      if (candidate && candidate.nodeType === node.nodeType && candidate.nodeName === node.nodeName && candidate.namespaceURI === node.namespaceURI) {
+        match = candidate;
+        cursor++;
+      }
+    }
+    if (!match) return node;
+    used.add(match);
+    morph(match, node);
+    return match;
+  });
+  for (const node of old) if (!used.has(node)) node.remove();
+  // Nodes are put in place by inserting before the kept ones, so a kept (maybe focused) node is moved only when rows reorder.
+  result.forEach((node, i) => {
+    if (parent.childNodes[i] !== node) parent.insertBefore(node, parent.childNodes[i] || null);
+  });
+}
+
+/** Patches `target` to look like `source` (same tag): attributes, listeners, values, children. */
+function morph(target, source) {
+  if (target.nodeType !== 1) {
+    if (target.nodeValue !== source.nodeValue) target.nodeValue = source.nodeValue;
+    return;
+  }
+  for (const { name } of [...target.attributes]) {
+    // A details element's open state is the user's.
+    if (name === 'open' && target.nodeName === 'DETAILS') continue;
+    if (!source.hasAttribute(name)) target.removeAttribute(name);
+  }
+  for (const { name, value } of [...source.attributes]) {
+    if (target.getAttribute(name) !== value) target.setAttribute(name, value);
+  }
+  for (const [type, fn] of target.listeners || []) target.removeEventListener(type, fn);
+  for (const [type, fn] of source.listeners || []) target.addEventListener(type, fn);
+  target.listeners = source.listeners;
+  if ('value' in source && (source.nodeName === 'INPUT' || source.nodeName === 'TEXTAREA' || source.nodeName === 'SELECT')) {
+    if (document.activeElement !== target && target.value !== source.value) target.value = source.value;
+  }
+  morphChildren(target, [...source.childNodes]);
+}
+
 function setPage(title, ...content) {
   document.title = `${title} · ${body.dataset.title || 'Flows'}`;
   main.replaceChildren(...content.flat().filter(Boolean));
@@ -165,9 +233,24 @@ function tableWrap(label, table) {
 // ------------------------------------------------------------------------------------------------------------- dashboard
 
 async function dashboardView() {
-  const flows = (await api('GET', '/flows')).items;
-  const counts = await Promise.all(flows.map((f) => api('GET', `/flows/${encodeURIComponent(f.id)}/counts`).catch(() => null)));
-  const page = h('div', {},
+  const load = async () => {
+    const flows = (await api('GET', '/flows')).items;
+    const counts = await Promise.all(flows.map((f) => api('GET', `/flows/${encodeURIComponent(f.id)}/counts`).catch(() => null)));
+    return { flows, counts, key: JSON.stringify([flows, counts.map((c) => c && c.totals)]) };
+  };
+  let shown = await load();
+  setPage('Dashboard', dashboardPage(shown.flows, shown.counts));
+  poll(async () => {
+    const again = await load();
+    if (again.key === shown.key) return;
+    shown = again;
+    // Only what changed is updated: the focused control, the scroll position and open details stay.
+    morphChildren(main, [dashboardPage(again.flows, again.counts)]);
+  }, 3000);
+}
+
+function dashboardPage(flows, counts) {
+  return h('div', {},
     h('div', { class: 'title-row' },
       h('h1', {}, 'Flows'),
       h('a', { class: 'button', href: '#/designer' }, '+ Add new flow')),
@@ -178,14 +261,6 @@ async function dashboardView() {
         h('caption', {}, 'Every flow, with executions of the last 24 hours'),
         h('thead', {}, h('tr', {}, ['Name', 'State', 'Live version', 'Hook URL', 'Last 24 h'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, flows.map((flow, i) => flowRow(flow, counts[i]))))));
-  setPage('Dashboard', page);
-  poll(async () => {
-    const again = (await api('GET', '/flows')).items;
-    const againCounts = await Promise.all(again.map((f) => api('GET', `/flows/${encodeURIComponent(f.id)}/counts`).catch(() => null)));
-    if (JSON.stringify([again, againCounts.map((c) => c && c.totals)]) !== JSON.stringify([flows, counts.map((c) => c && c.totals)])) {
-      await refresh();
-    }
-  }, 3000);
 }
 
 function flowRow(flow, counts) {
@@ -321,8 +396,9 @@ async function flowView(flowId, query) {
     const key = JSON.stringify([executions, refusals]);
     if (key === last) return;
     last = key;
-    runLog.replaceChildren(executionsTable(executions.items, flowId, filters));
-    refused.replaceChildren(refusedTable(refusals));
+    // Only what changed is updated: the focused control, the scroll position and open details stay.
+    morphChildren(runLog, [executionsTable(executions.items, flowId, filters)]);
+    morphChildren(refused, [refusedTable(refusals)]);
   };
   await load();
   poll(load, 2000);
@@ -378,7 +454,7 @@ function refusedTable(refusals) {
   return tableWrap('Refused deliveries', h('table', { class: 'refused' },
     h('caption', {}, `The last refused hook requests (at most ${refusals.maxPerFlow}), newest first; secrets in headers shown as ***`),
     h('thead', {}, h('tr', {}, ['Time', 'Status', 'Reason', 'Body size', 'Headers'].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, refusals.items.map((r) => h('tr', {},
+    h('tbody', {}, refusals.items.map((r) => h('tr', { 'data-key': `${r.receivedAt} ${r.status} ${r.reason}` },
       h('td', {}, time(r.receivedAt)),
       h('td', {}, String(r.status)),
       h('td', {}, h('strong', {}, r.reason), r.detail ? h('div', { class: 'detail' }, r.detail) : null),
@@ -960,6 +1036,24 @@ window.addEventListener('hashchange', () => {
   lastHash = location.hash;
   refresh().then(() => main.focus({ preventScroll: true }));
 });
+
+const signOut = document.getElementById('signout');
+if (body.dataset.signout) {
+  signOut.hidden = false;
+  signOut.addEventListener('click', async () => {
+    signOut.disabled = true;
+    stopPolling();
+    try {
+      const response = await fetch(body.dataset.signout, { method: 'POST', headers: { [ANTI_FORGERY]: 'dashboard' }, credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      location.assign(SIGN_IN || response.url);
+    } catch (e) {
+      signOut.disabled = false;
+      toast(`Could not sign out: ${e.message}`, true);
+      refresh();
+    }
+  });
+}
 
 const openapi = document.getElementById('openapi-link');
 if (body.dataset.openapi) {
