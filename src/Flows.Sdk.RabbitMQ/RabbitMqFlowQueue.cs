@@ -536,42 +536,26 @@ internal sealed class RabbitMqFlowQueue : IFlowQueue, IAsyncDisposable
 
     private sealed record Held(QueuedMessage Message, IChannel Channel, ulong Tag, int Generation, int Deliveries, DateTimeOffset Due, string? ReplyTo);
 
-    /// <summary>One delivery: the lease is a one-shot timer moved on by renewals (as the in-process queues' leases).</summary>
+    /// <summary>One delivery: its <see cref="DeliveryLease"/> (as the in-process queues' leases) hands the message back to the broker if it runs out.</summary>
     private sealed class Delivery : IFlowDelivery
     {
         private readonly RabbitMqFlowQueue _queue;
         private readonly Entry _entry;
-        private readonly object _lock = new();
-        private readonly ITimer _timer;
-        private DateTimeOffset _expires;
-        private bool _settled;
+        private readonly DeliveryLease _lease;
 
         public Delivery(RabbitMqFlowQueue queue, Entry entry, int deliveryCount)
         {
             _queue = queue;
             _entry = entry;
             DeliveryCount = deliveryCount;
-            _expires = queue.Time.GetUtcNow() + queue.LeaseDuration;
-            lock (_lock)
-            {
-                _timer = queue.Time.CreateTimer(static state => ((Delivery)state!).OnTimer(), this, queue.LeaseDuration, Timeout.InfiniteTimeSpan);
-            }
+            _lease = new DeliveryLease(queue.Time, queue.LeaseDuration, OnExpired);
         }
 
         public QueuedMessage Message => _entry.Message;
 
         public int DeliveryCount { get; }
 
-        public DateTimeOffset LeaseExpiresAt
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _expires;
-                }
-            }
-        }
+        public DateTimeOffset LeaseExpiresAt => _lease.ExpiresAt;
 
         public async ValueTask AckAsync(CancellationToken cancellationToken = default)
         {
@@ -616,59 +600,14 @@ internal sealed class RabbitMqFlowQueue : IFlowQueue, IAsyncDisposable
             await _queue.SettleAsync(entry.Channel, entry.Generation, c => c.BasicNackAsync(entry.Tag, multiple: false, requeue: true)).ConfigureAwait(false);
         }
 
-        public ValueTask<bool> RenewAsync(CancellationToken cancellationToken = default)
-        {
-            lock (_lock)
-            {
-                if (_settled)
-                {
-                    return new(false);
-                }
-
-                _expires = _queue.Time.GetUtcNow() + _queue.LeaseDuration;
-                _timer.Change(_queue.LeaseDuration, Timeout.InfiniteTimeSpan);
-                return new(true);
-            }
-        }
+        public ValueTask<bool> RenewAsync(CancellationToken cancellationToken = default) => new(_lease.TryRenew());
 
         public override string ToString() => $"{_entry.Message.MessageId} (delivery {DeliveryCount})";
 
-        private bool TrySettle()
+        private bool TrySettle() => _lease.TrySettle();
+
+        private void OnExpired()
         {
-            lock (_lock)
-            {
-                if (_settled)
-                {
-                    return false;
-                }
-
-                _settled = true;
-            }
-
-            _timer.Dispose();
-            return true;
-        }
-
-        private void OnTimer()
-        {
-            lock (_lock)
-            {
-                if (_settled)
-                {
-                    return;
-                }
-
-                var left = _expires - _queue.Time.GetUtcNow();
-                if (left > TimeSpan.Zero)
-                {
-                    _timer.Change(left, Timeout.InfiniteTimeSpan);
-                    return;
-                }
-
-                _settled = true;
-            }
-
-            _timer.Dispose();
             Log.LeaseExpired(_queue._logger, _entry.Message.MessageId, _entry.Message.FlowId, DeliveryCount);
 
             // Returned to the broker, which counts it (x-delivery-count) and gives it out again, to any node.

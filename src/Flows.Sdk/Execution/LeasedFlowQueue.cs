@@ -165,7 +165,7 @@ public abstract class LeasedFlowQueue : IFlowQueue, IDisposable
         Interlocked.Decrement(ref _reserved);
         var deliveries = Interlocked.Increment(ref entry.DeliveryCounter);
         var now = Time.GetUtcNow();
-        var delivery = new Delivery(this, entry, deliveries, now + LeaseDuration);
+        var delivery = new Delivery(this, entry, deliveries);
         OnLeased(entry, deliveries, now);
         return delivery;
     }
@@ -314,43 +314,26 @@ public abstract class LeasedFlowQueue : IFlowQueue, IDisposable
         MakeReady(entry);
     }
 
-    /// <summary>One delivery: the lease is a one-shot timer, moved on by renewals; it fires only if the lease really ran out.</summary>
+    /// <summary>One delivery: its <see cref="DeliveryLease"/> gives the message out again if it runs out unsettled.</summary>
     private sealed class Delivery : IFlowDelivery
     {
         private readonly LeasedFlowQueue _queue;
         private readonly QueueEntry _entry;
-        private readonly object _lock = new();
-        private readonly ITimer _timer;
-        private DateTimeOffset _expires;
-        private bool _settled;
+        private readonly DeliveryLease _lease;
 
-        public Delivery(LeasedFlowQueue queue, QueueEntry entry, int deliveryCount, DateTimeOffset expires)
+        public Delivery(LeasedFlowQueue queue, QueueEntry entry, int deliveryCount)
         {
             _queue = queue;
             _entry = entry;
             DeliveryCount = deliveryCount;
-            _expires = expires;
-            lock (_lock)
-            {
-                // Created under the lock: a callback that comes at once waits for the field.
-                _timer = queue.Time.CreateTimer(static state => ((Delivery)state!).OnTimer(), this, queue.LeaseDuration, Timeout.InfiniteTimeSpan);
-            }
+            _lease = new DeliveryLease(queue.Time, queue.LeaseDuration, () => queue.Expire(entry));
         }
 
         public QueuedMessage Message => _entry.Message;
 
         public int DeliveryCount { get; }
 
-        public DateTimeOffset LeaseExpiresAt
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _expires;
-                }
-            }
-        }
+        public DateTimeOffset LeaseExpiresAt => _lease.ExpiresAt;
 
         public ValueTask AckAsync(CancellationToken cancellationToken = default) =>
             TrySettle() ? _queue.Acknowledge(_entry) : default;
@@ -366,60 +349,10 @@ public abstract class LeasedFlowQueue : IFlowQueue, IDisposable
             return default;
         }
 
-        public ValueTask<bool> RenewAsync(CancellationToken cancellationToken = default)
-        {
-            lock (_lock)
-            {
-                if (_settled)
-                {
-                    return new(false);
-                }
-
-                _expires = _queue.Time.GetUtcNow() + _queue.LeaseDuration;
-                _timer.Change(_queue.LeaseDuration, Timeout.InfiniteTimeSpan);
-                return new(true);
-            }
-        }
+        public ValueTask<bool> RenewAsync(CancellationToken cancellationToken = default) => new(_lease.TryRenew());
 
         public override string ToString() => $"{_entry.Message.MessageId} (delivery {DeliveryCount})";
 
-        private bool TrySettle()
-        {
-            lock (_lock)
-            {
-                if (_settled)
-                {
-                    return false;
-                }
-
-                _settled = true;
-            }
-
-            _timer.Dispose();
-            return true;
-        }
-
-        private void OnTimer()
-        {
-            lock (_lock)
-            {
-                if (_settled)
-                {
-                    return;
-                }
-
-                var left = _expires - _queue.Time.GetUtcNow();
-                if (left > TimeSpan.Zero)
-                {
-                    _timer.Change(left, Timeout.InfiniteTimeSpan);
-                    return;
-                }
-
-                _settled = true;
-            }
-
-            _timer.Dispose();
-            _queue.Expire(_entry);
-        }
+        private bool TrySettle() => _lease.TrySettle();
     }
 }
