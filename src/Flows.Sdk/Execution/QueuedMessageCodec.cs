@@ -83,33 +83,8 @@ public static class QueuedMessageCodec
             writer.WriteString("method"u8, request.Method);
             writer.WriteString("url"u8, request.Url);
             writer.WriteString("additionalPath"u8, request.AdditionalPath);
-            writer.WriteStartObject("query"u8);
-            foreach (var (key, value) in request.Query)
-            {
-                if (value.Count == 1)
-                {
-                    writer.WriteString(key, value[0]);
-                }
-                else
-                {
-                    writer.WriteStartArray(key);
-                    foreach (var item in value)
-                    {
-                        writer.WriteStringValue(item);
-                    }
-
-                    writer.WriteEndArray();
-                }
-            }
-
-            writer.WriteEndObject();
-            writer.WriteStartObject("headers"u8);
-            foreach (var (key, value) in request.Headers)
-            {
-                writer.WriteString(key, value);
-            }
-
-            writer.WriteEndObject();
+            TriggerOutput.WriteQuery(writer, "query"u8, request);
+            TriggerOutput.WriteHeaders(writer, "headers"u8, request);
             writer.WriteEndObject();
         }
 

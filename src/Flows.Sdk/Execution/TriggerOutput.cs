@@ -77,7 +77,17 @@ internal static class TriggerOutput
     /// <summary>Writes the request's five properties into the open object.</summary>
     public static void WriteRequest(Utf8JsonWriter writer, TriggerRequest request)
     {
-        writer.WriteStartObject("_query"u8);
+        WriteQuery(writer, "_query"u8, request);
+        WriteHeaders(writer, "_headers"u8, request);
+        writer.WriteString("_method"u8, request.Method);
+        writer.WriteString("_url"u8, request.Url);
+        writer.WriteString("_additionalUrlPath"u8, request.AdditionalPath);
+    }
+
+    /// <summary>The query as an object (a repeated name as an array), under <paramref name="name"/>: the trigger's and the wire form's.</summary>
+    public static void WriteQuery(Utf8JsonWriter writer, ReadOnlySpan<byte> name, TriggerRequest request)
+    {
+        writer.WriteStartObject(name);
         foreach (var (key, value) in request.Query)
         {
             if (value.Count == 1)
@@ -97,16 +107,18 @@ internal static class TriggerOutput
         }
 
         writer.WriteEndObject();
-        writer.WriteStartObject("_headers"u8);
+    }
+
+    /// <summary>The (already redacted) headers as an object, under <paramref name="name"/>.</summary>
+    public static void WriteHeaders(Utf8JsonWriter writer, ReadOnlySpan<byte> name, TriggerRequest request)
+    {
+        writer.WriteStartObject(name);
         foreach (var (key, value) in request.Headers)
         {
             writer.WriteString(key, value);
         }
 
         writer.WriteEndObject();
-        writer.WriteString("_method"u8, request.Method);
-        writer.WriteString("_url"u8, request.Url);
-        writer.WriteString("_additionalUrlPath"u8, request.AdditionalPath);
     }
 
     /// <summary>A thread's reusable buffer and writer: composing allocates only the result.</summary>

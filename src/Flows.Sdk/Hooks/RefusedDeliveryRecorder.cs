@@ -1,5 +1,6 @@
 using Flows.Sdk.Credentials;
 using Flows.Sdk.Diagnostics;
+using Flows.Sdk.Flows;
 using Flows.Sdk.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -14,11 +15,12 @@ internal sealed class RefusedDeliveryRecorder(
     IRefusedDeliveryStore store,
     IFlowStore flows,
     ICredentialStore credentials,
+    CompiledFlowCache compiledFlows,
+    HookGuards guards,
     TimeProvider time,
     ILogger<RefusedDeliveryRecorder> logger)
 {
     private const string Masked = "***";
-    private static readonly string[] SecretHeaders = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
     private static readonly string[] SecretWords = ["signature", "secret", "token", "key", "password", "hmac", "auth"];
 
     public async ValueTask RecordAsync(WebhookRequest request, WebhookResponse response)
@@ -31,20 +33,20 @@ internal sealed class RefusedDeliveryRecorder(
                 return;
             }
 
-            // The flow's API-key header may have any name: mask it by name too.
-            string? apiKeyHeader = null;
-            if (flow.Draft.Steps.Count > 0 && flow.Draft.Steps[0].CredentialId is { } credentialId
-                && await credentials.GetAsync(credentialId, CancellationToken.None).ConfigureAwait(false) is { } credential
-                && (string?)credential.Fields["type"] == WebhookCredentialTypes.ApiKey)
-            {
-                apiKeyHeader = (string?)credential.Fields["headerName"];
-            }
+            // The headers the flow's webhook credential names as secret (an API key's header may have any name), from the same
+            // authenticator the hook used: the live version's trigger credential, else the draft's.
+            var credentialId = flow.LiveVersion is { } live
+                && await compiledFlows.GetAsync(flow.Id, live, CancellationToken.None).ConfigureAwait(false) is { } compiled
+                ? compiled.Steps[0].Definition.CredentialId
+                : flow.Draft.Steps.Count > 0 ? flow.Draft.Steps[0].CredentialId : null;
+            var authenticator = await guards.AuthenticatorAsync(credentialId, credentials, CancellationToken.None).ConfigureAwait(false);
+            var secretHeaders = authenticator?.SecretHeaders ?? [];
 
             var headers = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var (name, values) in request.Headers)
             {
                 var lower = name.ToLowerInvariant();
-                headers[lower] = IsSecret(lower, apiKeyHeader) ? Masked : string.Join(", ", values.ToArray());
+                headers[lower] = IsSecret(lower, secretHeaders) ? Masked : string.Join(", ", values.ToArray());
             }
 
             await store.AddAsync(new RefusedDelivery
@@ -66,8 +68,11 @@ internal sealed class RefusedDeliveryRecorder(
         }
     }
 
-    private static bool IsSecret(string name, string? apiKeyHeader) =>
-        SecretHeaders.Contains(name)
-        || (apiKeyHeader is not null && string.Equals(name, apiKeyHeader, StringComparison.OrdinalIgnoreCase))
+    /// <summary>
+    /// The hook's own rule (<see cref="WebhookReceiver.IsSecretHeader"/>) and, since a refused request may carry a secret in a
+    /// header no credential names (a wrong scheme, a signature of another provider), any header whose name suggests one.
+    /// </summary>
+    private static bool IsSecret(string name, IReadOnlyCollection<string> secretHeaders) =>
+        WebhookReceiver.IsSecretHeader(name, secretHeaders)
         || SecretWords.Any(w => name.Contains(w, StringComparison.Ordinal));
 }

@@ -31,7 +31,7 @@ internal sealed class WebhookReceiver(
     ILogger<WebhookReceiver> logger,
     RefusedDeliveryRecorder refusals) : IWebhookReceiver
 {
-    private static readonly string[] RedactedHeaders = ["authorization", "proxy-authorization", "cookie"];
+    private static readonly string[] RedactedHeaders = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
 
     public async ValueTask<WebhookResponse> ReceiveAsync(WebhookRequest request, CancellationToken cancellationToken = default)
     {
@@ -409,6 +409,13 @@ internal sealed class WebhookReceiver(
         return MessageBody.Own(buffer.WrittenSpan.ToArray());
     }
 
+    /// <summary>
+    /// Whether a header (its lower-case name) holds a secret: the credential-bearing ones, and those the flow's authenticator
+    /// names (<see cref="IWebhookAuthenticator.SecretHeaders"/>). The one rule for the message's headers and refused requests'.
+    /// </summary>
+    internal static bool IsSecretHeader(string name, IReadOnlyCollection<string> secretHeaders) =>
+        RedactedHeaders.Contains(name) || secretHeaders.Contains(name, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The headers for the message, names lower case, with every credential-bearing header (and the API key's header) redacted.</summary>
     private static KeyValuePair<string, string>[] RedactHeaders(IReadOnlyDictionary<string, StringValues> headers, IWebhookAuthenticator authenticator)
     {
@@ -418,7 +425,7 @@ internal sealed class WebhookReceiver(
         foreach (var (key, value) in headers)
         {
             var name = key.ToLowerInvariant();
-            var secret = RedactedHeaders.Contains(name) || secretHeaders.Contains(name, StringComparer.OrdinalIgnoreCase);
+            var secret = IsSecretHeader(name, secretHeaders);
             result[i++] = new(name, secret ? CredentialManager.Redacted : value.ToString());
         }
 
