@@ -634,6 +634,21 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         }
 
         _disposed = true;
+
+        // A first write starts the initialization on the thread pool and does not wait for it (write-behind): let it finish,
+        // or it would take the file's lock and start a writer after this store is shut down.
+        if (_initialized.IsValueCreated)
+        {
+            try
+            {
+                await _initialized.Value.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Its failure reached the callers that awaited it; what it opened is closed below.
+            }
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_checkpointLoop is not null)
         {

@@ -115,6 +115,25 @@ public sealed class SqliteRunLogTests
         JsonConvert.SerializeObject(await after.Executions.GetAsync("e1")).Should().Be(JsonConvert.SerializeObject(finished));
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_store_shut_down_before_its_first_write_behind_was_initialized_still_writes_it_and_releases_the_file()
+    {
+        // The first write of a store starts its initialization on the thread pool without waiting for it; a shutdown right after
+        // must wait for it, write what was queued and release the file's lock (it once left both to a late initialization).
+        for (var round = 0; round < 20; round++)
+        {
+            var path = _directory.File($"flows{round}.db");
+            await using (var before = new SqliteStoreFactory(path, new FakeTimeProvider(T0)))
+            {
+                await before.Executions.StartAsync(StoreContractTests.NewExecution("e1", "f1", T0, ExecutionStatus.Running));
+            }
+
+            await using var after = new SqliteStoreFactory(path, new FakeTimeProvider(T0));
+            (await after.Executions.GetAsync("e1")).Should().NotBeNull($"round {round}: the write queued before the shutdown is in the file");
+        }
+    }
+
     private static async Task<long> ScalarAsync(SqliteStoreFactory stores, string sql)
     {
         await stores.Database.FlushAsync();
