@@ -167,6 +167,23 @@ internal sealed class Cluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits (bounded by <paramref name="within"/>) until the execution has ended, as <paramref name="node"/> shows it; returns it.</summary>
+    public static async Task<JObject> FinishedExecutionAsync(ExampleNode node, string executionId, TimeSpan within, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var execution = await ApiAsync(node, HttpMethod.Get, $"/api/executions/{executionId}", null, HttpStatusCode.OK, cancellationToken);
+            if (execution["finishedAt"] is { Type: JTokenType.String })
+            {
+                return execution;
+            }
+
+            DateTime.UtcNow.Should().BeBefore(deadline, $"execution {executionId} should have ended by now, as node {node.Name} shows it");
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
     /// <summary>The run log at rest: per execution its status, delivery count and number of step rows.</summary>
     public async Task<Dictionary<string, (string Status, int Deliveries, long Steps)>> RunLogRowsAsync()
     {
