@@ -60,7 +60,6 @@ internal sealed class Cluster : IAsyncDisposable
                 ["--Queue:Provider"] = "RabbitMQ",
                 ["--Queue:RabbitMQ:Uri"] = uri.ToString(),
                 ["--Queue:RabbitMQ:RecoveryInterval"] = "00:00:00.500",
-                ["--Queue:RabbitMQ:PublishTimeout"] = "00:00:03",
                 ["--Petstore:BaseUrl"] = petstore.BaseUrlFor(name),
                 ["--WebhookFlows:MaxConcurrency"] = "4",
             })).ToArray();
