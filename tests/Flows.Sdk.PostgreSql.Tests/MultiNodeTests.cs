@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Flows.Sdk.PostgreSql.Tests.Support;
+using Flows.Sdk.Testing;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.PostgreSql.Tests;
@@ -14,7 +15,13 @@ public sealed class MultiNodeTests
     public async Task Three_example_nodes_starting_at_once_on_an_empty_database_seed_the_tutorial_once(CancellationToken cancellationToken)
     {
         var schema = TestDatabase.NewSchema();
-        var nodes = Enumerable.Range(0, 3).Select(_ => ExampleNode.Launch(schema)).ToArray();
+        var nodes = Enumerable.Range(0, 3).Select(i => ExampleNode.Launch($"node {i}", new Dictionary<string, string>
+        {
+            ["--Storage:Provider"] = "PostgreSql",
+            ["--Storage:PostgreSql:ConnectionString"] = TestDatabase.ConnectionString,
+            ["--Storage:PostgreSql:Schema"] = schema,
+            ["--Storage:PostgreSql:EncryptionKey"] = TestDatabase.TestKey,
+        })).ToArray();
         try
         {
             await Task.WhenAll(nodes.Select(n => n.WaitForTutorialAsync(cancellationToken)));

@@ -4,9 +4,12 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Flows.Sdk.PostgreSql.Tests.Support;
+namespace Flows.Sdk.Testing;
 
-/// <summary>The built example (no <c>dotnet run</c>, no rebuild) as a child process on a free port, on a PostgreSQL schema.</summary>
+/// <summary>
+/// The built example (no <c>dotnet run</c>, no rebuild) as a child process on a free port of 127.0.0.1, with the settings a test
+/// gives (command-line <c>--Key value</c> pairs). Shared, as a linked source file, by the test projects that run example nodes.
+/// </summary>
 internal sealed class ExampleNode : IDisposable
 {
     public const string ManagementKey = "multi-node-test-key";
@@ -14,15 +17,26 @@ internal sealed class ExampleNode : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private ExampleNode(Process process, Uri baseAddress)
+    private ExampleNode(Process process, string name, Uri baseAddress)
     {
         _process = process;
-        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        Name = name;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ManagementKey);
     }
 
+    /// <summary>The name the test gave the node (for messages).</summary>
+    public string Name { get; }
+
+    /// <summary>The node's address, <c>http://127.0.0.1:port</c>.</summary>
+    public Uri BaseAddress { get; }
+
     /// <summary>A client of the node, with the management key.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>Whether the process has ended (killed, or it stopped by itself).</summary>
+    public bool HasExited => _process.HasExited;
 
     public string Output
     {
@@ -35,8 +49,11 @@ internal sealed class ExampleNode : IDisposable
         }
     }
 
-    /// <summary>Starts the example on <paramref name="schema"/> of the run's database, seeding the tutorial.</summary>
-    public static ExampleNode Launch(string schema)
+    /// <summary>
+    /// Starts the example with <paramref name="settings"/> (keys with their leading <c>--</c>); the node's <c>--urls</c>, the
+    /// management key and a warning-level log are set here. The example seeds its tutorial unless the settings say otherwise.
+    /// </summary>
+    public static ExampleNode Launch(string name, IEnumerable<KeyValuePair<string, string>> settings)
     {
         var testDirectory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
         var root = testDirectory;
@@ -57,24 +74,26 @@ internal sealed class ExampleNode : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(dll);
-        foreach (var (key, value) in new Dictionary<string, string>
+        var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["--urls"] = $"http://127.0.0.1:{port}",
-            ["--Storage:Provider"] = "PostgreSql",
-            ["--Storage:PostgreSql:ConnectionString"] = TestDatabase.ConnectionString,
-            ["--Storage:PostgreSql:Schema"] = schema,
-            ["--Storage:PostgreSql:EncryptionKey"] = TestDatabase.TestKey,
             ["--Management:ApiKey"] = ManagementKey,
             ["--Tutorial:Seed"] = "true",
             ["--Logging:LogLevel:Default"] = "Warning",
-        })
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        foreach (var (key, value) in all)
         {
             start.ArgumentList.Add(key);
             start.ArgumentList.Add(value);
         }
 
         var process = Process.Start(start)!;
-        var node = new ExampleNode(process, new Uri($"http://127.0.0.1:{port}"));
+        var node = new ExampleNode(process, name, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => node.Append(e.Data);
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);
         process.BeginOutputReadLine();
@@ -89,14 +108,15 @@ internal sealed class ExampleNode : IDisposable
         {
             if (_process.HasExited)
             {
-                throw new AssertionException($"The example exited with {_process.ExitCode}:\n{Output}");
+                throw new AssertionException($"The example {Name} exited with {_process.ExitCode}:\n{Output}");
             }
 
             await Task.Delay(100, cancellationToken);
         }
     }
 
-    public void Dispose()
+    /// <summary>SIGKILL on Linux (<see cref="Process.Kill()"/>): no shutdown of any kind, as a crash; waits until it is gone.</summary>
+    public void Kill()
     {
         if (!_process.HasExited)
         {
@@ -104,8 +124,14 @@ internal sealed class ExampleNode : IDisposable
         }
 
         _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        Kill();
         Client.Dispose();
         _process.Dispose();
+        TestContext.Out.WriteLine($"--- {Name} ---");
         TestContext.Out.WriteLine(Output);
     }
 
