@@ -158,7 +158,7 @@ internal sealed class WebhookReceiver(
         // The request's part of the trigger's output travels as data; the worker writes the output when it needs it.
         var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow())
         {
-            Request = new TriggerRequest(request.Method.ToUpperInvariant(), request.Url, request.AdditionalPath, [.. request.Query],
+            Request = new TriggerRequest(request.Method.ToUpperInvariant(), request.Url, request.AdditionalPath, request.Query.Count == 0 ? [] : [.. request.Query],
                 RedactHeaders(request.Headers, authenticator)),
         };
         var executionHeader = new OneHeader(WebhookResponse.ExecutionIdHeader, message.ExecutionId);
