@@ -12,7 +12,8 @@ internal sealed class FairShare(WebhookFlowsOptions options) : IFlowAdmission
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, int> _running = new(StringComparer.Ordinal);
-    private readonly List<Action> _listeners = [];
+    // Copied on change (rare: one per queue), so freeing a slot reads it without a copy.
+    private Action[] _listeners = [];
     private int _total;
 
     /// <summary>How many runs hold a slot.</summary>
@@ -80,7 +81,7 @@ internal sealed class FairShare(WebhookFlowsOptions options) : IFlowAdmission
             }
 
             _total--;
-            listeners = [.. _listeners];
+            listeners = _listeners;
         }
 
         foreach (var listener in listeners)
@@ -94,7 +95,7 @@ internal sealed class FairShare(WebhookFlowsOptions options) : IFlowAdmission
         ArgumentNullException.ThrowIfNull(changed);
         lock (_lock)
         {
-            _listeners.Add(changed);
+            _listeners = [.. _listeners, changed];
         }
 
         return new Registration(this, changed);
@@ -109,7 +110,11 @@ internal sealed class FairShare(WebhookFlowsOptions options) : IFlowAdmission
         {
             lock (owner._lock)
             {
-                owner._listeners.Remove(changed);
+                var index = Array.IndexOf(owner._listeners, changed);
+                if (index >= 0)
+                {
+                    owner._listeners = [.. owner._listeners.AsSpan(0, index), .. owner._listeners.AsSpan(index + 1)];
+                }
             }
         }
     }

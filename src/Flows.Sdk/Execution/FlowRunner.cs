@@ -72,6 +72,12 @@ internal sealed class FlowRunner
             stopped = new CancellationToken(canceled: true);
         }
 
+        if (message.ResumeStepId is null && await IsTriggerOnlyAsync(message, cancellationToken).ConfigureAwait(false))
+        {
+            // No mapping or action runs, so nothing is cancelled by the stop: no linked token is made for it.
+            return await RunCoreAsync(message, deliveryCount, cancellationToken, stopped, cancellationToken).ConfigureAwait(false);
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopped);
         return await RunCoreAsync(message, deliveryCount, cancellationToken, stopped, linked.Token).ConfigureAwait(false);
     }
@@ -157,12 +163,24 @@ internal sealed class FlowRunner
                 : "The flow ended without sending a reply.", CancellationToken.None).ConfigureAwait(false);
         }
 
-        var label = finished.Status.ToString().ToLowerInvariant();
+        var label = Label(finished.Status);
         FlowsTelemetry.Executions.Add(1, new KeyValuePair<string, object?>("flows.outcome", label));
         activity?.SetStatus(finished.Status == ExecutionStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok);
         Log.ExecutionFinished(_logger, finished.Id, finished.FlowId, label, _time.GetElapsedTime(started).TotalMilliseconds);
         return finished;
     }
+
+    private async ValueTask<bool> IsTriggerOnlyAsync(QueuedMessage message, CancellationToken cancellationToken) =>
+        (await _compiledFlows.GetAsync(message.FlowId, message.FlowVersion, cancellationToken).ConfigureAwait(false))?.Steps.Count == 1;
+
+    private static string Label(ExecutionStatus status) => status switch
+    {
+        ExecutionStatus.Succeeded => "succeeded",
+        ExecutionStatus.Failed => "failed",
+        ExecutionStatus.Rebounding => "rebounding",
+        ExecutionStatus.Running => "running",
+        _ => status.ToString().ToLowerInvariant(),
+    };
 
     private static int IndexOf(CompiledFlow flow, string stepId)
     {

@@ -8,7 +8,7 @@ namespace Flows.Sdk.Execution;
 
 /// <summary>
 /// Drains the queue: <see cref="WebhookFlowsOptions.MaxConcurrency"/> loops, each taking a delivery, running its message
-/// (renewing the delivery's lease every third of <see cref="IFlowQueue.LeaseDuration"/> while it runs), acknowledging it once
+/// (its timer renewing the delivery's lease every third of <see cref="IFlowQueue.LeaseDuration"/> while it runs), acknowledging it once
 /// the run is recorded.
 /// A loop takes only a message of a flow below its fair share (<see cref="FairShare"/>), so it never holds a worker while
 /// waiting for a flow: a flow at its share is skipped and the others' messages run.
@@ -55,6 +55,9 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
 
     private async Task LoopAsync(CancellationToken stopAccepting, CancellationToken abandon)
     {
+        // One renewal timer per loop for the delivery it runs, not one per delivery: most runs end long before a renewal.
+        var renewal = new Renewal();
+        using var renewer = RenewWhileRunning(renewal);
         while (!stopAccepting.IsCancellationRequested)
         {
             IFlowDelivery delivery;
@@ -71,9 +74,14 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
             var message = delivery.Message;
             try
             {
-                using (RenewWhileRunning(delivery))
+                renewal.Current = delivery;
+                try
                 {
                     await runner.RunAsync(message, delivery.DeliveryCount, abandon).ConfigureAwait(false);
+                }
+                finally
+                {
+                    renewal.Current = null;
                 }
 
                 await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
@@ -119,11 +127,32 @@ internal sealed class FlowWorker(IFlowQueue queue, FlowRunner runner, IOptions<W
         }
     }
 
-    /// <summary>A timer renewing the delivery's lease every third of its duration (so one late tick does not lose it).</summary>
-    private ITimer RenewWhileRunning(IFlowDelivery delivery)
+    /// <summary>
+    /// A loop's timer renewing the lease of the delivery it runs, if any, every third of the lease's duration: a delivery's
+    /// first renewal comes within a third of its lease, the next ones a third apart (so one late tick does not lose it).
+    /// </summary>
+    private ITimer RenewWhileRunning(Renewal renewal)
     {
         var period = queue.LeaseDuration / 3;
-        return time.CreateTimer(static state => _ = RenewAsync((IFlowDelivery)state!), delivery, period, period);
+        return time.CreateTimer(static state =>
+        {
+            if (((Renewal)state!).Current is { } delivery)
+            {
+                _ = RenewAsync(delivery);
+            }
+        }, renewal, period, period);
+    }
+
+    /// <summary>The delivery a loop runs right now, for its renewal timer.</summary>
+    private sealed class Renewal
+    {
+        private volatile IFlowDelivery? _current;
+
+        public IFlowDelivery? Current
+        {
+            get => _current;
+            set => _current = value;
+        }
     }
 
     private static async Task RenewAsync(IFlowDelivery delivery)

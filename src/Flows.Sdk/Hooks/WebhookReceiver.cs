@@ -32,6 +32,8 @@ internal sealed class WebhookReceiver(
     RefusedDeliveryRecorder refusals) : IWebhookReceiver
 {
     private static readonly string[] RedactedHeaders = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+    private const int MaxLowerCaseNames = 512;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> LowerCaseNames = new(StringComparer.Ordinal);
 
     public async ValueTask<WebhookResponse> ReceiveAsync(WebhookRequest request, CancellationToken cancellationToken = default)
     {
@@ -156,10 +158,10 @@ internal sealed class WebhookReceiver(
         // The request's part of the trigger's output travels as data; the worker writes the output when it needs it.
         var message = new QueuedMessage(Ids.New(), requestId, Ids.New(), flow.Id, liveVersion, payload, time.GetUtcNow())
         {
-            Request = new TriggerRequest(request.Method.ToUpperInvariant(), request.Url, request.AdditionalPath, [.. request.Query],
+            Request = new TriggerRequest(request.Method.ToUpperInvariant(), request.Url, request.AdditionalPath, request.Query.Count == 0 ? [] : [.. request.Query],
                 RedactHeaders(request.Headers, authenticator)),
         };
-        var executionHeader = new Dictionary<string, string> { [WebhookResponse.ExecutionIdHeader] = message.ExecutionId };
+        var executionHeader = new OneHeader(WebhookResponse.ExecutionIdHeader, message.ExecutionId);
         // Registered before the message is queued, so the reply step cannot reply before the hook waits.
         var reply = compiled.ExpectsReply ? await replies.RegisterAsync(message.ExecutionId, cancellationToken).ConfigureAwait(false) : null;
         try
@@ -214,7 +216,7 @@ internal sealed class WebhookReceiver(
             result.WwwAuthenticate is { } challenge ? new Dictionary<string, string> { ["WWW-Authenticate"] = challenge } : null);
 
     private static async Task<WebhookResponse> WaitForReplyAsync(
-        IReplyWait reply, Dictionary<string, string> executionHeader, TimeSpan timeout, CancellationToken cancellationToken)
+        IReplyWait reply, OneHeader executionHeader, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var outcome = await reply.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         if (outcome is null)
@@ -416,6 +418,44 @@ internal sealed class WebhookReceiver(
     internal static bool IsSecretHeader(string name, IReadOnlyCollection<string> secretHeaders) =>
         RedactedHeaders.Contains(name) || secretHeaders.Contains(name, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// A header's name in lower case. Servers hand out the same string instances for the usual headers, so their lower-case
+    /// forms are kept (a bounded number) instead of being made for every request.
+    /// </summary>
+    private static string LowerCaseName(string name)
+    {
+        if (!HasUpperCase(name))
+        {
+            return name;
+        }
+
+        if (LowerCaseNames.TryGetValue(name, out var lower))
+        {
+            return lower;
+        }
+
+        lower = name.ToLowerInvariant();
+        if (LowerCaseNames.Count < MaxLowerCaseNames)
+        {
+            LowerCaseNames.TryAdd(name, lower);
+        }
+
+        return lower;
+    }
+
+    private static bool HasUpperCase(string name)
+    {
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The headers for the message, names lower case, with every credential-bearing header (and the API key's header) redacted.</summary>
     private static KeyValuePair<string, string>[] RedactHeaders(IReadOnlyDictionary<string, StringValues> headers, IWebhookAuthenticator authenticator)
     {
@@ -424,7 +464,7 @@ internal sealed class WebhookReceiver(
         var i = 0;
         foreach (var (key, value) in headers)
         {
-            var name = key.ToLowerInvariant();
+            var name = LowerCaseName(key);
             var secret = IsSecretHeader(name, secretHeaders);
             result[i++] = new(name, secret ? CredentialManager.Redacted : value.ToString());
         }

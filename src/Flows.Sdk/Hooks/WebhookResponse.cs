@@ -7,10 +7,15 @@ namespace Flows.Sdk.Hooks;
 /// <summary>The answer to a hook request: a status code, headers and a body (a problem details object for errors).</summary>
 public sealed class WebhookResponse
 {
+    // An acknowledgement keeps its request id and its wire form; its body object is built only if someone asks for it.
+    private readonly string? _acceptedRequestId;
+    private readonly string? _acceptedContent;
+    private JObject? _body;
+
     private WebhookResponse(int statusCode, JObject? body, string? text, string contentType, bool isProblem, IReadOnlyDictionary<string, string> headers)
     {
         StatusCode = statusCode;
-        Body = body;
+        _body = body;
         Text = text;
         ContentType = contentType;
         IsProblem = isProblem;
@@ -24,7 +29,7 @@ public sealed class WebhookResponse
     public int StatusCode { get; }
 
     /// <summary>The JSON body of an acknowledgement or a problem; <see langword="null"/> for a flow's reply that is not a JSON object.</summary>
-    public JObject? Body { get; }
+    public JObject? Body => _body ??= _acceptedRequestId is { } requestId ? AcceptedBody(requestId) : null;
 
     /// <summary>The body as text, when it is not <see cref="Body"/> (a flow's reply); <see langword="null"/> otherwise.</summary>
     public string? Text { get; }
@@ -39,11 +44,40 @@ public sealed class WebhookResponse
     public string ContentType { get; }
 
     /// <summary>The body as it goes on the wire.</summary>
-    public string Content => Text ?? Body?.ToString(Formatting.None) ?? string.Empty;
+    public string Content => Text ?? (_body is null ? _acceptedContent : null) ?? Body?.ToString(Formatting.None) ?? string.Empty;
 
     /// <summary>The request was accepted: <c>200 {"requestId": "...", "message": "thank you"}</c>.</summary>
-    public static WebhookResponse Accepted(string requestId, IReadOnlyDictionary<string, string>? headers = null) =>
-        new(200, new JObject { ["requestId"] = requestId, ["message"] = "thank you" }, null, "application/json", false, headers ?? NoHeaders);
+    public static WebhookResponse Accepted(string requestId, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        return new(requestId, headers ?? NoHeaders);
+    }
+
+    private WebhookResponse(string requestId, IReadOnlyDictionary<string, string> headers)
+        : this(200, null, null, "application/json", false, headers)
+    {
+        _acceptedRequestId = requestId;
+
+        // The hook's own ids need no escaping, so the usual acknowledgement is written without a tree or a JSON writer.
+        _acceptedContent = IsPlainId(requestId)
+            ? "{\"requestId\":\"" + requestId + "\",\"message\":\"thank you\"}"
+            : AcceptedBody(requestId).ToString(Formatting.None);
+    }
+
+    private static JObject AcceptedBody(string requestId) => new() { ["requestId"] = requestId, ["message"] = "thank you" };
+
+    private static bool IsPlainId(string id)
+    {
+        foreach (var c in id)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>A problem details response.</summary>
     /// <param name="statusCode">The HTTP status code.</param>

@@ -52,7 +52,8 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
                 return default;
             }
 
-            var entry = new Entry(Header(execution) with { Status = ExecutionStatus.Running }, steps);
+            var header = Header(execution);
+            var entry = new Entry(header.Status == ExecutionStatus.Running ? header : header with { Status = ExecutionStatus.Running }, steps);
             _executions.Add(execution.Id, entry);
             LogOf(execution.FlowId).All.Add(entry);
         }
@@ -254,7 +255,10 @@ internal sealed class InMemoryExecutionStore(IOptions<WebhookFlowsOptions> optio
         }
 
         // The finished set is ordered by start time and id, which must not change while the entry is in it.
-        entry.Header = header with { StartedAt = entry.Header.StartedAt, Id = entry.Header.Id, FlowId = entry.Header.FlowId };
+        var current = entry.Header;
+        entry.Header = header.StartedAt.EqualsExact(current.StartedAt) && ReferenceEquals(header.Id, current.Id) && ReferenceEquals(header.FlowId, current.FlowId)
+            ? header
+            : header with { StartedAt = current.StartedAt, Id = current.Id, FlowId = current.FlowId };
         if (IsFinished(header.Status))
         {
             log.Finished.Add(entry);

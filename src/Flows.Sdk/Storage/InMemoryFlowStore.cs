@@ -2,20 +2,18 @@ using Flows.Sdk.Flows;
 
 namespace Flows.Sdk.Storage;
 
-/// <summary>Keeps flows in memory. Flows and versions are immutable records, so no copy is needed.</summary>
+/// <summary>
+/// Keeps flows in memory. Flows and versions are immutable records, so no copy is needed. Changes take a lock; reading a
+/// flow (twice per hook request: the hook and the worker) does not.
+/// </summary>
 internal sealed class InMemoryFlowStore : IFlowStore
 {
     private readonly object _gate = new();
-    private readonly Dictionary<string, Flow> _flows = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Flow> _flows = new(StringComparer.Ordinal);
     private readonly Dictionary<(string FlowId, int Number), FlowVersion> _versions = [];
 
-    public ValueTask<Flow?> GetAsync(string flowId, CancellationToken cancellationToken = default)
-    {
-        lock (_gate)
-        {
-            return new(_flows.GetValueOrDefault(flowId));
-        }
-    }
+    public ValueTask<Flow?> GetAsync(string flowId, CancellationToken cancellationToken = default) =>
+        new(_flows.TryGetValue(flowId, out var flow) ? flow : null);
 
     public ValueTask<IReadOnlyList<Flow>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -74,7 +72,7 @@ internal sealed class InMemoryFlowStore : IFlowStore
                 return new(false);
             }
 
-            _flows.Remove(flowId);
+            _flows.TryRemove(flowId, out _);
             foreach (var key in _versions.Keys.Where(k => string.Equals(k.FlowId, flowId, StringComparison.Ordinal)).ToArray())
             {
                 _versions.Remove(key);
