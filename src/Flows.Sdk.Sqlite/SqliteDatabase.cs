@@ -93,6 +93,13 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// </summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, bool> UnloggedExecutions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Folds a message's acknowledgement into its execution's run-log write still waiting for the writer (set by the run log
+    /// on this file; see <see cref="SqliteExecutionStore.TryFoldAck"/>): arguments the execution id and the queue row's key;
+    /// returns whether it was folded.
+    /// </summary>
+    public Func<string, long, bool>? FoldAck { get; set; }
+
     /// <summary>How many group commits the writer made (tests show that concurrent writes share commits).</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
@@ -691,6 +698,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     internal sealed class WriteContext(SqliteConnection connection) : IDisposable
     {
         private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
 
         public SqliteConnection Connection => connection;
 
@@ -708,17 +716,39 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             return command;
         }
 
+        /// <summary>
+        /// A prepared command for <paramref name="sql"/> whose parameters, named <paramref name="names"/> in that order, are
+        /// created once and kept: the caller sets each one's <see cref="SqliteParameter.Value"/> (by index) before running it.
+        /// </summary>
+        public SqliteCommand Prepared(string sql, params ReadOnlySpan<string> names)
+        {
+            if (!_prepared.TryGetValue(sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var name in names)
+                {
+                    command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                }
+
+                _prepared[sql] = command;
+            }
+
+            return command;
+        }
+
         public void Execute(string sql) => Command(sql).ExecuteNonQuery();
 
         /// <summary>Disposes the prepared commands (not the connection).</summary>
         public void Dispose()
         {
-            foreach (var command in _commands.Values)
+            foreach (var command in _commands.Values.Concat(_prepared.Values))
             {
                 command.Dispose();
             }
 
             _commands.Clear();
+            _prepared.Clear();
         }
     }
 
