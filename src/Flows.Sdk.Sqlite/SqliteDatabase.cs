@@ -174,6 +174,28 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// As <see cref="WriteBehind{T}"/>, for the hot path: no task at all. <paramref name="after"/> runs on the writer once the
+    /// group's commit is done (or failed, after <paramref name="onFailed"/>); when the store is shut down, both run at once on
+    /// the caller's thread. Either must be short: the writer's next group waits for them.
+    /// </summary>
+    /// <param name="work">The writes.</param>
+    /// <param name="onFailed">Runs when the write is not kept, before any later write runs.</param>
+    /// <param name="after">Runs when the write is settled, kept or not.</param>
+    public void QueueBehind(Func<WriteContext, int> work, Action? onFailed = null, Action? after = null)
+    {
+        Interlocked.Increment(ref _pendingWriteBehind);
+        var item = new BehindItem(this, work, onFailed, after);
+        if (!_writes.Writer.TryWrite(item))
+        {
+            item.Fail(new ObjectDisposedException(nameof(SqliteDatabase), "The SQLite store is shut down."));
+            return;
+        }
+
+        // The writer runs once the file is open (the first write or read opens it).
+        _ = EnsureInitializedAsync();
+    }
+
     /// <summary>Waits until every write queued so far is committed (a read that must see them calls it first).</summary>
     public Task FlushAsync() =>
         Interlocked.CompareExchange(ref _pendingWriteBehind, 0, 0) == 0 ? Task.CompletedTask : WriteAsync(static _ => 0);
@@ -795,6 +817,64 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         public abstract void Complete();
 
         public abstract void Fail(Exception e);
+    }
+
+    /// <summary>A write queued behind (<see cref="QueueBehind"/>): settled on the writer, with no task.</summary>
+    private sealed class BehindItem(SqliteDatabase database, Func<WriteContext, int> work, Action? onFailed, Action? after) : WriteItem(false)
+    {
+        private Exception? _error;
+
+        public override Exception? Error => _error;
+
+        public override bool Run(WriteContext context)
+        {
+            try
+            {
+                work(context);
+                return true;
+            }
+            catch (Exception e)
+            {
+                _error = e;
+                return false;
+            }
+        }
+
+        public override void Complete()
+        {
+            if (_error is null)
+            {
+                Settle();
+            }
+            else
+            {
+                Fail(_error);
+            }
+        }
+
+        public override void Fail(Exception e)
+        {
+            // A storage fault is already in the outage's log; anything else is logged here.
+            if (e is not StorageUnavailableException)
+            {
+                Log.WriteBehindFailed(database._logger, e);
+            }
+
+            try
+            {
+                onFailed?.Invoke();
+            }
+            finally
+            {
+                Settle();
+            }
+        }
+
+        private void Settle()
+        {
+            Interlocked.Decrement(ref database._pendingWriteBehind);
+            after?.Invoke();
+        }
     }
 
     private sealed class WriteItem<T>(Func<WriteContext, T> work, bool multiStatement, Action? onFailed) : WriteItem(multiStatement)

@@ -579,8 +579,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IUtf8StepLog
         }
 
         var id = active.Header.Id;
-        _ = _database.WriteBehind(context => Write(context, batch), onFailed: () => _database.UnloggedExecutions[id] = true).ContinueWith(
-            _ => Written(active, batch), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _database.QueueBehind(context => Write(context, batch), onFailed: () => _database.UnloggedExecutions[id] = true, after: () => Written(active, batch));
     }
 
     /// <summary>

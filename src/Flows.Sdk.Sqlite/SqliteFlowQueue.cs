@@ -165,7 +165,7 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
         _leases.Enqueue(new Lease(entry, deliveries, leasedAt.UtcTicks));
         if (Interlocked.Exchange(ref _leaseWriteQueued, 1) == 0)
         {
-            _ = _database.WriteBehind(_writeLeases);
+            _database.QueueBehind(_writeLeases);
         }
     }
 
@@ -208,7 +208,7 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
         }
 
         var seq = entry.Seq;
-        _ = _database.WriteBehind(context => DeleteAcknowledged(context, _database, executionId, seq));
+        _database.QueueBehind(context => DeleteAcknowledged(context, _database, executionId, seq));
         return default;
     }
 
