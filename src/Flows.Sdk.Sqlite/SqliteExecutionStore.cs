@@ -33,7 +33,8 @@ namespace Flows.Sdk.Sqlite;
 /// </para>
 /// <para>
 /// Retention by count: after every <c>max(1, RunLogMaxCountPerFlow / 16)</c> finishes of a flow, its oldest finished executions
-/// beyond <see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/> are found on a read connection and deleted by the writer; so a
+/// beyond <see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/> are found on a read connection (from the old end of the flow's
+/// index, with the flow's finished count kept in memory and counted in the file every 16 trims) and deleted by the writer; so a
 /// flow never holds more than the cap plus one batch of finished executions. A trigger deletes the step rows of a deleted execution.
 /// </para>
 /// </remarks>
@@ -58,10 +59,15 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IUtf8StepLog
 
     private const string SelectSteps = "SELECT seq, data FROM execution_steps WHERE execution = $execution ORDER BY seq;";
 
-    private const string FinishedBeyondCap = """
+    private const string CountFinishedOfFlow = "SELECT COUNT(*) FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed');";
+
+    private const string OldestFinished = """
         SELECT id FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed')
-        ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET $keep;
+        ORDER BY started_at ASC, id ASC LIMIT $count;
         """;
+
+    /// <summary>How many trims of a flow use its counted finishes before it is counted in the file again.</summary>
+    private const int RecountEvery = 16;
 
     // The trigger executions_delete_steps deletes its step rows.
     private const string DeleteFinished = """
@@ -74,6 +80,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IUtf8StepLog
     private readonly object _gate = new();
     private readonly Dictionary<string, Active> _active = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _finishedSinceTrim = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Finished, int TrimsSinceRecount)> _finishedPerFlow = new(StringComparer.Ordinal);
     private long _bytesWritten;
     private long _foldedAcks;
 
@@ -408,8 +415,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IUtf8StepLog
         }).ConfigureAwait(false);
     }
 
-    public async ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default) =>
-        await _database.WriteAsync(context =>
+    public async ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _finishedPerFlow.Remove(flowId); // Counted in the file again at the next trim.
+        }
+
+        return await _database.WriteAsync(context =>
         {
             // Finished executions only (running and rebounding ones are kept), numbered newest first as the run log lists them.
             // The trigger executions_delete_steps deletes their step rows.
@@ -425,6 +438,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IUtf8StepLog
             command.Parameters.AddWithValue("$keep", Math.Max(keepNewest, 0));
             return command.ExecuteNonQuery();
         }).ConfigureAwait(false);
+    }
 
     private async ValueTask ChangeHeaderAsync(string executionId, Func<FlowExecution, FlowExecution> change)
     {
@@ -757,20 +771,42 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IUtf8StepLog
     {
         await _database.FlushAsync().ConfigureAwait(false);
         var keep = _maxFinishedPerFlow;
-        var doomed = await _database.ReadAsync(context =>
+
+        // The flow's finished executions: counted in the file now and then (the first time, and every RecountEvery trims),
+        // otherwise the last count plus the batch of finishes since (a re-finished execution counts twice until the next
+        // recount: it only makes a trim drop a few more). The oldest beyond the cap are then found from the index's old end,
+        // a few rows, instead of skipping the newest `keep` rows of the index on every trim.
+        long? known;
+        lock (_gate)
         {
-            var command = context.Command(FinishedBeyondCap);
-            command.Parameters.AddWithValue("$flow", flowId);
-            command.Parameters.AddWithValue("$keep", keep);
-            using var reader = command.ExecuteReader();
+            known = _finishedPerFlow.TryGetValue(flowId, out var count) && count.TrimsSinceRecount < RecountEvery ? count.Finished + _trimBatch : null;
+        }
+
+        var (finished, doomed) = await _database.ReadAsync(context =>
+        {
+            var finished = known ?? (long)CountFinished(context, flowId);
             var ids = new List<string>();
-            while (reader.Read())
+            if (finished > keep)
             {
-                ids.Add(reader.GetString(0));
+                var command = context.Command(OldestFinished);
+                command.Parameters.AddWithValue("$flow", flowId);
+                command.Parameters.AddWithValue("$count", finished - keep);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    ids.Add(reader.GetString(0));
+                }
             }
 
-            return ids;
+            return (finished, ids);
         }).ConfigureAwait(false);
+
+        lock (_gate)
+        {
+            var trims = known is null ? 0 : _finishedPerFlow.GetValueOrDefault(flowId).TrimsSinceRecount + 1;
+            _finishedPerFlow[flowId] = (finished - doomed.Count, trims);
+        }
+
         if (doomed.Count == 0)
         {
             return;
@@ -784,6 +820,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IUtf8StepLog
             command.Parameters.AddWithValue("$ids", ids);
             return command.ExecuteNonQuery();
         });
+    }
+
+    private static long CountFinished(SqliteDatabase.ReadContext context, string flowId)
+    {
+        var command = context.Command(CountFinishedOfFlow);
+        command.Parameters.AddWithValue("$flow", flowId);
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>Replaces a step's input and output over the size limit by a marker with their size and a preview.</summary>

@@ -149,6 +149,45 @@ public sealed class SqliteHotPathTests
         (await ScalarAsync(stores, "SELECT COUNT(*) FROM executions;")).Should().Be(0L);
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task The_count_cap_holds_across_recounts_and_a_prune_with_the_finished_count_kept_in_memory(CancellationToken cancellationToken)
+    {
+        const int Cap = 4; // A trim after every finish: the count in memory is used for 16 trims, then counted in the file again.
+        await using var stores = new SqliteStoreFactory(_directory.File("flows.db"), new FakeTimeProvider(T0), runLogMaxCountPerFlow: Cap);
+        var log = stores.Executions;
+        await log.StartAsync(StoreContractTests.NewExecution("running", "f1", T0.AddDays(-1), ExecutionStatus.Running), cancellationToken);
+        for (var i = 0; i < 40; i++)
+        {
+            await log.StartAsync(StoreContractTests.NewExecution($"e{i:D2}", "f1", T0.AddMinutes(i), ExecutionStatus.Running), cancellationToken);
+            await log.FinishAsync($"e{i:D2}", false, null, T0.AddMinutes(i).AddSeconds(1), cancellationToken);
+            if (i == 20)
+            {
+                (await log.PruneAsync("f1", T0.AddMinutes(19), keepNewest: Cap, cancellationToken)).Should().Be(2, "e17 and e18 started before the cut");
+            }
+
+            var listed = await log.ListAsync(new ExecutionQuery("f1") { Limit = 100 }, cancellationToken);
+            var finished = listed.Where(e => e.Status == ExecutionStatus.Succeeded).Select(e => e.Id).ToArray();
+            var expected = Enumerable.Range(0, i + 1).Reverse().Take(i == 20 ? 2 : Cap).Select(n => $"e{n:D2}").ToArray();
+            if (i == 20)
+            {
+                finished.Should().Equal(expected, "the prune kept e19 and e20 only");
+            }
+            else if (i < 20)
+            {
+                finished.Should().Equal(expected, $"after {i + 1} finishes");
+            }
+            else
+            {
+                // After the prune the flow fills up to the cap again, never beyond it.
+                finished.Length.Should().Be(Math.Min(Cap, i - 18), $"after {i + 1} finishes");
+                finished[0].Should().Be($"e{i:D2}");
+            }
+
+            listed.Should().Contain(e => e.Id == "running", "a running execution is never dropped");
+        }
+    }
+
     /// <summary>Waits until every execution's writes are committed and it has left memory (reads then come from the file).</summary>
     private static async Task WaitUntilWrittenAsync(SqliteStoreFactory stores, CancellationToken cancellationToken)
     {
