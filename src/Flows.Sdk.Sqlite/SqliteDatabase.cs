@@ -663,6 +663,21 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         }
 
         _disposed = true;
+
+        // An opening still under way (started by a write queued behind, which nobody awaits) finishes first: otherwise it would
+        // take the file's lock and start the writer after this shutdown, and keep them.
+        if (_initialized.IsValueCreated)
+        {
+            try
+            {
+                await _initialized.Value.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // It failed: nothing of it to close (its caller had the error).
+            }
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_checkpointLoop is not null)
         {
