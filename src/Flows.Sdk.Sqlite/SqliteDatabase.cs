@@ -93,6 +93,13 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// </summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, bool> UnloggedExecutions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Folds a message's acknowledgement into its execution's run-log write still waiting for the writer (set by the run log
+    /// on this file; see <see cref="SqliteExecutionStore.TryFoldAck"/>): arguments the execution id and the queue row's key;
+    /// returns whether it was folded.
+    /// </summary>
+    public Func<string, long, bool>? FoldAck { get; set; }
+
     /// <summary>How many group commits the writer made (tests show that concurrent writes share commits).</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
@@ -165,6 +172,28 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
                 }
             },
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// As <see cref="WriteBehind{T}"/>, for the hot path: no task at all. <paramref name="after"/> runs on the writer once the
+    /// group's commit is done (or failed, after <paramref name="onFailed"/>); when the store is shut down, both run at once on
+    /// the caller's thread. Either must be short: the writer's next group waits for them.
+    /// </summary>
+    /// <param name="work">The writes.</param>
+    /// <param name="onFailed">Runs when the write is not kept, before any later write runs.</param>
+    /// <param name="after">Runs when the write is settled, kept or not.</param>
+    public void QueueBehind(Func<WriteContext, int> work, Action? onFailed = null, Action? after = null)
+    {
+        Interlocked.Increment(ref _pendingWriteBehind);
+        var item = new BehindItem(this, work, onFailed, after);
+        if (!_writes.Writer.TryWrite(item))
+        {
+            item.Fail(new ObjectDisposedException(nameof(SqliteDatabase), "The SQLite store is shut down."));
+            return;
+        }
+
+        // The writer runs once the file is open (the first write or read opens it).
+        _ = EnsureInitializedAsync();
     }
 
     /// <summary>Waits until every write queued so far is committed (a read that must see them calls it first).</summary>
@@ -706,6 +735,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     internal sealed class WriteContext(SqliteConnection connection) : IDisposable
     {
         private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
 
         public SqliteConnection Connection => connection;
 
@@ -723,17 +753,39 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             return command;
         }
 
+        /// <summary>
+        /// A prepared command for <paramref name="sql"/> whose parameters, named <paramref name="names"/> in that order, are
+        /// created once and kept: the caller sets each one's <see cref="SqliteParameter.Value"/> (by index) before running it.
+        /// </summary>
+        public SqliteCommand Prepared(string sql, params ReadOnlySpan<string> names)
+        {
+            if (!_prepared.TryGetValue(sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var name in names)
+                {
+                    command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                }
+
+                _prepared[sql] = command;
+            }
+
+            return command;
+        }
+
         public void Execute(string sql) => Command(sql).ExecuteNonQuery();
 
         /// <summary>Disposes the prepared commands (not the connection).</summary>
         public void Dispose()
         {
-            foreach (var command in _commands.Values)
+            foreach (var command in _commands.Values.Concat(_prepared.Values))
             {
                 command.Dispose();
             }
 
             _commands.Clear();
+            _prepared.Clear();
         }
     }
 
@@ -780,6 +832,64 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         public abstract void Complete();
 
         public abstract void Fail(Exception e);
+    }
+
+    /// <summary>A write queued behind (<see cref="QueueBehind"/>): settled on the writer, with no task.</summary>
+    private sealed class BehindItem(SqliteDatabase database, Func<WriteContext, int> work, Action? onFailed, Action? after) : WriteItem(false)
+    {
+        private Exception? _error;
+
+        public override Exception? Error => _error;
+
+        public override bool Run(WriteContext context)
+        {
+            try
+            {
+                work(context);
+                return true;
+            }
+            catch (Exception e)
+            {
+                _error = e;
+                return false;
+            }
+        }
+
+        public override void Complete()
+        {
+            if (_error is null)
+            {
+                Settle();
+            }
+            else
+            {
+                Fail(_error);
+            }
+        }
+
+        public override void Fail(Exception e)
+        {
+            // A storage fault is already in the outage's log; anything else is logged here.
+            if (e is not StorageUnavailableException)
+            {
+                Log.WriteBehindFailed(database._logger, e);
+            }
+
+            try
+            {
+                onFailed?.Invoke();
+            }
+            finally
+            {
+                Settle();
+            }
+        }
+
+        private void Settle()
+        {
+            Interlocked.Decrement(ref database._pendingWriteBehind);
+            after?.Invoke();
+        }
     }
 
     private sealed class WriteItem<T>(Func<WriteContext, T> work, bool multiStatement, Action? onFailed) : WriteItem(multiStatement)

@@ -33,11 +33,12 @@ namespace Flows.Sdk.Sqlite;
 /// </para>
 /// <para>
 /// Retention by count: after every <c>max(1, RunLogMaxCountPerFlow / 16)</c> finishes of a flow, its oldest finished executions
-/// beyond <see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/> are found on a read connection and deleted by the writer; so a
+/// beyond <see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/> are found on a read connection (from the old end of the flow's
+/// index, with the flow's finished count kept in memory and counted in the file every 16 trims) and deleted by the writer; so a
 /// flow never holds more than the cap plus one batch of finished executions. A trigger deletes the step rows of a deleted execution.
 /// </para>
 /// </remarks>
-internal sealed class SqliteExecutionStore : IExecutionStore
+internal sealed class SqliteExecutionStore : IExecutionStore, IUtf8StepLog
 {
     private const string UpsertHeader = """
         INSERT INTO executions (id, flow_id, request_id, status, started_at, delivery_count, data)
@@ -58,10 +59,15 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
     private const string SelectSteps = "SELECT seq, data FROM execution_steps WHERE execution = $execution ORDER BY seq;";
 
-    private const string FinishedBeyondCap = """
+    private const string CountFinishedOfFlow = "SELECT COUNT(*) FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed');";
+
+    private const string OldestFinished = """
         SELECT id FROM executions WHERE flow_id = $flow AND status IN ('Succeeded', 'Failed')
-        ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET $keep;
+        ORDER BY started_at ASC, id ASC LIMIT $count;
         """;
+
+    /// <summary>How many trims of a flow use its counted finishes before it is counted in the file again.</summary>
+    private const int RecountEvery = 16;
 
     // The trigger executions_delete_steps deletes its step rows.
     private const string DeleteFinished = """
@@ -74,7 +80,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore
     private readonly object _gate = new();
     private readonly Dictionary<string, Active> _active = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _finishedSinceTrim = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Finished, int TrimsSinceRecount)> _finishedPerFlow = new(StringComparer.Ordinal);
     private long _bytesWritten;
+    private long _foldedAcks;
 
     private readonly ILogger _logger;
 
@@ -84,10 +92,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _maxFinishedPerFlow = Math.Max(1, options.Value.RunLogMaxCountPerFlow);
         _trimBatch = Math.Max(1, _maxFinishedPerFlow / 16);
+        database.FoldAck ??= TryFoldAck;
     }
 
     /// <summary>TEST SEAM: the UTF-8 bytes of JSON this store has written to the file (headers and step rows).</summary>
     internal long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+    /// <summary>TEST SEAM: how many acknowledgements were folded into their execution's write (<see cref="TryFoldAck"/>).</summary>
+    internal long FoldedAcks => Interlocked.Read(ref _foldedAcks);
 
     /// <summary>How many executions are kept in memory (running, or with writes not yet committed).</summary>
     internal int ActiveCount
@@ -101,7 +113,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         }
     }
 
-    public async ValueTask StartAsync(FlowExecution execution, CancellationToken cancellationToken = default)
+    public ValueTask StartAsync(FlowExecution execution, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execution);
         var options = _database.Options;
@@ -114,6 +126,34 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             rows.Add(Row.Of(rows.Count, logged));
         }
 
+        return StartAsync(execution, steps, rows, rawFirstOutput: null);
+    }
+
+    /// <summary>
+    /// Starts with the trigger's output as the worker wrote it: its step row is the step's JSON with those bytes spliced in as
+    /// its output, no tree built (one within <see cref="SqliteStorageOptions.MaxLoggedPayloadSize"/>; a larger one goes the
+    /// tree's way, to be cut to its marker).
+    /// </summary>
+    public ValueTask StartAsync(FlowExecution execution, StepExecution triggerStep, MessageBody triggerOutput, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(execution);
+        ArgumentNullException.ThrowIfNull(triggerStep);
+        ArgumentNullException.ThrowIfNull(triggerOutput);
+        var step = triggerStep.Output is null ? triggerStep : triggerStep with { Output = null };
+        if (step.Input is null && triggerOutput.Length <= _database.Options.MaxLoggedPayloadSize && Row.OfRaw(0, step, triggerOutput) is { } row)
+        {
+            return StartAsync(execution, [step], [row], triggerOutput);
+        }
+
+        return StartAsync(execution with { Steps = [triggerStep with { Output = triggerOutput.ToObject() }] }, cancellationToken);
+    }
+
+    /// <param name="execution">The execution.</param>
+    /// <param name="steps">Its first steps, as kept in memory.</param>
+    /// <param name="rows">Their rows.</param>
+    /// <param name="rawFirstOutput">The output of the first step when it is kept as bytes (the step's own output is then null).</param>
+    private async ValueTask StartAsync(FlowExecution execution, List<StepExecution> steps, List<Row> rows, MessageBody? rawFirstOutput)
+    {
         // The delivery count says whether this is the message's first delivery: then its id is new, nothing of it is stored
         // (a redelivery after a restart counts on from the queue row's deliveries).
         var deliveries = Math.Max(1, execution.DeliveryCount);
@@ -148,7 +188,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
                 cached = _active.TryGetValue(execution.Id, out active) && !active.Evicted;
                 if (!cached)
                 {
-                    _active[execution.Id] = active = new Active(header, steps);
+                    _active[execution.Id] = active = new Active(header, steps) { RawFirstOutput = rawFirstOutput };
                 }
             }
 
@@ -168,6 +208,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
                         DeliveryCount = Math.Max(deliveries, active.Header.DeliveryCount),
                     };
                     active.Steps = steps;
+                    active.RawFirstOutput = rawFirstOutput;
                 }
 
                 var batch = BatchOf(active, out var queue);
@@ -374,8 +415,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         }).ConfigureAwait(false);
     }
 
-    public async ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default) =>
-        await _database.WriteAsync(context =>
+    public async ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _finishedPerFlow.Remove(flowId); // Counted in the file again at the next trim.
+        }
+
+        return await _database.WriteAsync(context =>
         {
             // Finished executions only (running and rebounding ones are kept), numbered newest first as the run log lists them.
             // The trigger executions_delete_steps deletes their step rows.
@@ -391,6 +438,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             command.Parameters.AddWithValue("$keep", Math.Max(keepNewest, 0));
             return command.ExecuteNonQuery();
         }).ConfigureAwait(false);
+    }
 
     private async ValueTask ChangeHeaderAsync(string executionId, Func<FlowExecution, FlowExecution> change)
     {
@@ -527,9 +575,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
     private static void SetHeader(Active active, Batch batch, FlowExecution header)
     {
+        // Its JSON is written when the writer takes the batch: a header changed again before then (a start and its finish,
+        // which usually meet in one batch) is written once.
         active.Header = header;
         batch.Header = header;
-        batch.HeaderJson = Write(header, FlowsJson.WriteExecutionHeader);
     }
 
     /// <summary>
@@ -544,8 +593,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         }
 
         var id = active.Header.Id;
-        _ = _database.WriteBehind(context => Write(context, batch), onFailed: () => _database.UnloggedExecutions[id] = true).ContinueWith(
-            _ => Written(active, batch), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _database.QueueBehind(context => Write(context, batch), onFailed: () => _database.UnloggedExecutions[id] = true, after: () => Written(active, batch));
     }
 
     /// <summary>
@@ -579,20 +627,23 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         }
     }
 
-    /// <summary>Runs on the writer: the latest header once, the old steps deleted on a restart, each new step row.</summary>
+    /// <summary>
+    /// Runs on the writer: the latest header once, the old steps deleted on a restart, each new step row, and the acknowledgements
+    /// folded into the batch (the queue rows deleted last).
+    /// </summary>
     private int Write(SqliteDatabase.WriteContext context, Batch batch)
     {
         FlowExecution? header;
-        string? headerJson;
         bool restart;
         Row[] steps;
+        List<long>? acks;
         lock (batch.Owner)
         {
             batch.Taken = true;
             header = batch.Header;
-            headerJson = batch.HeaderJson;
             restart = batch.Restart;
-            steps = [.. batch.Steps];
+            steps = batch.Steps.Count == 0 ? [] : [.. batch.Steps];
+            acks = batch.Acks;
         }
 
         long written = 0;
@@ -600,19 +651,21 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         var owner = batch.Owner;
         if (header is not null)
         {
-            var command = context.Command(UpsertHeader);
-            command.Parameters.AddWithValue("$id", header.Id);
-            command.Parameters.AddWithValue("$flow", header.FlowId);
-            command.Parameters.AddWithValue("$request", header.RequestId);
-            command.Parameters.AddWithValue("$status", header.Status.ToString());
-            command.Parameters.AddWithValue("$started", header.StartedAt.UtcTicks);
-            command.Parameters.AddWithValue("$deliveries", header.DeliveryCount);
-            command.Parameters.AddWithValue("$data", headerJson);
+            var headerJson = Write(header, FlowsJson.WriteExecutionHeader);
+            var command = context.Prepared(UpsertHeader, "$id", "$flow", "$request", "$status", "$started", "$deliveries", "$data");
+            var parameters = command.Parameters;
+            parameters[0].Value = header.Id;
+            parameters[1].Value = header.FlowId;
+            parameters[2].Value = header.RequestId;
+            parameters[3].Value = StatusText(header.Status);
+            parameters[4].Value = header.StartedAt.UtcTicks;
+            parameters[5].Value = header.DeliveryCount;
+            parameters[6].Value = headerJson;
 
             // The row's key: kept by the entry for its later writes (only the writer sets and reads it after the entry is shared).
             owner.Key = (long)command.ExecuteScalar()!;
             changed++;
-            written += batch.HeaderBytes;
+            written += Encoding.UTF8.GetByteCount(headerJson);
         }
         else if (owner.Key == 0)
         {
@@ -623,23 +676,67 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
         if (restart)
         {
-            var command = context.Command(DeleteSteps);
-            command.Parameters.AddWithValue("$execution", owner.Key);
+            var command = context.Prepared(DeleteSteps, "$execution");
+            command.Parameters[0].Value = owner.Key;
             changed += command.ExecuteNonQuery();
         }
 
         foreach (var row in steps)
         {
-            var command = context.Command(InsertStep);
-            command.Parameters.AddWithValue("$execution", owner.Key);
-            command.Parameters.AddWithValue("$seq", row.Seq);
-            command.Parameters.AddWithValue("$data", row.Json);
+            var command = context.Prepared(InsertStep, "$execution", "$seq", "$data");
+            var parameters = command.Parameters;
+            parameters[0].Value = owner.Key;
+            parameters[1].Value = row.Seq;
+            parameters[2].Value = row.Json;
             changed += command.ExecuteNonQuery();
             written += row.Bytes;
         }
 
         Interlocked.Add(ref _bytesWritten, written);
+        if (acks is not null)
+        {
+            foreach (var seq in acks)
+            {
+                changed += SqliteFlowQueue.DeleteAcknowledged(context, _database, owner.Header.Id, seq);
+            }
+        }
+
         return changed;
+    }
+
+    /// <summary>The status column's text (the enum's name), without formatting the enum each time.</summary>
+    private static string StatusText(ExecutionStatus status) => status switch
+    {
+        ExecutionStatus.Running => nameof(ExecutionStatus.Running),
+        ExecutionStatus.Succeeded => nameof(ExecutionStatus.Succeeded),
+        ExecutionStatus.Failed => nameof(ExecutionStatus.Failed),
+        ExecutionStatus.Rebounding => nameof(ExecutionStatus.Rebounding),
+        _ => status.ToString(),
+    };
+
+    /// <summary>
+    /// Folds the acknowledgement of the queue row <paramref name="queueSeq"/> into the execution's write that the writer has
+    /// not taken yet, so that the row is deleted in the same transaction, after the execution's rows. Returns false when there
+    /// is no such write (the caller queues the acknowledgement on its own, after the writes queued before it).
+    /// </summary>
+    internal bool TryFoldAck(string executionId, long queueSeq)
+    {
+        if (Find(executionId) is not { } active)
+        {
+            return false;
+        }
+
+        lock (active)
+        {
+            if (active.Evicted || active.Pending is not { Taken: false } batch)
+            {
+                return false;
+            }
+
+            (batch.Acks ??= new List<long>(1)).Add(queueSeq);
+            Interlocked.Increment(ref _foldedAcks);
+            return true;
+        }
     }
 
     /// <summary>
@@ -674,20 +771,42 @@ internal sealed class SqliteExecutionStore : IExecutionStore
     {
         await _database.FlushAsync().ConfigureAwait(false);
         var keep = _maxFinishedPerFlow;
-        var doomed = await _database.ReadAsync(context =>
+
+        // The flow's finished executions: counted in the file now and then (the first time, and every RecountEvery trims),
+        // otherwise the last count plus the batch of finishes since (a re-finished execution counts twice until the next
+        // recount: it only makes a trim drop a few more). The oldest beyond the cap are then found from the index's old end,
+        // a few rows, instead of skipping the newest `keep` rows of the index on every trim.
+        long? known;
+        lock (_gate)
         {
-            var command = context.Command(FinishedBeyondCap);
-            command.Parameters.AddWithValue("$flow", flowId);
-            command.Parameters.AddWithValue("$keep", keep);
-            using var reader = command.ExecuteReader();
+            known = _finishedPerFlow.TryGetValue(flowId, out var count) && count.TrimsSinceRecount < RecountEvery ? count.Finished + _trimBatch : null;
+        }
+
+        var (finished, doomed) = await _database.ReadAsync(context =>
+        {
+            var finished = known ?? (long)CountFinished(context, flowId);
             var ids = new List<string>();
-            while (reader.Read())
+            if (finished > keep)
             {
-                ids.Add(reader.GetString(0));
+                var command = context.Command(OldestFinished);
+                command.Parameters.AddWithValue("$flow", flowId);
+                command.Parameters.AddWithValue("$count", finished - keep);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    ids.Add(reader.GetString(0));
+                }
             }
 
-            return ids;
+            return (finished, ids);
         }).ConfigureAwait(false);
+
+        lock (_gate)
+        {
+            var trims = known is null ? 0 : _finishedPerFlow.GetValueOrDefault(flowId).TrimsSinceRecount + 1;
+            _finishedPerFlow[flowId] = (finished - doomed.Count, trims);
+        }
+
         if (doomed.Count == 0)
         {
             return;
@@ -701,6 +820,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore
             command.Parameters.AddWithValue("$ids", ids);
             return command.ExecuteNonQuery();
         });
+    }
+
+    private static long CountFinished(SqliteDatabase.ReadContext context, string flowId)
+    {
+        var command = context.Command(CountFinishedOfFlow);
+        command.Parameters.AddWithValue("$flow", flowId);
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>Replaces a step's input and output over the size limit by a marker with their size and a preview.</summary>
@@ -723,6 +849,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
         public int NextSeq { get; set; }
 
+        /// <summary>
+        /// The output of <see cref="Steps"/>' first step when it is kept as the worker's bytes (that step's own output is then
+        /// null): it becomes a tree only when a read looks at it.
+        /// </summary>
+        public MessageBody? RawFirstOutput { get; set; }
+
         /// <summary>The key (<c>seq</c>) of the execution's row, once written or read; 0 before.</summary>
         public long Key { get; set; }
 
@@ -738,7 +870,34 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
         private bool _evicted;
 
-        public FlowExecution Snapshot() => Header with { Steps = Steps.ToArray() };
+        public FlowExecution Snapshot() => Header with
+        {
+            Steps = RawFirstOutput is { } raw && Steps.Count > 0 ? new LazySteps([.. Steps], raw) : Steps.ToArray(),
+        };
+    }
+
+    /// <summary>
+    /// The steps of a snapshot whose first step's output is still bytes: parsed when the list is first looked at, so a caller
+    /// that reads only the header (the runner, after a finish) costs no tree.
+    /// </summary>
+    private sealed class LazySteps(StepExecution[] steps, MessageBody firstOutput) : IReadOnlyList<StepExecution>
+    {
+        private StepExecution[]? _steps;
+
+        public int Count => steps.Length;
+
+        public StepExecution this[int index] => Steps[index];
+
+        private StepExecution[] Steps => LazyInitializer.EnsureInitialized(ref _steps, () =>
+        {
+            var copy = (StepExecution[])steps.Clone();
+            copy[0] = copy[0] with { Output = firstOutput.ToObject() };
+            return copy;
+        });
+
+        public IEnumerator<StepExecution> GetEnumerator() => ((IEnumerable<StepExecution>)Steps).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>One write item of an execution: what its calls changed since the writer took the previous one.</summary>
@@ -748,26 +907,18 @@ internal sealed class SqliteExecutionStore : IExecutionStore
 
         public FlowExecution? Header { get; set; }
 
-        public string? HeaderJson
-        {
-            get => _headerJson;
-            set
-            {
-                _headerJson = value;
-                HeaderBytes = value is null ? 0 : Encoding.UTF8.GetByteCount(value);
-            }
-        }
-
-        public int HeaderBytes { get; private set; }
-
         public bool Restart { get; set; }
+
+        /// <summary>
+        /// The queue rows (their <c>seq</c>) of the execution's message whose acknowledgement came before the writer took the
+        /// batch: deleted after the execution's rows, in the same transaction.
+        /// </summary>
+        public List<long>? Acks { get; set; }
 
         public List<Row> Steps { get; } = [];
 
         /// <summary>Whether the writer has taken it; a later call then queues a write of its own.</summary>
         public bool Taken { get; set; }
-
-        private string? _headerJson;
     }
 
     /// <summary>A step row: its number, its JSON and the JSON's UTF-8 size (counted by the caller, not on the writer).</summary>
@@ -777,6 +928,24 @@ internal sealed class SqliteExecutionStore : IExecutionStore
         {
             var json = Write(step, FlowsJson.WriteStepExecution);
             return new Row(seq, json, Encoding.UTF8.GetByteCount(json));
+        }
+
+        /// <summary>The row of <paramref name="step"/> (no input, no output) with <paramref name="output"/> as its output, as it is.</summary>
+        /// <returns>The row; <see langword="null"/> if the step's JSON is not in the form expected (then the tree's way is taken).</returns>
+        public static Row? OfRaw(int seq, StepExecution step, MessageBody output)
+        {
+            // FlowsJson writes "input" and then "output", each null here: the bytes go where the output's null is.
+            const string Empty = "\"input\":null,\"output\":null,";
+            var json = Write(step, FlowsJson.WriteStepExecution);
+            var at = json.IndexOf(Empty, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                return null;
+            }
+
+            var split = at + Empty.Length - "null,".Length;
+            var text = string.Concat(json.AsSpan(0, split), Encoding.UTF8.GetString(output.Utf8.Span), json.AsSpan(split + "null".Length));
+            return new Row(seq, text, Encoding.UTF8.GetByteCount(json) - "null".Length + output.Length);
         }
     }
 

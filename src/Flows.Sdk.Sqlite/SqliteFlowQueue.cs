@@ -31,6 +31,9 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
     private readonly ILogger<SqliteFlowQueue> _logger;
     private readonly Lazy<Task> _loaded;
     private readonly IHostApplicationLifetime? _lifetime;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Lease> _leases = new();
+    private readonly Func<SqliteDatabase.WriteContext, int> _writeLeases;
+    private int _leaseWriteQueued;
 
     public SqliteFlowQueue(
         SqliteDatabase database,
@@ -44,6 +47,7 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
         _database = database;
         _logger = logger;
         _loaded = new Lazy<Task>(() => Task.Run(LoadAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+        _writeLeases = WriteLeases;
     }
 
     /// <summary>The database the rows are in.</summary>
@@ -101,7 +105,7 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
                         SqliteReplayStore.Insert(context, replay);
                     }
 
-                    return InsertRow(context.Command(Insert), message, data);
+                    return InsertRow(InsertCommand(context), message, data);
                 },
                 multiStatement: replay is not null).ConfigureAwait(false);
         }
@@ -139,7 +143,7 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
                         SqliteReplayStore.Insert(context, replay);
                     }
 
-                    seqs[i] = InsertRow(context.Command(Insert), messages[i], data[i]);
+                    seqs[i] = InsertRow(InsertCommand(context), messages[i], data[i]);
                 }
 
                 return seqs;
@@ -156,42 +160,70 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
 
     protected override void OnLeased(QueueEntry entry, int deliveries, DateTimeOffset leasedAt)
     {
-        // Counting the delivery in the row makes a redelivery after a restart count on from it.
-        _ = _database.WriteBehind(context =>
+        // Counting the delivery in the row makes a redelivery after a restart count on from it. The leases taken since the
+        // writer last wrote them go as one write item (one queued at a time): a lease is written before anything queued after it.
+        _leases.Enqueue(new Lease(entry, deliveries, leasedAt.UtcTicks));
+        if (Interlocked.Exchange(ref _leaseWriteQueued, 1) == 0)
         {
-            if (entry.Acknowledged)
+            _database.QueueBehind(_writeLeases);
+        }
+    }
+
+    /// <summary>Runs on the writer: the leases taken since the last such write, each unless its delivery is acknowledged already.</summary>
+    private int WriteLeases(SqliteDatabase.WriteContext context)
+    {
+        // Reset first: a lease taken from now on queues a write of its own (which may find it taken by this one: harmless).
+        Volatile.Write(ref _leaseWriteQueued, 0);
+        var changed = 0;
+        while (_leases.TryDequeue(out var lease))
+        {
+            if (lease.Entry.Acknowledged)
             {
-                return 0; // Run and acknowledged before the writer got here: the DELETE queued after this makes the lease moot.
+                continue; // Run and acknowledged before the writer got here: the DELETE queued after this makes the lease moot.
             }
 
-            var command = context.Command("UPDATE queue SET deliveries = $deliveries, leased_at = $leased WHERE seq = $seq;");
-            command.Parameters.AddWithValue("$deliveries", deliveries);
-            command.Parameters.AddWithValue("$leased", leasedAt.UtcTicks);
-            command.Parameters.AddWithValue("$seq", entry.Seq);
-            return command.ExecuteNonQuery();
-        });
+            var command = context.Prepared("UPDATE queue SET deliveries = $deliveries, leased_at = $leased WHERE seq = $seq;", "$deliveries", "$leased", "$seq");
+            var parameters = command.Parameters;
+            parameters[0].Value = lease.Deliveries;
+            parameters[1].Value = lease.LeasedAt;
+            parameters[2].Value = lease.Entry.Seq;
+            changed += command.ExecuteNonQuery();
+        }
+
+        return changed;
     }
 
     /// <remarks>
-    /// Written behind: queued after the run-log writes of the message (the writer keeps their order) and committed with the
-    /// next group. Lost in a crash, the message is delivered again: at least once.
+    /// Written behind: when the execution's run-log write is still waiting for the writer, the acknowledgement joins it (the row
+    /// is deleted in the same transaction, after the execution's rows); otherwise it is queued after the run-log writes of the
+    /// message (the writer keeps their order) and committed with the next group. Lost in a crash, the message is delivered
+    /// again: at least once.
     /// </remarks>
     protected override ValueTask OnAcknowledgedAsync(QueueEntry entry)
     {
         var executionId = entry.Message.ExecutionId;
-        _ = _database.WriteBehind(context =>
+        if (_database.FoldAck is { } fold && fold(executionId, entry.Seq))
         {
-            if (_database.UnloggedExecutions.TryRemove(executionId, out _))
-            {
-                // Its run log was not kept (a storage fault): the row stays, and the message is delivered again after a restart.
-                return 0;
-            }
+            return default;
+        }
 
-            var command = context.Command("DELETE FROM queue WHERE seq = $seq;");
-            command.Parameters.AddWithValue("$seq", entry.Seq);
-            return command.ExecuteNonQuery();
-        });
+        var seq = entry.Seq;
+        _database.QueueBehind(context => DeleteAcknowledged(context, _database, executionId, seq));
         return default;
+    }
+
+    /// <summary>Runs on the writer: deletes an acknowledged message's row, unless its execution's run log was not kept.</summary>
+    internal static int DeleteAcknowledged(SqliteDatabase.WriteContext context, SqliteDatabase database, string executionId, long seq)
+    {
+        if (!database.UnloggedExecutions.IsEmpty && database.UnloggedExecutions.TryRemove(executionId, out _))
+        {
+            // Its run log was not kept (a storage fault): the row stays, and the message is delivered again after a restart.
+            return 0;
+        }
+
+        var command = context.Prepared("DELETE FROM queue WHERE seq = $seq;", "$seq");
+        command.Parameters[0].Value = seq;
+        return command.ExecuteNonQuery();
     }
 
     protected override void OnAbandoned(QueueEntry entry, DateTimeOffset due)
@@ -209,16 +241,23 @@ internal sealed class SqliteFlowQueue : LeasedFlowQueue
     protected override void OnLeaseExpired(QueueEntry entry) =>
         Log.LeaseExpired(_logger, entry.Message.MessageId, entry.Message.FlowId, entry.Deliveries);
 
+    private static SqliteCommand InsertCommand(SqliteDatabase.WriteContext context) =>
+        context.Prepared(Insert, "$message", "$execution", "$flow", "$received", "$notBefore", "$data");
+
     private static long InsertRow(SqliteCommand command, QueuedMessage message, byte[] data)
     {
-        command.Parameters.AddWithValue("$message", message.MessageId);
-        command.Parameters.AddWithValue("$execution", message.ExecutionId);
-        command.Parameters.AddWithValue("$flow", message.FlowId);
-        command.Parameters.AddWithValue("$received", message.ReceivedAt.UtcTicks);
-        command.Parameters.AddWithValue("$notBefore", message.NotBefore is { } notBefore ? notBefore.UtcTicks : DBNull.Value);
-        command.Parameters.AddWithValue("$data", data);
+        var parameters = command.Parameters;
+        parameters[0].Value = message.MessageId;
+        parameters[1].Value = message.ExecutionId;
+        parameters[2].Value = message.FlowId;
+        parameters[3].Value = message.ReceivedAt.UtcTicks;
+        parameters[4].Value = message.NotBefore is { } notBefore ? notBefore.UtcTicks : DBNull.Value;
+        parameters[5].Value = data;
         return (long)command.ExecuteScalar()!;
     }
+
+    /// <summary>A lease to record in the message's row.</summary>
+    private readonly record struct Lease(QueueEntry Entry, int Deliveries, long LeasedAt);
 
     /// <summary>
     /// A row's message: the wire form (<see cref="QueuedMessageCodec"/>, a BLOB) or, in a row left by a version before it, the
