@@ -48,10 +48,11 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
     {
         ArgumentNullException.ThrowIfNull(execution);
         var steps = execution.Steps.Select(Truncate).ToArray();
-        await _database.InTransactionAsync(async (connection, transaction, ct) =>
+        await _database.RunAsync(async (connection, ct) =>
         {
-            // A redelivery starts the same entry again: its start time kept, the rest replaced, its old step rows deleted.
-            var batch = new NpgsqlBatch(connection, transaction);
+            // A redelivery starts the same entry again: its start time kept, the rest replaced, its old step rows deleted. One
+            // round trip: the statements of a batch sent without a transaction run in one implicit transaction (one Sync).
+            var batch = new NpgsqlBatch(connection);
             await using (batch.ConfigureAwait(false))
             {
                 batch.BatchCommands.Add(BatchCommand("""
@@ -123,8 +124,10 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
         var execution = await _database.RunAsync(async (connection, ct) =>
         {
             // Failed when told or already failed; rebounding while rebounds wait (no end time); else succeeded. A failure given
-            // replaces the recorded one; none keeps it.
-            await using var command = PostgreSqlDatabase.Command(connection, $"""
+            // replaces the recorded one; none keeps it. One round trip: the update and the read of the steps in one batch.
+            var batch = new NpgsqlBatch(connection);
+            await using var disposeBatch = batch.ConfigureAwait(false);
+            batch.BatchCommands.Add(BatchCommand($"""
                 WITH ended AS (
                     UPDATE executions SET
                         status = CASE WHEN $2 OR status = 'failed' THEN 'failed' WHEN pending_rebounds > 0 THEN 'rebounding' ELSE 'succeeded' END,
@@ -135,15 +138,22 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
                     WHERE id = $1
                     RETURNING {HeaderColumns})
                 SELECT * FROM ended;
-                """, null, executionId, failed, finishedAt.UtcTicks, failure?.StepId, failure is null ? null : PostgreSqlJson.Write(failure.Message),
-                failure is null ? null : PostgreSqlJson.Write(failure.StepOutputs), failure?.Attempt);
+                """, executionId, failed, finishedAt.UtcTicks, failure?.StepId, failure is null ? null : PostgreSqlJson.Write(failure.Message),
+                failure is null ? null : PostgreSqlJson.Write(failure.StepOutputs), failure?.Attempt));
+            batch.BatchCommands.Add(BatchCommand($"SELECT {StepColumns} FROM execution_steps WHERE execution_id = $1 ORDER BY seq;", executionId));
             FlowExecution? header;
-            await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            var steps = new List<StepExecution>();
+            await using (var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 header = await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadHeader(reader) : null;
+                await reader.NextResultAsync(ct).ConfigureAwait(false);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    steps.Add(ReadStep(reader, 0));
+                }
             }
 
-            return header is null ? null : header with { Steps = await ReadStepsAsync(connection, header.Id, ct).ConfigureAwait(false) };
+            return header is null ? null : header with { Steps = steps };
         }, cancellationToken, relaxed: true).ConfigureAwait(false) ?? throw NotFound(executionId);
 
         if (execution.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
