@@ -35,10 +35,12 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
     private readonly int _cap;
     private readonly int _trimEvery;
     private readonly Dictionary<string, int> _finishesSinceTrim = new(StringComparer.Ordinal);
+    private readonly PostgreSqlWriteBatcher _writes;
 
     public PostgreSqlExecutionStore(PostgreSqlDatabase database, IOptions<WebhookFlowsOptions> options, ILogger<PostgreSqlExecutionStore>? logger = null)
     {
         _database = database;
+        _writes = new PostgreSqlWriteBatcher(database);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _cap = Math.Max(1, options.Value.RunLogMaxCountPerFlow);
         _trimEvery = Math.Max(1, _cap / 16);
@@ -48,14 +50,14 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
     {
         ArgumentNullException.ThrowIfNull(execution);
         var steps = execution.Steps.Select(Truncate).ToArray();
-        await _database.RunAsync(async (connection, ct) =>
+        var stepDocuments = steps.Select(StepDocument).ToArray();
+        // A redelivery starts the same entry again: its start time kept, the rest replaced, its old step rows deleted. Sent
+        // with the other executions' writes of the moment, in one round trip and one implicit transaction.
+        await _writes.WriteAsync(() =>
         {
-            // A redelivery starts the same entry again: its start time kept, the rest replaced, its old step rows deleted. One
-            // round trip: the statements of a batch sent without a transaction run in one implicit transaction (one Sync).
-            var batch = new NpgsqlBatch(connection);
-            await using (batch.ConfigureAwait(false))
+            var commands = new List<NpgsqlBatchCommand>(steps.Length + 2)
             {
-                batch.BatchCommands.Add(BatchCommand("""
+                BatchCommand("""
                     INSERT INTO executions (id, flow_id, flow_version, request_id, message_id, status, started_at, finished_at, delivery_count,
                         pending_rebounds, failed_step_id, failed_message, failed_step_outputs, failed_attempt, next_seq)
                     VALUES ($1, $2, $3, $4, $5, 'running', $6, NULL, $7, 0, NULL, NULL, NULL, NULL, $8)
@@ -64,34 +66,33 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
                         delivery_count = GREATEST(executions.delivery_count, excluded.delivery_count), pending_rebounds = 0,
                         failed_step_id = NULL, failed_message = NULL, failed_step_outputs = NULL, failed_attempt = NULL, next_seq = excluded.next_seq;
                     """, execution.Id, execution.FlowId, execution.FlowVersion, execution.RequestId, execution.MessageId, execution.StartedAt.UtcTicks,
-                    execution.DeliveryCount, steps.Length));
-                batch.BatchCommands.Add(BatchCommand("DELETE FROM execution_steps WHERE execution_id = $1;", execution.Id));
-                for (var i = 0; i < steps.Length; i++)
-                {
-                    batch.BatchCommands.Add(InsertStep(execution.Id, i, steps[i]));
-                }
-
-                await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    execution.DeliveryCount, steps.Length),
+                BatchCommand("DELETE FROM execution_steps WHERE execution_id = $1;", execution.Id),
+            };
+            for (var i = 0; i < steps.Length; i++)
+            {
+                commands.Add(InsertStep(execution.Id, i, stepDocuments[i]));
             }
 
-            return true;
-        }, cancellationToken, relaxed: true).ConfigureAwait(false);
+            return commands.ToArray();
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask AppendStepAsync(string executionId, StepExecution step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
         var logged = Truncate(step);
-        var appended = await _database.RunAsync(async (connection, ct) =>
-        {
-            // One statement: the header row's lock orders concurrent appends; the step row takes the number it handed out.
-            await using var command = PostgreSqlDatabase.Command(connection, $"""
+        var document = StepDocument(logged);
+
+        // One statement: the header row's lock orders concurrent appends; the step row takes the number it handed out.
+        var appended = (await _writes.WriteAsync(() =>
+        [
+            BatchCommand($"""
                 WITH next AS (UPDATE executions SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1 AS seq)
                 INSERT INTO execution_steps (execution_id, seq, {StepColumns})
                 SELECT $1, seq, $2 FROM next;
-                """, null, executionId, StepDocument(logged));
-            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }, cancellationToken, relaxed: true).ConfigureAwait(false);
+                """, executionId, document),
+        ], cancellationToken: cancellationToken).ConfigureAwait(false))[0];
         if (appended == 0)
         {
             throw NotFound(executionId);
@@ -121,13 +122,16 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
 
     public async ValueTask<FlowExecution> FinishAsync(string executionId, bool failed, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default)
     {
-        var execution = await _database.RunAsync(async (connection, ct) =>
-        {
-            // Failed when told or already failed; rebounding while rebounds wait (no end time); else succeeded. A failure given
-            // replaces the recorded one; none keeps it. One round trip: the update and the read of the steps in one batch.
-            var batch = new NpgsqlBatch(connection);
-            await using var disposeBatch = batch.ConfigureAwait(false);
-            batch.BatchCommands.Add(BatchCommand($"""
+        // Failed when told or already failed; rebounding while rebounds wait (no end time); else succeeded. A failure given
+        // replaces the recorded one; none keeps it. The update and the read of the steps go in one batch, with the other
+        // executions' writes of the moment.
+        FlowExecution? header = null;
+        var steps = new List<StepExecution>();
+        var message = failure is null ? null : PostgreSqlJson.Write(failure.Message);
+        var outputs = failure is null ? null : PostgreSqlJson.Write(failure.StepOutputs);
+        await _writes.WriteAsync(() =>
+        [
+            BatchCommand($"""
                 WITH ended AS (
                     UPDATE executions SET
                         status = CASE WHEN $2 OR status = 'failed' THEN 'failed' WHEN pending_rebounds > 0 THEN 'rebounding' ELSE 'succeeded' END,
@@ -138,23 +142,23 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
                     WHERE id = $1
                     RETURNING {HeaderColumns})
                 SELECT * FROM ended;
-                """, executionId, failed, finishedAt.UtcTicks, failure?.StepId, failure is null ? null : PostgreSqlJson.Write(failure.Message),
-                failure is null ? null : PostgreSqlJson.Write(failure.StepOutputs), failure?.Attempt));
-            batch.BatchCommands.Add(BatchCommand($"SELECT {StepColumns} FROM execution_steps WHERE execution_id = $1 ORDER BY seq;", executionId));
-            FlowExecution? header;
-            var steps = new List<StepExecution>();
-            await using (var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                """, executionId, failed, finishedAt.UtcTicks, failure?.StepId, message, outputs, failure?.Attempt),
+            BatchCommand($"SELECT {StepColumns} FROM execution_steps WHERE execution_id = $1 ORDER BY seq;", executionId),
+        ], resultSets: 2, read: async (reader, set, ct) =>
+        {
+            if (set == 0)
             {
+                steps.Clear();
                 header = await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadHeader(reader) : null;
-                await reader.NextResultAsync(ct).ConfigureAwait(false);
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    steps.Add(ReadStep(reader, 0));
-                }
+                return;
             }
 
-            return header is null ? null : header with { Steps = steps };
-        }, cancellationToken, relaxed: true).ConfigureAwait(false) ?? throw NotFound(executionId);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                steps.Add(ReadStep(reader, 0));
+            }
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var execution = (header ?? throw NotFound(executionId)) with { Steps = steps };
 
         if (execution.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
         {
@@ -337,8 +341,8 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
         return text.ToString();
     }
 
-    private static NpgsqlBatchCommand InsertStep(string executionId, int seq, StepExecution step) =>
-        BatchCommand($"INSERT INTO execution_steps (execution_id, seq, {StepColumns}) VALUES ($1, $2, $3);", executionId, seq, StepDocument(step));
+    private static NpgsqlBatchCommand InsertStep(string executionId, int seq, string stepDocument) =>
+        BatchCommand($"INSERT INTO execution_steps (execution_id, seq, {StepColumns}) VALUES ($1, $2, $3);", executionId, seq, stepDocument);
 
     private static NpgsqlBatchCommand BatchCommand(string sql, params object?[] parameters)
     {
