@@ -65,6 +65,8 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
         FeedChannel = channel.Length <= 63 ? channel : channel[..63];
         var credentials = "flows_credentials_" + Schema;
         CredentialChannel = credentials.Length <= 63 ? credentials : credentials[..63];
+        var queue = "flows_queue_" + Schema;
+        QueueChannel = queue.Length <= 63 ? queue : queue[..63];
     }
 
     public PostgreSqlStorageOptions Options { get; }
@@ -80,6 +82,9 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
 
     /// <summary>The NOTIFY channel on which a deleted credential's id is announced to the other nodes' caches.</summary>
     public string CredentialChannel { get; }
+
+    /// <summary>The NOTIFY channel on which an enqueue wakes the other nodes' waiting workers.</summary>
+    public string QueueChannel { get; }
 
     public NpgsqlDataSource DataSource { get; }
 

@@ -18,9 +18,14 @@ namespace Flows.Sdk.PostgreSql;
 /// is cached.
 /// </summary>
 /// <remarks>
-/// The count cap (<see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/>) holds between prunes: after every
+/// <para>Writes go through <see cref="PostgreSqlWriteBatcher"/>: the writes of concurrent executions meet in one round trip.
+/// A start does not wait for its write (a worker's next write of that execution, its finish, is sent after it in the same
+/// order, and reports its failure): an execution costs the worker one wait on the database, at its finish. Every read or
+/// other write of an execution waits for its start first (read-your-writes); a list waits for every start in flight. Like
+/// every run-log write here, a start is committed without waiting for the WAL flush (repaired by redelivery).</para>
+/// <para>The count cap (<see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/>) holds between prunes: after every
 /// <c>max(1, cap / 16)</c> finishes of a flow on a node, that node deletes the flow's oldest finished executions beyond the
-/// cap. A flow holds at most the cap plus one such batch per node of finished executions at any moment.
+/// cap. A flow holds at most the cap plus one such batch per node of finished executions at any moment.</para>
 /// </remarks>
 internal sealed class PostgreSqlExecutionStore : IExecutionStore
 {
@@ -36,6 +41,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
     private readonly int _trimEvery;
     private readonly Dictionary<string, int> _finishesSinceTrim = new(StringComparer.Ordinal);
     private readonly PostgreSqlWriteBatcher _writes;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _behind = new(StringComparer.Ordinal);
 
     public PostgreSqlExecutionStore(PostgreSqlDatabase database, IOptions<WebhookFlowsOptions> options, ILogger<PostgreSqlExecutionStore>? logger = null)
     {
@@ -46,14 +52,16 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
         _trimEvery = Math.Max(1, _cap / 16);
     }
 
-    public async ValueTask StartAsync(FlowExecution execution, CancellationToken cancellationToken = default)
+    public ValueTask StartAsync(FlowExecution execution, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execution);
+        cancellationToken.ThrowIfCancellationRequested();
         var steps = execution.Steps.Select(Truncate).ToArray();
         var stepDocuments = steps.Select(StepDocument).ToArray();
         // A redelivery starts the same entry again: its start time kept, the rest replaced, its old step rows deleted. Sent
-        // with the other executions' writes of the moment, in one round trip and one implicit transaction.
-        await _writes.WriteAsync(() =>
+        // with the other executions' writes of the moment, in one round trip and one implicit transaction, behind the caller
+        // (see the remarks: the execution's next write or read waits for it, and reports its failure).
+        var write = _writes.WriteAsync(() =>
         {
             var commands = new List<NpgsqlBatchCommand>(steps.Length + 2)
             {
@@ -75,7 +83,64 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             }
 
             return commands.ToArray();
-        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }, cancellationToken: CancellationToken.None).AsTask();
+        _behind[execution.Id] = write;
+        _ = write.ContinueWith(
+            (done, state) =>
+            {
+                var (store, id) = ((PostgreSqlExecutionStore, string))state!;
+                if (done.IsCompletedSuccessfully)
+                {
+                    store._behind.TryRemove(new KeyValuePair<string, Task>(id, done));
+                }
+                else
+                {
+                    _ = done.Exception; // Observed here; reported by the execution's next write or read.
+                }
+            },
+            (this, execution.Id), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Waits for the start of <paramref name="executionId"/> still being written, if any, and throws its failure (then
+    /// forgotten: the caller reports it). Called after the caller's own write was sent, or before its read.
+    /// </summary>
+    private async ValueTask BehindAsync(string executionId, bool rethrow = true)
+    {
+        if (!_behind.TryGetValue(executionId, out var write))
+        {
+            return;
+        }
+
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception) when (!rethrow)
+        {
+        }
+        catch (Exception)
+        {
+            _behind.TryRemove(new KeyValuePair<string, Task>(executionId, write));
+            throw;
+        }
+    }
+
+    /// <summary>Waits for every start still being written (their failures are not this caller's).</summary>
+    private async ValueTask AllBehindAsync()
+    {
+        foreach (var write in _behind.Values.ToArray())
+        {
+            try
+            {
+                await write.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Reported to the execution's own next write.
+            }
+        }
     }
 
     public async ValueTask AppendStepAsync(string executionId, StepExecution step, CancellationToken cancellationToken = default)
@@ -93,6 +158,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
                 SELECT $1, seq, $2 FROM next;
                 """, executionId, document),
         ], cancellationToken: cancellationToken).ConfigureAwait(false))[0];
+        await BehindAsync(executionId).ConfigureAwait(false);
         if (appended == 0)
         {
             throw NotFound(executionId);
@@ -101,6 +167,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
 
     public async ValueTask AddPendingReboundAsync(string executionId, CancellationToken cancellationToken = default)
     {
+        await BehindAsync(executionId).ConfigureAwait(false);
         if (await UpdateAsync("UPDATE executions SET pending_rebounds = pending_rebounds + 1 WHERE id = $1;", cancellationToken, executionId).ConfigureAwait(false) == 0)
         {
             throw NotFound(executionId);
@@ -109,6 +176,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
 
     public async ValueTask ResumeAsync(string executionId, bool rebound, int deliveryCount = 1, CancellationToken cancellationToken = default)
     {
+        await BehindAsync(executionId).ConfigureAwait(false);
         var updated = await UpdateAsync("""
             UPDATE executions SET status = 'running', finished_at = NULL, failed_step_id = NULL, failed_message = NULL, failed_step_outputs = NULL,
                 failed_attempt = NULL, pending_rebounds = GREATEST(0, pending_rebounds - $2), delivery_count = GREATEST(delivery_count, $3)
@@ -158,6 +226,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
                 steps.Add(ReadStep(reader, 0));
             }
         }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await BehindAsync(executionId).ConfigureAwait(false);
         var execution = (header ?? throw NotFound(executionId)) with { Steps = steps };
 
         if (execution.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
@@ -170,6 +239,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
 
     public async ValueTask<bool> TrySetStatusAsync(string executionId, ExecutionStatus expected, ExecutionStatus status, DateTimeOffset? finishedAt, CancellationToken cancellationToken = default)
     {
+        await BehindAsync(executionId).ConfigureAwait(false);
         var flowId = await _database.RunAsync(async (connection, ct) =>
         {
             await using var command = PostgreSqlDatabase.Command(connection,
@@ -190,8 +260,10 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
         return true;
     }
 
-    public ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default) =>
-        _database.RunAsync(async (connection, ct) =>
+    public async ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default)
+    {
+        await BehindAsync(executionId, rethrow: false).ConfigureAwait(false);
+        return await _database.RunAsync(async (connection, ct) =>
         {
             FlowExecution? header;
             await using (var command = PostgreSqlDatabase.Command(connection, $"SELECT {HeaderColumns} FROM executions WHERE id = $1;", null, executionId))
@@ -201,12 +273,14 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             }
 
             return header is null ? null : header with { Steps = await ReadStepsAsync(connection, executionId, ct).ConfigureAwait(false) };
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
-    public ValueTask<IReadOnlyList<FlowExecution>> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<FlowExecution>> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return _database.RunAsync<IReadOnlyList<FlowExecution>>(async (connection, ct) =>
+        await AllBehindAsync().ConfigureAwait(false);
+        return await _database.RunAsync<IReadOnlyList<FlowExecution>>(async (connection, ct) =>
         {
             var headers = new List<FlowExecution>();
             await using (var command = PostgreSqlDatabase.Command(connection, $"""
@@ -241,7 +315,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             }
 
             return headers.Select(h => h with { Steps = steps[h.Id] }).ToList();
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default) =>

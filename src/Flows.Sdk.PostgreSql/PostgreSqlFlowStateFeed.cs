@@ -34,6 +34,7 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Subscription[] _subscribers = [];
     private Action<string?>[] _credentialHandlers = [];
+    private Action[] _queueHandlers = [];
     private volatile bool _connected;
     private Task? _loop;
 
@@ -100,6 +101,21 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
         EnsureListening();
     }
 
+    /// <summary>
+    /// Calls <paramref name="handler"/> when any node enqueued (<see cref="PostgreSqlDatabase.QueueChannel"/>) and each time
+    /// the listening connection is (re)established. Starts the listening loop.
+    /// </summary>
+    internal void OnQueueNotified(Action handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_lock)
+        {
+            _queueHandlers = [.. _queueHandlers, handler];
+        }
+
+        EnsureListening();
+    }
+
     /// <summary>Starts the listening loop (once); the first subscriber or publisher does.</summary>
     internal void EnsureListening()
     {
@@ -139,7 +155,7 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
                 {
                     await connection.OpenAsync(stopping).ConfigureAwait(false);
                     connection.Notification += OnNotification;
-                    await using (var listen = PostgreSqlDatabase.Command(connection, $"LISTEN {_database.FeedChannel}; LISTEN {_database.CredentialChannel};"))
+                    await using (var listen = PostgreSqlDatabase.Command(connection, $"LISTEN {_database.FeedChannel}; LISTEN {_database.CredentialChannel}; LISTEN {_database.QueueChannel};"))
                     {
                         await listen.ExecuteNonQueryAsync(stopping).ConfigureAwait(false);
                     }
@@ -147,6 +163,7 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
                     // Credentials deleted before now (or while disconnected) were not heard of: the caches start again.
                     _connected = true;
                     RemoveCredential(null);
+                    QueueNotified();
 
                     // Listening from here on: what changed before (or while disconnected) is read from the table.
                     var flows = first ? 0 : await ResynchronizeAsync(connection, stopping).ConfigureAwait(false);
@@ -248,8 +265,22 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
         }
     }
 
+    private void QueueNotified()
+    {
+        foreach (var handler in Volatile.Read(ref _queueHandlers))
+        {
+            handler();
+        }
+    }
+
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
+        if (e.Channel == _database.QueueChannel)
+        {
+            QueueNotified();
+            return;
+        }
+
         if (e.Channel == _database.CredentialChannel)
         {
             RemoveCredential(e.Payload);

@@ -75,7 +75,7 @@ public static class PostgreSqlWebhookFlowsBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IRefusedDeliveryStore, PostgreSqlRefusedDeliveryStore>());
         services.Replace(ServiceDescriptor.Singleton<IFlowQueue>(provider => new PostgreSqlFlowQueue(
             provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetRequiredService<IOptions<WebhookFlowsOptions>>(),
-            provider.GetService<TimeProvider>(), provider.GetService<ILogger<PostgreSqlFlowQueue>>())));
+            provider.GetService<TimeProvider>(), provider.GetService<ILogger<PostgreSqlFlowQueue>>(), provider.GetRequiredService<PostgreSqlFlowStateFeed>())));
         return builder;
     }
 }

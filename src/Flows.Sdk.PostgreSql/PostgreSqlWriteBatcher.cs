@@ -11,13 +11,13 @@ namespace Flows.Sdk.PostgreSql;
 /// <para>When the combined batch fails on a statement (PostgreSQL rolls the whole batch back), each write of it is sent again
 /// alone, so one bad write fails only its own caller. An unreachable database fails every write of the batch with the
 /// <see cref="Storage.StorageUnavailableException"/> that <see cref="PostgreSqlDatabase.RunAsync{T}"/> raises.</para>
-/// <para>At most <see cref="MaxInFlight"/> batches are in flight; a write is handed in only after the caller's previous write of
-/// the same execution completed, so an execution's writes never overtake each other.</para>
+/// <para>One batch is in flight at a time (<see cref="MaxInFlight"/>), so writes commit in the order they were handed in: an
+/// execution's start handed in without waiting is committed before its next write.</para>
 /// </remarks>
 internal sealed class PostgreSqlWriteBatcher(PostgreSqlDatabase database)
 {
-    /// <summary>How many batches may be in flight at once.</summary>
-    public const int MaxInFlight = 2;
+    /// <summary>How many batches may be in flight at once: one, so writes commit in the order they were handed in.</summary>
+    public const int MaxInFlight = 1;
 
     /// <summary>The most writes sent in one batch.</summary>
     public const int MaxWritesPerBatch = 64;
