@@ -56,6 +56,7 @@ internal sealed class PostgreSqlFlowQueue : IFlowQueue
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PendingEnqueue> _enqueues = [];
     private readonly PostgreSqlFlowStateFeed? _feed;
+    private readonly string _node = Guid.NewGuid().ToString("N");
     private bool _enqueueing;
     private long _turn;
     private int _count;
@@ -66,7 +67,14 @@ internal sealed class PostgreSqlFlowQueue : IFlowQueue
     {
         _database = database;
         _feed = feed;
-        feed?.OnQueueNotified(Wake);
+        // This node's own enqueues wake its workers directly: its notifications coming back are ignored.
+        feed?.OnQueueNotified(sender =>
+        {
+            if (sender != _node)
+            {
+                Wake();
+            }
+        });
         _time = time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _capacity = options.Value.QueueCapacity;
@@ -191,7 +199,7 @@ internal sealed class PostgreSqlFlowQueue : IFlowQueue
                 if (_feed is not null)
                 {
                     // Wakes the other nodes' waiting workers when this commits.
-                    batch.BatchCommands.Add(BatchCommand("SELECT pg_notify($1, '');", _database.QueueChannel));
+                    batch.BatchCommands.Add(BatchCommand("SELECT pg_notify($1, $2);", _database.QueueChannel, _node));
                 }
 
                 long? n = null;

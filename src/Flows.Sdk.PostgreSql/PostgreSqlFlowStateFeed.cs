@@ -34,7 +34,7 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Subscription[] _subscribers = [];
     private Action<string?>[] _credentialHandlers = [];
-    private Action[] _queueHandlers = [];
+    private Action<string?>[] _queueHandlers = [];
     private volatile bool _connected;
     private Task? _loop;
 
@@ -102,10 +102,11 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
     }
 
     /// <summary>
-    /// Calls <paramref name="handler"/> when any node enqueued (<see cref="PostgreSqlDatabase.QueueChannel"/>) and each time
-    /// the listening connection is (re)established. Starts the listening loop.
+    /// Calls <paramref name="handler"/> with the notification's payload (the enqueuing queue's id) when any node enqueued
+    /// (<see cref="PostgreSqlDatabase.QueueChannel"/>), and with <see langword="null"/> each time the listening connection is
+    /// (re)established. Starts the listening loop.
     /// </summary>
-    internal void OnQueueNotified(Action handler)
+    internal void OnQueueNotified(Action<string?> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         lock (_lock)
@@ -163,7 +164,7 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
                     // Credentials deleted before now (or while disconnected) were not heard of: the caches start again.
                     _connected = true;
                     RemoveCredential(null);
-                    QueueNotified();
+                    QueueNotified(null);
 
                     // Listening from here on: what changed before (or while disconnected) is read from the table.
                     var flows = first ? 0 : await ResynchronizeAsync(connection, stopping).ConfigureAwait(false);
@@ -265,11 +266,11 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
         }
     }
 
-    private void QueueNotified()
+    private void QueueNotified(string? sender)
     {
         foreach (var handler in Volatile.Read(ref _queueHandlers))
         {
-            handler();
+            handler(sender);
         }
     }
 
@@ -277,7 +278,7 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
     {
         if (e.Channel == _database.QueueChannel)
         {
-            QueueNotified();
+            QueueNotified(e.Payload);
             return;
         }
 
