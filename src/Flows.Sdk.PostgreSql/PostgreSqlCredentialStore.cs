@@ -11,11 +11,42 @@ namespace Flows.Sdk.PostgreSql;
 
 /// <summary>
 /// Credentials: name, component and date in columns, the fields (secrets) encrypted by the <see cref="ICredentialProtector"/>
-/// in <c>secret</c>. Credentials are only ever added, so each node caches what it read.
+/// in <c>secret</c>. Credentials are never changed, only added and deleted, so each node caches what it read: a delete
+/// announces the id with <c>pg_notify</c> in its own statement, and every node's <see cref="PostgreSqlFlowStateFeed"/>
+/// listening connection drops it from that node's cache. The cache is used only while that connection is up, and emptied
+/// each time it is (re)established; meanwhile every read goes to the database.
 /// </summary>
-internal sealed class PostgreSqlCredentialStore(PostgreSqlDatabase database, ICredentialProtector protector) : ICredentialStore
+internal sealed class PostgreSqlCredentialStore : ICredentialStore
 {
     private readonly ConcurrentDictionary<string, Credential> _cache = new(StringComparer.Ordinal);
+    private readonly PostgreSqlDatabase database;
+    private readonly ICredentialProtector protector;
+    private readonly PostgreSqlFlowStateFeed? _feed;
+    private long _removals;
+
+    /// <param name="database">The database.</param>
+    /// <param name="protector">Encrypts the secrets.</param>
+    /// <param name="feed">The listener of deletions on other nodes; without one (a single node) the cache is always used.</param>
+    public PostgreSqlCredentialStore(PostgreSqlDatabase database, ICredentialProtector protector, PostgreSqlFlowStateFeed? feed = null)
+    {
+        this.database = database;
+        this.protector = protector;
+        _feed = feed;
+        feed?.OnCredentialRemoved(id =>
+        {
+            Interlocked.Increment(ref _removals);
+            if (id is null)
+            {
+                _cache.Clear();
+            }
+            else
+            {
+                _cache.TryRemove(id, out _);
+            }
+        });
+    }
+
+    private bool Cached => _feed is null || _feed.IsListening;
 
     public async ValueTask AddAsync(Credential credential, CancellationToken cancellationToken = default)
     {
@@ -38,11 +69,13 @@ internal sealed class PostgreSqlCredentialStore(PostgreSqlDatabase database, ICr
 
     public async ValueTask<Credential?> GetAsync(string credentialId, CancellationToken cancellationToken = default)
     {
-        if (_cache.TryGetValue(credentialId, out var cached))
+        if (Cached && _cache.TryGetValue(credentialId, out var cached))
         {
             return Copy(cached);
         }
 
+        // A read that raced with a removal is not cached: it may hold what was deleted meanwhile.
+        var removals = Interlocked.Read(ref _removals);
         var credential = await database.RunAsync(async (connection, ct) =>
         {
             await using var command = PostgreSqlDatabase.Command(connection,
@@ -50,7 +83,7 @@ internal sealed class PostgreSqlCredentialStore(PostgreSqlDatabase database, ICr
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? Read(reader) : null;
         }, cancellationToken).ConfigureAwait(false);
-        if (credential is not null)
+        if (credential is not null && Cached && Interlocked.Read(ref _removals) == removals)
         {
             _cache[credentialId] = Copy(credential);
         }
@@ -58,15 +91,23 @@ internal sealed class PostgreSqlCredentialStore(PostgreSqlDatabase database, ICr
         return credential;
     }
 
-    /// <remarks>Another node may serve the credential from its cache until it restarts; the manager deletes only credentials no flow uses.</remarks>
+    /// <remarks>The other nodes drop it from their caches when the notification reaches them (milliseconds after the commit).</remarks>
     public async ValueTask<bool> DeleteAsync(string credentialId, CancellationToken cancellationToken = default)
     {
+        Interlocked.Increment(ref _removals);
         _cache.TryRemove(credentialId, out _);
-        return await database.RunAsync(async (connection, ct) =>
+        var deleted = await database.RunAsync(async (connection, ct) =>
         {
-            await using var command = PostgreSqlDatabase.Command(connection, "DELETE FROM credentials WHERE id = $1;", null, credentialId);
-            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+            // The notification is sent when the delete commits (the statement's own transaction), and only if a row went.
+            await using var command = PostgreSqlDatabase.Command(connection, """
+                WITH gone AS (DELETE FROM credentials WHERE id = $1 RETURNING id)
+                SELECT count(pg_notify($2, id)) FROM gone;
+                """, null, credentialId, database.CredentialChannel);
+            return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 1;
         }, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _removals);
+        _cache.TryRemove(credentialId, out _);
+        return deleted;
     }
 
     public async ValueTask<IReadOnlyList<Credential>> ListAsync(CancellationToken cancellationToken = default) =>

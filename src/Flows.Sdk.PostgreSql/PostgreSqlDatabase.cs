@@ -36,6 +36,20 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
         Time = time ?? TimeProvider.System;
         Outage = new PostgreSqlOutage(_logger, Time);
         var builder = new NpgsqlConnectionStringBuilder(Options.ConnectionString) { SearchPath = Schema };
+
+        // Round trips are the cost of this store: its statements are prepared once per connection (auto-prepare, unless the
+        // connection string chooses), and a pooled connection is not reset when returned (the store sets no session state
+        // beyond the connection string's: the advisory lock is released explicitly, LISTEN has its own connection).
+        if (!ContainsKey(Options.ConnectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
+        if (!ContainsKey(Options.ConnectionString, "No Reset On Close", "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         ConnectionString = builder.ConnectionString;
         DataSource = NpgsqlDataSource.Create(ConnectionString);
 
@@ -49,6 +63,10 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
         // NOTIFY channels are identifiers of at most 63 bytes; the schema keeps several stores in one database apart.
         var channel = "flows_state_" + Schema;
         FeedChannel = channel.Length <= 63 ? channel : channel[..63];
+        var credentials = "flows_credentials_" + Schema;
+        CredentialChannel = credentials.Length <= 63 ? credentials : credentials[..63];
+        var queue = "flows_queue_" + Schema;
+        QueueChannel = queue.Length <= 63 ? queue : queue[..63];
     }
 
     public PostgreSqlStorageOptions Options { get; }
@@ -61,6 +79,12 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
 
     /// <summary>The NOTIFY channel of the flow-state feed.</summary>
     public string FeedChannel { get; }
+
+    /// <summary>The NOTIFY channel on which a deleted credential's id is announced to the other nodes' caches.</summary>
+    public string CredentialChannel { get; }
+
+    /// <summary>The NOTIFY channel on which an enqueue wakes the other nodes' waiting workers.</summary>
+    public string QueueChannel { get; }
 
     public NpgsqlDataSource DataSource { get; }
 
@@ -173,6 +197,12 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable
             default:
                 return null;
         }
+    }
+
+    private static bool ContainsKey(string connectionString, params string[] keys)
+    {
+        var parsed = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return keys.Any(parsed.ContainsKey);
     }
 
     private static string Describe(NpgsqlException exception) =>

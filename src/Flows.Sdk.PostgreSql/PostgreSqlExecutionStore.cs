@@ -18,9 +18,14 @@ namespace Flows.Sdk.PostgreSql;
 /// is cached.
 /// </summary>
 /// <remarks>
-/// The count cap (<see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/>) holds between prunes: after every
+/// <para>Writes go through <see cref="PostgreSqlWriteBatcher"/>: the writes of concurrent executions meet in one round trip.
+/// A start does not wait for its write (a worker's next write of that execution, its finish, is sent after it in the same
+/// order, and reports its failure): an execution costs the worker one wait on the database, at its finish. Every read or
+/// other write of an execution waits for its start first (read-your-writes); a list waits for every start in flight. Like
+/// every run-log write here, a start is committed without waiting for the WAL flush (repaired by redelivery).</para>
+/// <para>The count cap (<see cref="WebhookFlowsOptions.RunLogMaxCountPerFlow"/>) holds between prunes: after every
 /// <c>max(1, cap / 16)</c> finishes of a flow on a node, that node deletes the flow's oldest finished executions beyond the
-/// cap. A flow holds at most the cap plus one such batch per node of finished executions at any moment.
+/// cap. A flow holds at most the cap plus one such batch per node of finished executions at any moment.</para>
 /// </remarks>
 internal sealed class PostgreSqlExecutionStore : IExecutionStore
 {
@@ -35,26 +40,32 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
     private readonly int _cap;
     private readonly int _trimEvery;
     private readonly Dictionary<string, int> _finishesSinceTrim = new(StringComparer.Ordinal);
+    private readonly PostgreSqlWriteBatcher _writes;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _behind = new(StringComparer.Ordinal);
 
     public PostgreSqlExecutionStore(PostgreSqlDatabase database, IOptions<WebhookFlowsOptions> options, ILogger<PostgreSqlExecutionStore>? logger = null)
     {
         _database = database;
+        _writes = new PostgreSqlWriteBatcher(database);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _cap = Math.Max(1, options.Value.RunLogMaxCountPerFlow);
         _trimEvery = Math.Max(1, _cap / 16);
     }
 
-    public async ValueTask StartAsync(FlowExecution execution, CancellationToken cancellationToken = default)
+    public ValueTask StartAsync(FlowExecution execution, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execution);
+        cancellationToken.ThrowIfCancellationRequested();
         var steps = execution.Steps.Select(Truncate).ToArray();
-        await _database.InTransactionAsync(async (connection, transaction, ct) =>
+        var stepDocuments = steps.Select(StepDocument).ToArray();
+        // A redelivery starts the same entry again: its start time kept, the rest replaced, its old step rows deleted. Sent
+        // with the other executions' writes of the moment, in one round trip and one implicit transaction, behind the caller
+        // (see the remarks: the execution's next write or read waits for it, and reports its failure).
+        var write = _writes.WriteAsync(() =>
         {
-            // A redelivery starts the same entry again: its start time kept, the rest replaced, its old step rows deleted.
-            var batch = new NpgsqlBatch(connection, transaction);
-            await using (batch.ConfigureAwait(false))
+            var commands = new List<NpgsqlBatchCommand>(steps.Length + 2)
             {
-                batch.BatchCommands.Add(BatchCommand("""
+                BatchCommand("""
                     INSERT INTO executions (id, flow_id, flow_version, request_id, message_id, status, started_at, finished_at, delivery_count,
                         pending_rebounds, failed_step_id, failed_message, failed_step_outputs, failed_attempt, next_seq)
                     VALUES ($1, $2, $3, $4, $5, 'running', $6, NULL, $7, 0, NULL, NULL, NULL, NULL, $8)
@@ -63,34 +74,91 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
                         delivery_count = GREATEST(executions.delivery_count, excluded.delivery_count), pending_rebounds = 0,
                         failed_step_id = NULL, failed_message = NULL, failed_step_outputs = NULL, failed_attempt = NULL, next_seq = excluded.next_seq;
                     """, execution.Id, execution.FlowId, execution.FlowVersion, execution.RequestId, execution.MessageId, execution.StartedAt.UtcTicks,
-                    execution.DeliveryCount, steps.Length));
-                batch.BatchCommands.Add(BatchCommand("DELETE FROM execution_steps WHERE execution_id = $1;", execution.Id));
-                for (var i = 0; i < steps.Length; i++)
-                {
-                    batch.BatchCommands.Add(InsertStep(execution.Id, i, steps[i]));
-                }
-
-                await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    execution.DeliveryCount, steps.Length),
+                BatchCommand("DELETE FROM execution_steps WHERE execution_id = $1;", execution.Id),
+            };
+            for (var i = 0; i < steps.Length; i++)
+            {
+                commands.Add(InsertStep(execution.Id, i, stepDocuments[i]));
             }
 
-            return true;
-        }, cancellationToken, relaxed: true).ConfigureAwait(false);
+            return commands.ToArray();
+        }, cancellationToken: CancellationToken.None).AsTask();
+        _behind[execution.Id] = write;
+        _ = write.ContinueWith(
+            (done, state) =>
+            {
+                var (store, id) = ((PostgreSqlExecutionStore, string))state!;
+                if (done.IsCompletedSuccessfully)
+                {
+                    store._behind.TryRemove(new KeyValuePair<string, Task>(id, done));
+                }
+                else
+                {
+                    _ = done.Exception; // Observed here; reported by the execution's next write or read.
+                }
+            },
+            (this, execution.Id), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Waits for the start of <paramref name="executionId"/> still being written, if any, and throws its failure (then
+    /// forgotten: the caller reports it). Called after the caller's own write was sent, or before its read.
+    /// </summary>
+    private async ValueTask BehindAsync(string executionId, bool rethrow = true)
+    {
+        if (!_behind.TryGetValue(executionId, out var write))
+        {
+            return;
+        }
+
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception) when (!rethrow)
+        {
+        }
+        catch (Exception)
+        {
+            _behind.TryRemove(new KeyValuePair<string, Task>(executionId, write));
+            throw;
+        }
+    }
+
+    /// <summary>Waits for every start still being written (their failures are not this caller's).</summary>
+    private async ValueTask AllBehindAsync()
+    {
+        foreach (var write in _behind.Values.ToArray())
+        {
+            try
+            {
+                await write.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Reported to the execution's own next write.
+            }
+        }
     }
 
     public async ValueTask AppendStepAsync(string executionId, StepExecution step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(step);
         var logged = Truncate(step);
-        var appended = await _database.RunAsync(async (connection, ct) =>
-        {
-            // One statement: the header row's lock orders concurrent appends; the step row takes the number it handed out.
-            await using var command = PostgreSqlDatabase.Command(connection, $"""
+        var document = StepDocument(logged);
+
+        // One statement: the header row's lock orders concurrent appends; the step row takes the number it handed out.
+        var appended = (await _writes.WriteAsync(() =>
+        [
+            BatchCommand($"""
                 WITH next AS (UPDATE executions SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1 AS seq)
                 INSERT INTO execution_steps (execution_id, seq, {StepColumns})
                 SELECT $1, seq, $2 FROM next;
-                """, null, executionId, StepDocument(logged));
-            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }, cancellationToken, relaxed: true).ConfigureAwait(false);
+                """, executionId, document),
+        ], cancellationToken: cancellationToken).ConfigureAwait(false))[0];
+        await BehindAsync(executionId).ConfigureAwait(false);
         if (appended == 0)
         {
             throw NotFound(executionId);
@@ -99,6 +167,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
 
     public async ValueTask AddPendingReboundAsync(string executionId, CancellationToken cancellationToken = default)
     {
+        await BehindAsync(executionId).ConfigureAwait(false);
         if (await UpdateAsync("UPDATE executions SET pending_rebounds = pending_rebounds + 1 WHERE id = $1;", cancellationToken, executionId).ConfigureAwait(false) == 0)
         {
             throw NotFound(executionId);
@@ -107,6 +176,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
 
     public async ValueTask ResumeAsync(string executionId, bool rebound, int deliveryCount = 1, CancellationToken cancellationToken = default)
     {
+        await BehindAsync(executionId).ConfigureAwait(false);
         var updated = await UpdateAsync("""
             UPDATE executions SET status = 'running', finished_at = NULL, failed_step_id = NULL, failed_message = NULL, failed_step_outputs = NULL,
                 failed_attempt = NULL, pending_rebounds = GREATEST(0, pending_rebounds - $2), delivery_count = GREATEST(delivery_count, $3)
@@ -120,11 +190,16 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
 
     public async ValueTask<FlowExecution> FinishAsync(string executionId, bool failed, ExecutionFailure? failure, DateTimeOffset finishedAt, CancellationToken cancellationToken = default)
     {
-        var execution = await _database.RunAsync(async (connection, ct) =>
-        {
-            // Failed when told or already failed; rebounding while rebounds wait (no end time); else succeeded. A failure given
-            // replaces the recorded one; none keeps it.
-            await using var command = PostgreSqlDatabase.Command(connection, $"""
+        // Failed when told or already failed; rebounding while rebounds wait (no end time); else succeeded. A failure given
+        // replaces the recorded one; none keeps it. The update and the read of the steps go in one batch, with the other
+        // executions' writes of the moment.
+        FlowExecution? header = null;
+        var steps = new List<StepExecution>();
+        var message = failure is null ? null : PostgreSqlJson.Write(failure.Message);
+        var outputs = failure is null ? null : PostgreSqlJson.Write(failure.StepOutputs);
+        await _writes.WriteAsync(() =>
+        [
+            BatchCommand($"""
                 WITH ended AS (
                     UPDATE executions SET
                         status = CASE WHEN $2 OR status = 'failed' THEN 'failed' WHEN pending_rebounds > 0 THEN 'rebounding' ELSE 'succeeded' END,
@@ -135,16 +210,24 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
                     WHERE id = $1
                     RETURNING {HeaderColumns})
                 SELECT * FROM ended;
-                """, null, executionId, failed, finishedAt.UtcTicks, failure?.StepId, failure is null ? null : PostgreSqlJson.Write(failure.Message),
-                failure is null ? null : PostgreSqlJson.Write(failure.StepOutputs), failure?.Attempt);
-            FlowExecution? header;
-            await using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                """, executionId, failed, finishedAt.UtcTicks, failure?.StepId, message, outputs, failure?.Attempt),
+            BatchCommand($"SELECT {StepColumns} FROM execution_steps WHERE execution_id = $1 ORDER BY seq;", executionId),
+        ], resultSets: 2, read: async (reader, set, ct) =>
+        {
+            if (set == 0)
             {
+                steps.Clear();
                 header = await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadHeader(reader) : null;
+                return;
             }
 
-            return header is null ? null : header with { Steps = await ReadStepsAsync(connection, header.Id, ct).ConfigureAwait(false) };
-        }, cancellationToken, relaxed: true).ConfigureAwait(false) ?? throw NotFound(executionId);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                steps.Add(ReadStep(reader, 0));
+            }
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await BehindAsync(executionId).ConfigureAwait(false);
+        var execution = (header ?? throw NotFound(executionId)) with { Steps = steps };
 
         if (execution.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed)
         {
@@ -156,6 +239,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
 
     public async ValueTask<bool> TrySetStatusAsync(string executionId, ExecutionStatus expected, ExecutionStatus status, DateTimeOffset? finishedAt, CancellationToken cancellationToken = default)
     {
+        await BehindAsync(executionId).ConfigureAwait(false);
         var flowId = await _database.RunAsync(async (connection, ct) =>
         {
             await using var command = PostgreSqlDatabase.Command(connection,
@@ -176,8 +260,10 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
         return true;
     }
 
-    public ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default) =>
-        _database.RunAsync(async (connection, ct) =>
+    public async ValueTask<FlowExecution?> GetAsync(string executionId, CancellationToken cancellationToken = default)
+    {
+        await BehindAsync(executionId, rethrow: false).ConfigureAwait(false);
+        return await _database.RunAsync(async (connection, ct) =>
         {
             FlowExecution? header;
             await using (var command = PostgreSqlDatabase.Command(connection, $"SELECT {HeaderColumns} FROM executions WHERE id = $1;", null, executionId))
@@ -187,12 +273,14 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             }
 
             return header is null ? null : header with { Steps = await ReadStepsAsync(connection, executionId, ct).ConfigureAwait(false) };
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
-    public ValueTask<IReadOnlyList<FlowExecution>> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<FlowExecution>> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return _database.RunAsync<IReadOnlyList<FlowExecution>>(async (connection, ct) =>
+        await AllBehindAsync().ConfigureAwait(false);
+        return await _database.RunAsync<IReadOnlyList<FlowExecution>>(async (connection, ct) =>
         {
             var headers = new List<FlowExecution>();
             await using (var command = PostgreSqlDatabase.Command(connection, $"""
@@ -227,7 +315,7 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
             }
 
             return headers.Select(h => h with { Steps = steps[h.Id] }).ToList();
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<int> PruneAsync(string flowId, DateTimeOffset olderThan, int keepNewest, CancellationToken cancellationToken = default) =>
@@ -327,8 +415,8 @@ internal sealed class PostgreSqlExecutionStore : IExecutionStore
         return text.ToString();
     }
 
-    private static NpgsqlBatchCommand InsertStep(string executionId, int seq, StepExecution step) =>
-        BatchCommand($"INSERT INTO execution_steps (execution_id, seq, {StepColumns}) VALUES ($1, $2, $3);", executionId, seq, StepDocument(step));
+    private static NpgsqlBatchCommand InsertStep(string executionId, int seq, string stepDocument) =>
+        BatchCommand($"INSERT INTO execution_steps (execution_id, seq, {StepColumns}) VALUES ($1, $2, $3);", executionId, seq, stepDocument);
 
     private static NpgsqlBatchCommand BatchCommand(string sql, params object?[] parameters)
     {

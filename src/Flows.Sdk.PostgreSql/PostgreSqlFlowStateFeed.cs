@@ -18,6 +18,8 @@ namespace Flows.Sdk.PostgreSql;
 /// A change that cannot be sent (the database unreachable) is kept and sent again by the listening loop. A node whose
 /// listening connection dropped missed the notifications sent meanwhile: after it reconnects it reads every flow's state,
 /// revision and versions from the <c>flows</c> table and delivers what is newer than what it had.
+/// <para>The same connection listens for deleted credentials (<see cref="PostgreSqlDatabase.CredentialChannel"/>), for the
+/// credential store's cache: see <see cref="OnCredentialRemoved"/>. It runs whichever feed the host uses for flow states.</para>
 /// </remarks>
 internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable, IDisposable
 {
@@ -31,6 +33,9 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Subscription[] _subscribers = [];
+    private Action<string?>[] _credentialHandlers = [];
+    private Action<string?>[] _queueHandlers = [];
+    private volatile bool _connected;
     private Task? _loop;
 
     public PostgreSqlFlowStateFeed(PostgreSqlDatabase database, ILogger<PostgreSqlFlowStateFeed>? logger = null)
@@ -74,6 +79,44 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
         return subscription;
     }
 
+    /// <summary>
+    /// True while the listening connection is up: a credential deleted on any node is then announced to
+    /// <see cref="OnCredentialRemoved"/> handlers, so a cache may trust what it holds.
+    /// </summary>
+    internal bool IsListening => _connected;
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> with the id of each credential deleted on any node, and with <see langword="null"/>
+    /// (forget everything) each time the listening connection is (re)established, since deletions may have been missed.
+    /// Starts the listening loop.
+    /// </summary>
+    internal void OnCredentialRemoved(Action<string?> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_lock)
+        {
+            _credentialHandlers = [.. _credentialHandlers, handler];
+        }
+
+        EnsureListening();
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> with the notification's payload (the enqueuing queue's id) when any node enqueued
+    /// (<see cref="PostgreSqlDatabase.QueueChannel"/>), and with <see langword="null"/> each time the listening connection is
+    /// (re)established. Starts the listening loop.
+    /// </summary>
+    internal void OnQueueNotified(Action<string?> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_lock)
+        {
+            _queueHandlers = [.. _queueHandlers, handler];
+        }
+
+        EnsureListening();
+    }
+
     /// <summary>Starts the listening loop (once); the first subscriber or publisher does.</summary>
     internal void EnsureListening()
     {
@@ -113,10 +156,15 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
                 {
                     await connection.OpenAsync(stopping).ConfigureAwait(false);
                     connection.Notification += OnNotification;
-                    await using (var listen = PostgreSqlDatabase.Command(connection, $"LISTEN {_database.FeedChannel};"))
+                    await using (var listen = PostgreSqlDatabase.Command(connection, $"LISTEN {_database.FeedChannel}; LISTEN {_database.CredentialChannel}; LISTEN {_database.QueueChannel};"))
                     {
                         await listen.ExecuteNonQueryAsync(stopping).ConfigureAwait(false);
                     }
+
+                    // Credentials deleted before now (or while disconnected) were not heard of: the caches start again.
+                    _connected = true;
+                    RemoveCredential(null);
+                    QueueNotified(null);
 
                     // Listening from here on: what changed before (or while disconnected) is read from the table.
                     var flows = first ? 0 : await ResynchronizeAsync(connection, stopping).ConfigureAwait(false);
@@ -133,10 +181,13 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
+                _connected = false;
                 return;
             }
             catch (Exception e)
             {
+                _connected = false;
+
                 // Logged once per loss (it is tried again every second until the database is back).
                 if (!disconnected)
                 {
@@ -207,8 +258,36 @@ internal sealed class PostgreSqlFlowStateFeed : IFlowStateFeed, IAsyncDisposable
         return changes.Count;
     }
 
+    private void RemoveCredential(string? credentialId)
+    {
+        foreach (var handler in Volatile.Read(ref _credentialHandlers))
+        {
+            handler(credentialId);
+        }
+    }
+
+    private void QueueNotified(string? sender)
+    {
+        foreach (var handler in Volatile.Read(ref _queueHandlers))
+        {
+            handler(sender);
+        }
+    }
+
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
+        if (e.Channel == _database.QueueChannel)
+        {
+            QueueNotified(e.Payload);
+            return;
+        }
+
+        if (e.Channel == _database.CredentialChannel)
+        {
+            RemoveCredential(e.Payload);
+            return;
+        }
+
         FlowStateChange change;
         try
         {

@@ -13,16 +13,72 @@ namespace Flows.Sdk.PostgreSql;
 /// </summary>
 /// <remarks>
 /// Other nodes change flows too, so a flow is read from the database on every call: one query that returns the document only
-/// when its revision is not the one this node parsed last (kept per flow). Versions never change, and are cached once read.
+/// when its revision is not the one this node parsed last (kept per flow). Concurrent calls for one flow share that query
+/// (one in flight per flow; callers arriving meanwhile share the next one). Versions never change, and are cached once read.
 /// </remarks>
 internal sealed class PostgreSqlFlowStore(PostgreSqlDatabase database) : IFlowStore
 {
     private readonly ConcurrentDictionary<string, Flow> _parsed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string FlowId, int Number), FlowVersion> _versions = new();
+    private readonly Dictionary<string, ReadState> _reads = new(StringComparer.Ordinal);
 
-    public async ValueTask<Flow?> GetAsync(string flowId, CancellationToken cancellationToken = default)
+    public ValueTask<Flow?> GetAsync(string flowId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(flowId);
+
+        // Concurrent reads of one flow (every hook request and every execution reads its flow) share a query: a caller joins
+        // the query that is waiting to be sent, never one already sent, so what it gets was read after it asked.
+        Task<Flow?> read;
+        lock (_reads)
+        {
+            if (_reads.TryGetValue(flowId, out var state))
+            {
+                state.Next ??= new TaskCompletionSource<Flow?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                read = state.Next.Task;
+            }
+            else
+            {
+                var first = new TaskCompletionSource<Flow?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _reads[flowId] = new ReadState();
+                read = first.Task;
+                _ = ReadRoundsAsync(flowId, first);
+            }
+        }
+
+        return read.IsCompleted ? new ValueTask<Flow?>(read) : new ValueTask<Flow?>(read.WaitAsync(cancellationToken));
+    }
+
+    /// <summary>Sends the read of <paramref name="flowId"/> for <paramref name="round"/>, then for those who joined meanwhile, until none did.</summary>
+    private async Task ReadRoundsAsync(string flowId, TaskCompletionSource<Flow?> round)
+    {
+        while (true)
+        {
+            try
+            {
+                round.TrySetResult(await ReadAsync(flowId).ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                round.TrySetException(e);
+            }
+
+            lock (_reads)
+            {
+                var state = _reads[flowId];
+                if (state.Next is null)
+                {
+                    _reads.Remove(flowId);
+                    return;
+                }
+
+                round = state.Next;
+                state.Next = null;
+            }
+        }
+    }
+
+    private async Task<Flow?> ReadAsync(string flowId)
+    {
         var known = _parsed.TryGetValue(flowId, out var cached) ? cached.Revision : -1;
         var (found, data) = await database.RunAsync(async (connection, ct) =>
         {
@@ -30,7 +86,7 @@ internal sealed class PostgreSqlFlowStore(PostgreSqlDatabase database) : IFlowSt
                 "SELECT revision, CASE WHEN revision = $2 THEN NULL ELSE data END FROM flows WHERE id = $1;", null, flowId, known);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
             return await reader.ReadAsync(ct).ConfigureAwait(false) ? (true, reader.IsDBNull(1) ? null : reader.GetString(1)) : (false, (string?)null);
-        }, cancellationToken).ConfigureAwait(false);
+        }, CancellationToken.None).ConfigureAwait(false);
         if (!found)
         {
             _parsed.TryRemove(flowId, out _);
@@ -174,6 +230,12 @@ internal sealed class PostgreSqlFlowStore(PostgreSqlDatabase database) : IFlowSt
         var read = FlowsJson.ReadVersion(FlowsJson.Parse(data));
         _versions.TryAdd((flowId, version), read);
         return read;
+    }
+
+    /// <summary>A flow's read in flight, and the callers waiting for the next one.</summary>
+    private sealed class ReadState
+    {
+        public TaskCompletionSource<Flow?>? Next { get; set; }
     }
 
     private static object?[] Columns(Flow flow) =>

@@ -63,17 +63,19 @@ public static class PostgreSqlWebhookFlowsBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PostgreSqlStartup>());
 
         services.Replace(ServiceDescriptor.Singleton<IFlowStore, PostgreSqlFlowStore>());
+        services.TryAddSingleton<PostgreSqlFlowStateFeed>();
         services.Replace(ServiceDescriptor.Singleton<ICredentialStore>(provider => new PostgreSqlCredentialStore(
-            provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetRequiredService<PostgreSqlProtector>().Protector)));
+            provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetRequiredService<PostgreSqlProtector>().Protector,
+            provider.GetRequiredService<PostgreSqlFlowStateFeed>())));
         services.Replace(ServiceDescriptor.Singleton<IExecutionStore, PostgreSqlExecutionStore>());
         services.Replace(ServiceDescriptor.Singleton<ISnapshotStore, PostgreSqlSnapshotStore>());
         services.Replace(ServiceDescriptor.Singleton<IReplayStore>(provider => new PostgreSqlReplayStore(
             provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetService<TimeProvider>() ?? TimeProvider.System)));
-        services.Replace(ServiceDescriptor.Singleton<IFlowStateFeed, PostgreSqlFlowStateFeed>());
+        services.Replace(ServiceDescriptor.Singleton<IFlowStateFeed>(provider => provider.GetRequiredService<PostgreSqlFlowStateFeed>()));
         services.Replace(ServiceDescriptor.Singleton<IRefusedDeliveryStore, PostgreSqlRefusedDeliveryStore>());
         services.Replace(ServiceDescriptor.Singleton<IFlowQueue>(provider => new PostgreSqlFlowQueue(
             provider.GetRequiredService<PostgreSqlDatabase>(), provider.GetRequiredService<IOptions<WebhookFlowsOptions>>(),
-            provider.GetService<TimeProvider>(), provider.GetService<ILogger<PostgreSqlFlowQueue>>())));
+            provider.GetService<TimeProvider>(), provider.GetService<ILogger<PostgreSqlFlowQueue>>(), provider.GetRequiredService<PostgreSqlFlowStateFeed>())));
         return builder;
     }
 }

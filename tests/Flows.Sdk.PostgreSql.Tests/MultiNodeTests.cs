@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Flows.Sdk.PostgreSql.Tests.Support;
 using Flows.Sdk.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 
 namespace Flows.Sdk.PostgreSql.Tests;
@@ -133,6 +134,46 @@ public sealed class MultiNodeTests
         await node.SendAsync(HttpMethod.Post, $"/api/flows/{id}/publish", null, HttpStatusCode.OK);
         await node.SendAsync(HttpMethod.Post, $"/api/flows/{id}/start", null, HttpStatusCode.OK);
         return id;
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_credential_deleted_on_one_node_is_gone_from_the_other_nodes_caches_within_a_second(CancellationToken cancellationToken)
+    {
+        var schema = TestDatabase.NewSchema();
+        await using var a = await PgHookApp.StartAsync(schema);
+        await using var b = await PgHookApp.StartAsync(schema);
+        var feed = b.Services.GetRequiredService<PostgreSqlFlowStateFeed>();
+        await feed.Listening.WaitAsync(cancellationToken);
+        var credential = await a.SendAsync(HttpMethod.Post, "/api/credentials",
+            new JObject { ["name"] = "none", ["componentId"] = "webhook", ["fields"] = new JObject { ["type"] = "none" } }, HttpStatusCode.Created, cancellationToken);
+        var id = (string)credential["id"]!;
+
+        // B reads it, so its cache holds it; then A deletes it.
+        await b.SendAsync(HttpMethod.Get, $"/api/credentials/{id}", null, HttpStatusCode.OK, cancellationToken);
+        await a.SendAsync(HttpMethod.Delete, $"/api/credentials/{id}", null, HttpStatusCode.NoContent, cancellationToken);
+
+        var deleted = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await b.Client.GetAsync($"/api/credentials/{id}", cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                break;
+            }
+
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            deleted.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1), "a delete reaches every node's cache within a second");
+            await Task.Delay(20, cancellationToken);
+        }
+
+        // A flow on B cannot use it any more: the draft is refused, naming the credential.
+        var flow = await b.SendAsync(HttpMethod.Post, "/api/flows", JObject.Parse($$"""
+            {"name": "hook only", "steps": [{"id": "step_1", "componentId": "webhook", "function": "receive", "credentialId": "{{id}}"}]}
+            """), HttpStatusCode.Created, cancellationToken);
+        using var publish = await b.Client.PostAsync($"/api/flows/{flow["id"]}/publish", null, cancellationToken);
+        publish.IsSuccessStatusCode.Should().BeFalse("the credential is gone on every node");
+        (await publish.Content.ReadAsStringAsync(cancellationToken)).Should().Contain(id);
     }
 
     private static async Task<HttpStatusCode> HookAsync(PgHookApp node, string flowId)

@@ -47,6 +47,33 @@ public sealed class PostgreSqlStoreTests
     }
 
     [Test]
+    public async Task A_crashed_nodes_queue_lease_comes_back_to_another_node_after_30_seconds_not_the_5_minutes_configured(CancellationToken cancellationToken)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero));
+        var schema = TestDatabase.NewSchema();
+        await using var crashed = new PgStores(time, schema);
+        await using var survivor = new PgStores(time, schema);
+        var options = Options.Create(new global::Flows.Sdk.DependencyInjection.WebhookFlowsOptions { QueueLeaseDuration = TimeSpan.FromMinutes(5) });
+        var first = new PostgreSqlFlowQueue(crashed.Database, options, time);
+        var second = new PostgreSqlFlowQueue(survivor.Database, options, time);
+        first.LeaseDuration.Should().Be(PostgreSqlFlowQueue.MaxLeaseDuration).And.Be(TimeSpan.FromSeconds(30));
+
+        (await first.TryEnqueueAsync(StoreContractTests.NewMessage("m1") with { FlowId = "f1" }, cancellationToken)).Should().BeTrue();
+        var taken = await first.DequeueAsync(new AdmitAll(), cancellationToken);
+        taken.LeaseExpiresAt.Should().Be(time.GetUtcNow() + TimeSpan.FromSeconds(30));
+
+        // The first node dies holding the lease (never renewed, never settled): 30 s later the other node gets the message.
+        time.Advance(TimeSpan.FromSeconds(30));
+        using var within = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        within.CancelAfter(TimeSpan.FromSeconds(10));
+        var again = await second.DequeueAsync(new AdmitAll(), within.Token);
+        again.Message.MessageId.Should().Be("m1");
+        again.DeliveryCount.Should().Be(2);
+        await again.AckAsync(cancellationToken);
+        second.Count.Should().Be(0);
+    }
+
+    [Test]
     public async Task A_flow_state_change_published_on_one_node_reaches_another_within_a_second()
     {
         var schema = TestDatabase.NewSchema();
@@ -171,5 +198,13 @@ public sealed class PostgreSqlStoreTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
+    }
+
+    /// <summary>Admits every flow (no concurrency caps).</summary>
+    private sealed class AdmitAll : global::Flows.Sdk.Execution.IFlowAdmission
+    {
+        public bool TryAdmit(string flowId, IReadOnlyCollection<string> flowsWaiting) => true;
+
+        public IDisposable OnSlotFreed(Action changed) => new CancellationTokenSource();
     }
 }
